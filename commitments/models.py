@@ -1,0 +1,377 @@
+"""The domain: sources, taxonomies, commitments, status updates and their evidence.
+
+Models hold invariants (constraints, ``clean()`` for cross-field rules); workflow lives in
+``services.py`` and read questions in ``selectors.py``.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .selectors import CommitmentQuerySet, StatusUpdateQuerySet
+from .status import ASSESSABLE, Status
+
+SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
+
+
+def _unique_slug(noun: str) -> dict:
+    return {"unique": f"A {noun} with this slug already exists; choose another slug."}
+
+
+class Taxonomy(models.Model):
+    """A named entry that commitments are filed under; its slug is its public URL."""
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Country(Taxonomy):
+    """A partner country; the slug is its ISO 3166-1 alpha-2 code in lower case (``kz``)."""
+
+    slug = models.SlugField(
+        max_length=2,
+        unique=True,
+        help_text="ISO 3166-1 alpha-2 code in lower case, e.g. kz.",
+        error_messages=_unique_slug("country"),
+    )
+
+    class Meta(Taxonomy.Meta):
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=r"^[a-z]{2}$"), name="country_slug_iso_alpha2"),
+        ]
+
+
+class Theme(Taxonomy):
+    """A policy theme, e.g. P/CVE or border management."""
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("theme"))
+
+
+class Actor(Taxonomy):
+    """An organisation that owes or shares a commitment (EEAS, a government, the OSCE …)."""
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("actor"))
+
+
+class Source(models.Model):
+    """A document that contains commitments: a strategy, conclusions, a statement, a report."""
+
+    class Kind(models.TextChoices):
+        STRATEGY = "strategy", "Strategy"
+        CONFERENCE_STATEMENT = "conference statement", "Conference statement"
+        NEWS_REPORT = "news report", "News report"
+        COUNCIL_CONCLUSIONS = "council conclusions", "Council conclusions"
+        DECLARATION = "declaration", "Declaration"
+        PROGRAMME_DOCUMENT = "programme document", "Programme document"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("source"))
+    title = models.CharField(max_length=500)
+    issuer = models.CharField(max_length=300, help_text="Who issued or published the document.")
+    date = models.DateField(null=True, blank=True, help_text="Date of the document; empty if undated.")
+    date_note = models.TextField(blank=True, help_text="Say here when the date is inferred or approximate.")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    url = models.URLField(max_length=1000, blank=True, help_text="Public address of the copy that was read.")
+    notes = models.TextField(blank=True, help_text="Coverage: what could and could not be read.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Commitment(models.Model):
+    """What was promised: a verbatim quote from a source, with who owes it and by when.
+
+    ``current_status`` and ``current_status_date`` are derived from the latest published
+    status update (by as-of date) and written only by ``services.refresh_current_status``.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft (staff only)"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived (withdrawn from public view)"
+
+    class StatementType(models.TextChoices):
+        PLEDGE = "pledge", "Pledge"
+        AGREEMENT = "agreement", "Agreement"
+        STATED_PRIORITY = "stated-priority", "Stated priority"
+        PROGRAMME_OBJECTIVE = "programme-objective", "Programme objective"
+        PROPOSAL = "proposal", "Proposal"
+
+    class ActorsBasis(models.TextChoices):
+        STATED = "stated", "Stated in the text"
+        INFERRED = "inferred", "Inferred by the tracker"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("commitment"))
+    title = models.CharField(max_length=200, help_text="In our own words; short and plain.")
+    quote = models.TextField(help_text="Verbatim from the source, character for character. Never paraphrase here.")
+    quote_context = models.TextField(blank=True, help_text="Our gloss on the words around the quote (optional).")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="commitments", help_text="The document the quote is taken from."
+    )
+    attributed_to = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributed_commitments",
+        help_text="The document the source says the commitment belongs to, if not the source itself.",
+    )
+    location = models.CharField(max_length=300, blank=True, help_text="Section or paragraph in the source, if known.")
+    statement_type = models.CharField(
+        max_length=30,
+        choices=StatementType.choices,
+        default=StatementType.PLEDGE,
+        help_text="A proposal or stated priority is not a promise to deliver.",
+    )
+    scope_note = models.TextField(
+        blank=True, help_text="Set when the statement is general policy, not specific to the region."
+    )
+    date_made = models.DateField(help_text="When the commitment was made.")
+    date_note = models.TextField(blank=True, help_text="Say here when the date is inferred.")
+    due_date = models.DateField(null=True, blank=True, help_text="Only if the source states one.")
+    due_text = models.CharField(
+        max_length=200, blank=True, help_text='The source\'s own wording of the deadline, e.g. "shortly".'
+    )
+    actors = models.ManyToManyField(Actor, related_name="commitments", blank=True)
+    actors_basis = models.CharField(max_length=10, choices=ActorsBasis.choices, default=ActorsBasis.STATED)
+    actors_note = models.TextField(blank=True)
+    countries = models.ManyToManyField(Country, related_name="commitments", blank=True)
+    other_countries = models.CharField(
+        max_length=200, blank=True, help_text="Partner countries outside the list, e.g. Afghanistan."
+    )
+    countries_note = models.TextField(blank=True)
+    themes = models.ManyToManyField(Theme, related_name="commitments", blank=True)
+    related = models.ManyToManyField("self", blank=True, help_text="Overlapping commitments.")
+    research_note = models.TextField(
+        blank=True, help_text="What was looked for and not found, e.g. no source confirming delivery."
+    )
+    state = models.CharField(
+        max_length=10,
+        choices=State.choices,
+        default=State.DRAFT,
+        help_text="Only published commitments are shown to the public. Publishers publish and archive.",
+    )
+    current_status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NOT_ASSESSED,
+        editable=False,
+        help_text="Derived: status of the latest published update by as-of date.",
+    )
+    current_status_date = models.DateField(
+        null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["current_status", "current_status_date", "updated_at"],
+        m2m_fields=[actors, countries, themes],
+    )
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["state", "current_status"], name="commitment_state_status_idx"),
+            models.Index(fields=["due_date"], name="commitment_due_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(due_date__gte=models.F("date_made")),
+                name="commitment_due_not_before_made",
+                violation_error_message="The due date cannot be before the date the commitment was made.",
+            ),
+        ]
+        permissions = [("publish_commitment", "Can publish or archive a commitment")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:detail", args=[self.slug])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.due_date and self.date_made and self.due_date < self.date_made:
+            raise ValidationError(
+                {
+                    "due_date": f"The due date ({self.due_date:%d %b %Y}) cannot be before the date "
+                    f"the commitment was made ({self.date_made:%d %b %Y})."
+                }
+            )
+
+    @property
+    def is_overdue(self) -> bool:
+        from .status import is_overdue
+
+        return is_overdue(status=self.current_status, due_date=self.due_date, on=timezone.localdate())
+
+
+def protect_published(collector, field, sub_objs, using):
+    """on_delete for a commitment's updates: refuse if any is published, else cascade.
+
+    A commitment with published updates is part of the public record: archive it instead.
+    """
+    published = [u for u in sub_objs if u.published_at is not None]
+    if published:
+        raise models.ProtectedError(
+            "This commitment has published status updates and cannot be deleted; archive it instead.",
+            set(published),
+        )
+    models.CASCADE(collector, field, sub_objs, using)
+
+
+class StatusUpdate(models.Model):
+    """A dated assessment of one commitment. A draft until a publisher publishes it.
+
+    Updates are append-only in spirit: a later update supersedes an earlier one; published
+    updates are not edited (unpublish, or add a newer one).
+    """
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    commitment = models.ForeignKey(Commitment, on_delete=protect_published, related_name="status_updates")
+    status = models.CharField(
+        max_length=20, choices=ASSESSABLE, help_text="Rate outcomes, not intentions: an announcement is not delivery."
+    )
+    as_of = models.DateField("as of", help_text="The day the assessment describes; not in the future.")
+    summary = models.TextField(help_text="What happened, in our own words, and why this status.")
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatusUpdateQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-as_of", "-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["commitment", "published_at", "as_of"], name="update_commitment_pub_idx"),
+            models.Index(fields=["published_at"], name="update_published_at_idx"),
+        ]
+        permissions = [("publish_statusupdate", "Can publish or unpublish a status update")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} as of {self.as_of:%d %b %Y}" if self.as_of else "New status update"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.as_of and self.as_of > timezone.localdate():
+            errors["as_of"] = (
+                f"The as-of date ({self.as_of:%d %b %Y}) is in the future; "
+                "an assessment can only describe the past or today."
+            )
+        if self.as_of and self.commitment_id and self.as_of < self.commitment.date_made:
+            errors["as_of"] = (
+                f"The as-of date ({self.as_of:%d %b %Y}) is before the commitment was made "
+                f"({self.commitment.date_made:%d %b %Y})."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Evidence(models.Model):
+    """A document or page bearing on whether a commitment was delivered.
+
+    Evidence attached to a status update supports or contradicts that update's status.
+    Evidence attached only to the commitment is material for an editor to judge, not a rating.
+    """
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports the status"
+        CONTRADICTS = "contradicts", "Contradicts the status"
+
+    class Indicates(models.TextChoices):
+        ANNOUNCED = "announced", "Announced"
+        UNDER_WAY = "under way", "Under way"
+        DONE = "done", "Done"
+        CONTEXT = "context", "Context"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="evidence")
+    status_update = models.ForeignKey(
+        StatusUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        help_text="The update this evidence backs; empty for evidence not yet used in an assessment.",
+    )
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=300)
+    date = models.DateField(null=True, blank=True, help_text="Date of the document or event; empty if undated.")
+    url = models.URLField("URL", max_length=1000, blank=True)
+    document = models.FileField(
+        upload_to="evidence/%Y/", blank=True, help_text="Upload a copy when there is no stable URL."
+    )
+    stance = models.CharField(
+        max_length=12, choices=Stance.choices, blank=True, help_text="Required when attached to a status update."
+    )
+    indicates = models.CharField(
+        max_length=12, choices=Indicates.choices, blank=True, help_text="What the evidence shows, before any rating."
+    )
+    description = models.TextField(blank=True, help_text="What the evidence shows, in our own words.")
+    quote = models.TextField(blank=True, help_text="Optional verbatim extract.")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["-date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(document=""),
+                name="evidence_url_or_document",
+                violation_error_message="Give the evidence a URL or upload a document.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if not self.url and not self.document:
+            errors["url"] = "Give the evidence a URL or upload a document."
+        if self.date and self.date > timezone.localdate():
+            errors["date"] = "The evidence date is in the future."
+        if self.status_update_id:
+            if not self.stance:
+                errors["stance"] = "Say whether this evidence supports or contradicts the status."
+            if self.commitment_id and self.status_update.commitment_id != self.commitment_id:
+                errors["status_update"] = "This update belongs to a different commitment."
+        if errors:
+            raise ValidationError(errors)

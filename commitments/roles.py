@@ -1,0 +1,67 @@
+"""The two staff roles and their permissions: least privilege, defined once.
+
+Editors write commitments, drafts and evidence; Publishers also publish, unpublish, archive
+and delete. Applied by data migrations through ``sync_roles`` (safe to re-run).
+"""
+
+EDITORS = "Editors"
+PUBLISHERS = "Publishers"
+
+_EDIT = [
+    "view_source",
+    "add_source",
+    "change_source",
+    "view_actor",
+    "add_actor",
+    "change_actor",
+    "view_country",
+    "view_theme",
+    "add_theme",
+    "change_theme",
+    "view_commitment",
+    "add_commitment",
+    "change_commitment",
+    "view_statusupdate",
+    "add_statusupdate",
+    "change_statusupdate",
+    "delete_statusupdate",
+    "view_evidence",
+    "add_evidence",
+    "change_evidence",
+    "delete_evidence",
+]
+_PUBLISH = [
+    "publish_statusupdate",
+    "publish_commitment",
+    "delete_commitment",
+    "delete_source",
+    "delete_actor",
+    "delete_theme",
+    "add_country",
+    "change_country",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    EDITORS: _EDIT,
+    PUBLISHERS: _EDIT + _PUBLISH,
+}
+
+
+def sync_roles(apps, schema_editor=None) -> None:
+    """Create the groups and give each exactly its permissions (app label ``commitments``)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True  # create_permissions skips apps without models
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = list(Permission.objects.filter(content_type__app_label="commitments", codename__in=codenames))
+        missing = set(codenames) - {p.codename for p in perms}
+        if missing:
+            raise RuntimeError(f"Role {name}: unknown permissions {sorted(missing)}")
+        group.permissions.set(perms)
