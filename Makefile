@@ -1,0 +1,42 @@
+# Commitments Tracker — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtual environment and install the pinned dependencies
+
+db: install ## Apply migrations and load the real data (only into an empty database)
+	$(MANAGE) migrate --no-input
+	$(MANAGE) import_commitments --if-empty fixtures/commitments-sources.yaml fixtures/assessments.yaml
+
+run: db ## Set up everything and serve the site at http://127.0.0.1:8000 (admin at /admin/)
+	$(MANAGE) create_demo_users
+	@echo "Serving at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set)
+	$(PY) -m pytest
+
+lint: install ## ruff and the migrations check
+	$(VENV)/bin/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+clean: ## Remove the virtual environment and the local SQLite database
+	rm -rf $(VENV) db.sqlite3 staticfiles
+
+.PHONY: help install db run test lint clean

@@ -1,0 +1,273 @@
+"""The staff admin, driven through the test client as an editor and as a publisher."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Commitment, Evidence, StatusUpdate
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+UPDATE_ADD = reverse("admin:commitments_statusupdate_add")
+COMMITMENT_ADD = reverse("admin:commitments_commitment_add")
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _evidence_formset(items: list[dict], prefix: str = "evidence") -> dict:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(items)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, item in enumerate(items):
+        for key, value in item.items():
+            data[f"{prefix}-{i}-{key}"] = value
+    return data
+
+
+def _update_post(commitment, *, evidence: list[dict], **extra) -> dict:
+    return {
+        "commitment": str(commitment.pk),
+        "status": "in_progress",
+        "as_of": "2024-03-01",
+        "confidence": "medium",
+        "summary": "Training under way in all five countries.",
+        **_evidence_formset(evidence),
+        **extra,
+    }
+
+
+GOOD_EVIDENCE = {
+    "stance": "supports",
+    "title": "Steering committee report",
+    "publisher": "Project LEICA",
+    "date": "2024-02-20",
+    "url": "https://example.org/report",
+}
+
+
+def _commitment_post(**overrides) -> dict:
+    source = f.source()
+    data = {
+        "title": "Deploy an expert",
+        "slug": "deploy-an-expert",
+        "quote": "The EU will deploy an expert.",
+        "quote_context": "",
+        "statement_type": "pledge",
+        "scope_note": "",
+        "source": str(source.pk),
+        "location": "Final paragraph",
+        "date_made": "2019-05-15",
+        "date_note": "",
+        "due_date": "",
+        "due_text": "shortly",
+        "actors_basis": "stated",
+        "actors_note": "",
+        "other_countries": "",
+        "countries_note": "",
+        "research_note": "",
+        # the two inlines, empty
+        "status_updates-TOTAL_FORMS": "0", "status_updates-INITIAL_FORMS": "0",
+        "status_updates-MIN_NUM_FORMS": "0", "status_updates-MAX_NUM_FORMS": "1000",
+        "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
+        "evidence-MIN_NUM_FORMS": "0", "evidence-MAX_NUM_FORMS": "1000",
+    }
+    return data | overrides
+
+
+def test_editor_adds_a_commitment_as_a_draft(client):
+    _login(client, f.editor())
+    response = client.post(COMMITMENT_ADD, _commitment_post())
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    commitment = Commitment.objects.get(slug="deploy-an-expert")
+    assert commitment.state == Commitment.State.DRAFT
+    assert not Commitment.objects.public().exists()
+
+
+def test_due_date_before_date_made_is_shown_beside_the_field_and_input_is_kept(client):
+    _login(client, f.editor())
+    response = client.post(COMMITMENT_ADD, _commitment_post(due_date="2019-01-01"))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "cannot be before the date the commitment was made" in errors["due_date"][0]
+    assert "The EU will deploy an expert." in response.content.decode()  # nothing typed is lost
+    assert not Commitment.objects.exists()
+
+
+def test_duplicate_slug_gets_a_clear_message(client):
+    f.commitment(slug="deploy-an-expert")
+    _login(client, f.editor())
+    response = client.post(COMMITMENT_ADD, _commitment_post())
+    assert response.status_code == 200
+    assert "A commitment with this slug already exists" in response.content.decode()
+
+
+def test_editor_drafts_an_update_with_evidence_but_cannot_publish_it(client):
+    commitment = f.commitment()
+    _login(client, f.editor())
+    form_page = client.get(UPDATE_ADD + f"?commitment={commitment.pk}")
+    assert "Save and publish" not in form_page.content.decode()
+
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[GOOD_EVIDENCE], _publish="1"), follow=True)
+    assert response.status_code == 200
+    update = StatusUpdate.objects.get()
+    assert not update.is_published
+    assert "Only publishers can publish" in response.content.decode()
+    assert update.evidence.get().commitment == commitment  # evidence filed under the update's commitment
+    commitment.refresh_from_db()
+    assert commitment.current_status == "not_assessed"
+
+
+def test_publisher_saves_and_publishes_in_one_step(client):
+    commitment = f.commitment()
+    publisher = f.publisher()
+    _login(client, publisher)
+    assert "Save and publish" in client.get(UPDATE_ADD).content.decode()
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[GOOD_EVIDENCE], _publish="1"), follow=True)
+    assert response.status_code == 200
+    update = StatusUpdate.objects.get()
+    assert update.is_published and update.published_by == publisher
+    commitment.refresh_from_db()
+    assert (commitment.current_status, commitment.current_status_date) == ("in_progress", date(2024, 3, 1))
+
+
+def test_publishing_without_evidence_keeps_the_draft_and_says_why(client):
+    commitment = f.commitment()
+    _login(client, f.publisher())
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[], _publish="1"), follow=True)
+    update = StatusUpdate.objects.get()  # saved: nothing typed is lost
+    assert update.summary == "Training under way in all five countries."
+    assert not update.is_published
+    assert "needs at least one piece of evidence" in response.content.decode()
+
+
+def test_future_as_of_date_is_refused_beside_the_field(client):
+    commitment = f.commitment()
+    _login(client, f.editor())
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[GOOD_EVIDENCE], as_of="2999-01-01"))
+    assert response.status_code == 200
+    assert "is in the future" in response.context["adminform"].form.errors["as_of"][0]
+    assert not StatusUpdate.objects.exists()
+
+
+def test_evidence_without_url_or_document_is_refused(client):
+    commitment = f.commitment()
+    _login(client, f.editor())
+    bad = GOOD_EVIDENCE | {"url": ""}
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[bad]))
+    assert response.status_code == 200
+    assert "Give the evidence a URL or upload a document." in response.content.decode()
+    assert not StatusUpdate.objects.exists() and not Evidence.objects.exists()
+
+
+def test_publish_actions_are_offered_to_publishers_only(client):
+    changelist = reverse("admin:commitments_statusupdate_changelist")
+    _login(client, f.editor())
+    actions = dict(client.get(changelist).context["action_form"].fields["action"].choices)
+    assert "publish_updates" not in actions and "unpublish_updates" not in actions
+
+    draft = f.update(f.commitment())
+    response = client.post(changelist, {"action": "publish_updates", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert not draft.is_published
+    assert response.status_code in (200, 302)
+
+    client.force_login(f.publisher())
+    actions = dict(client.get(changelist).context["action_form"].fields["action"].choices)
+    assert "publish_updates" in actions
+    client.post(changelist, {"action": "publish_updates", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.is_published
+
+
+def test_published_update_is_read_only_and_cannot_be_deleted(client):
+    commitment = f.commitment()
+    update = f.update(commitment, status="stalled", published=True)
+    _login(client, f.publisher())
+    url = reverse("admin:commitments_statusupdate_change", args=[update.pk])
+    client.post(url, _update_post(commitment, evidence=[], status="achieved"))
+    update.refresh_from_db()
+    assert update.status == "stalled"
+    delete = client.post(reverse("admin:commitments_statusupdate_delete", args=[update.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    assert StatusUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_deleting_a_commitment_with_published_updates_is_refused_with_advice(client):
+    commitment = f.commitment()
+    f.update(commitment, published=True)
+    _login(client, f.publisher())
+    url = reverse("admin:commitments_commitment_delete", args=[commitment.pk])
+    page = client.get(url, follow=True).content.decode()
+    assert "Archive it instead" in page
+    client.post(url, {"post": "yes"})
+    assert Commitment.objects.filter(pk=commitment.pk).exists()
+
+
+def test_editor_cannot_delete_or_archive_commitments(client):
+    commitment = f.commitment()
+    _login(client, f.editor())
+    delete_url = reverse("admin:commitments_commitment_delete", args=[commitment.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:commitments_commitment_changelist")
+    client.post(changelist, {"action": "archive_commitments", "_selected_action": [commitment.pk]})
+    commitment.refresh_from_db()
+    assert commitment.state == Commitment.State.PUBLISHED
+
+
+def test_publisher_archives_a_commitment_and_it_leaves_the_public_view(client):
+    commitment = f.commitment()
+    f.update(commitment, published=True)
+    _login(client, f.publisher())
+    changelist = reverse("admin:commitments_commitment_changelist")
+    client.post(changelist, {"action": "archive_commitments", "_selected_action": [commitment.pk]})
+    commitment.refresh_from_db()
+    assert commitment.state == Commitment.State.ARCHIVED
+    assert not Commitment.objects.public().exists()
+    assert client.get(commitment.get_absolute_url()).status_code == 404
+
+
+def test_commitment_history_page_shows_who_changed_what(client):
+    editor = f.editor(username="ayla")
+    _login(client, editor)
+    client.post(COMMITMENT_ADD, _commitment_post())
+    commitment = Commitment.objects.get()
+    change_url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    data = _commitment_post(title="Deploy a regional CT expert", source=str(commitment.source_id))
+    response = client.post(change_url, data)
+    assert response.status_code == 302
+    history = client.get(reverse("admin:commitments_commitment_history", args=[commitment.pk])).content.decode()
+    assert "ayla" in history
+    assert "Deploy a regional CT expert" in history
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?overdue=1", "?overdue=0", "?stale=1", "?current_status__exact=in_progress", "?q=expert"]
+)
+def test_commitment_changelist_filters_load(client, query):
+    overdue = f.commitment(title="Overdue one", due_date=date(2020, 1, 1))
+    f.commitment(title="Not due", due_date=date(2999, 1, 1))
+    _login(client, f.editor())
+    response = client.get(reverse("admin:commitments_commitment_changelist") + query)
+    assert response.status_code == 200
+    if query == "?overdue=1":
+        assert [c.pk for c in response.context["cl"].result_list] == [overdue.pk]
+
+
+def test_autocomplete_for_themes_answers_editors(client):
+    f.theme(name="Border management", slug="border-management")
+    _login(client, f.editor())
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "border", "app_label": "commitments", "model_name": "commitment", "field_name": "themes"},
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["text"] == "Border management"
