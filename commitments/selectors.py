@@ -6,14 +6,15 @@ surface starts from it. Status "as of a day" is answered by ``with_status_on`` o
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .status import CLOSED, Status, stale_cutoff
+from .status import CLOSED, Status, scale, stale_cutoff
 
 
 class StatusUpdateQuerySet(models.QuerySet):
@@ -53,26 +54,50 @@ class CommitmentQuerySet(models.QuerySet):
             status_date_on=Subquery(latest.values("as_of")[:1]),
         )
 
+    def at(self, day: date | None = None) -> CommitmentQuerySet:
+        """Annotate the status every public surface shows: ``eff_status``, ``eff_status_date``, ``eff_overdue``.
+
+        With no day: the stored current status. With a day: the status as it stood then (from
+        ``with_status_on``), leaving out commitments not yet made on that day. ``overdue()``,
+        ``stale()`` and ``by_status_counts()`` then answer for that day too.
+        """
+        if day is None:
+            qs = self.annotate(eff_status=F("current_status"), eff_status_date=F("current_status_date"))
+        else:
+            qs = self.filter(date_made__lte=day).with_status_on(day)
+            qs = qs.annotate(eff_status=F("status_on"), eff_status_date=F("status_date_on"))
+        on = day or timezone.localdate()
+        overdue = Q(due_date__lt=on) & ~Q(eff_status__in=CLOSED)
+        return qs.annotate(eff_overdue=ExpressionWrapper(overdue, output_field=models.BooleanField()))
+
+    def _status_fields(self) -> tuple[str, str]:
+        if "eff_status" in self.query.annotations:
+            return "eff_status", "eff_status_date"
+        return "current_status", "current_status_date"
+
     def overdue(self, *, on: date | None = None) -> CommitmentQuerySet:
         """A due date before ``on`` (default today) and not achieved or abandoned."""
-        on = on or timezone.localdate()
-        return self.filter(due_date__lt=on).exclude(current_status__in=CLOSED)
+        status, _ = self._status_fields()
+        return self.filter(due_date__lt=on or timezone.localdate()).exclude(**{f"{status}__in": CLOSED})
 
     def stale(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Open, and no published update for nine months (no update: counted from date made)."""
+        status, status_date = self._status_fields()
         cutoff = stale_cutoff(on or timezone.localdate())
-        return self.exclude(current_status__in=CLOSED).filter(
-            Q(current_status_date__lte=cutoff) | Q(current_status_date__isnull=True, date_made__lte=cutoff)
+        return self.exclude(**{f"{status}__in": CLOSED}).filter(
+            Q(**{f"{status_date}__lte": cutoff}) | Q(**{f"{status_date}__isnull": True, "date_made__lte": cutoff})
         )
 
     def with_status(self, *statuses: str) -> CommitmentQuerySet:
-        return self.filter(current_status__in=statuses)
+        status, _ = self._status_fields()
+        return self.filter(**{f"{status}__in": statuses})
 
     def by_status_counts(self) -> dict[str, int]:
         """Counts per status slug, every slug present (zero where none), in one query."""
+        status, _ = self._status_fields()
         counts = dict.fromkeys(Status.values, 0)
-        for row in self.order_by().values("current_status").annotate(n=models.Count("pk")):
-            counts[row["current_status"]] = row["n"]
+        for row in self.order_by().values(status).annotate(n=models.Count("pk")):
+            counts[row[status]] = row["n"]
         return counts
 
     def for_admin(self) -> CommitmentQuerySet:
@@ -85,3 +110,125 @@ def derived_status(*, commitment) -> tuple[str, date | None]:
     if latest is None:
         return Status.NOT_ASSESSED.value, None
     return latest["status"], latest["as_of"]
+
+
+# --- what each public page reads ----------------------------------------------------------
+
+
+def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
+    """Rows of the list, taxonomy pages and exports: source joined, themes and countries prefetched."""
+    return queryset.select_related("source").prefetch_related("themes", "countries")
+
+
+def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
+    return queryset.select_related("source", "attributed_to").prefetch_related("actors", "countries", "themes")
+
+
+def public_timeline(*, commitment) -> list:
+    """The commitment's published updates, newest first, each with its evidence."""
+    return list(commitment.status_updates.published().effective_order().prefetch_related("evidence"))
+
+
+# Fields whose changes the public may see; staff names and internal notes stay private.
+PUBLIC_HISTORY_FIELDS = [
+    "title",
+    "quote",
+    "quote_context",
+    "source",
+    "attributed_to",
+    "location",
+    "statement_type",
+    "scope_note",
+    "date_made",
+    "due_date",
+    "due_text",
+    "other_countries",
+    "actors",
+    "countries",
+    "themes",
+]
+HISTORY_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class PublicChange:
+    when: datetime
+    fields: list[str]
+
+
+def public_changes(*, commitment) -> list[PublicChange]:
+    """Changes to the commitment's public fields since it was first published, newest first.
+
+    Bounded to the last ``HISTORY_LIMIT`` records so the page's query count stays bounded.
+    """
+    records = list(commitment.history.order_by("-history_date", "-history_id")[:HISTORY_LIMIT])
+    records.reverse()
+    changes: list[PublicChange] = []
+    published = False
+    for previous, record in zip([None, *records], records, strict=False):
+        if previous is not None and published:
+            delta = record.diff_against(previous, included_fields=PUBLIC_HISTORY_FIELDS)
+            if delta.changed_fields:
+                labels = [str(commitment._meta.get_field(name).verbose_name) for name in delta.changed_fields]
+                changes.append(PublicChange(when=record.history_date, fields=sorted(labels)))
+        published = published or record.state == commitment.State.PUBLISHED
+    return list(reversed(changes))
+
+
+@dataclass(frozen=True)
+class Segment:
+    slug: str
+    label: str
+    definition: str
+    count: int
+    percent: float
+    offset: float
+
+
+def status_bar(counts: dict[str, int]) -> list[Segment]:
+    """The status counts as bar segments (every status, zeros included, in scale order)."""
+    total = sum(counts.values()) or 1
+    segments, offset = [], 0.0
+    for info in scale():
+        percent = 100 * counts.get(info.slug, 0) / total
+        segments.append(Segment(info.slug, info.label, info.definition, counts.get(info.slug, 0), percent, offset))
+        offset += percent
+    return segments
+
+
+def breakdown(queryset: CommitmentQuerySet, relation: str) -> list[dict]:
+    """Per taxonomy entry (``themes`` or ``countries``): total and status counts, one grouped query."""
+    rows: dict[str, dict] = {}
+    for row in (
+        queryset.order_by()
+        .values(f"{relation}__slug", f"{relation}__name", "eff_status")
+        .annotate(n=models.Count("pk"))
+    ):
+        slug = row[f"{relation}__slug"]
+        if slug is None:
+            continue
+        entry = rows.setdefault(slug, {"slug": slug, "name": row[f"{relation}__name"], "total": 0, "counts": {}})
+        entry["counts"][row["eff_status"]] = row["n"]
+        entry["total"] += row["n"]
+    for entry in rows.values():
+        entry["bar"] = status_bar(entry["counts"])
+    return sorted(rows.values(), key=lambda e: (-e["total"], e["name"]))
+
+
+def overview(*, queryset: CommitmentQuerySet, on: date, limit: int = 8) -> dict:
+    """Everything the overview page shows, for the day ``on`` (queryset already ``at()`` that day)."""
+    counts = queryset.by_status_counts()
+    recent = queryset.exclude(eff_status_date=None).order_by(F("eff_status_date").desc(), "title")
+    overdue = queryset.overdue(on=on).order_by("due_date", "title")
+    stale = queryset.stale(on=on).order_by(F("eff_status_date").asc(nulls_first=True), "date_made", "title")
+    return {
+        "total": sum(counts.values()),
+        "bar": status_bar(counts),
+        "by_theme": breakdown(queryset, "themes"),
+        "by_country": breakdown(queryset, "countries"),
+        "recent": list(recent.select_related("source")[:limit]),
+        "overdue": list(overdue[:limit]),
+        "overdue_count": overdue.count(),
+        "stale": list(stale[:limit]),
+        "stale_count": stale.count(),
+    }

@@ -1,10 +1,20 @@
+"""The public URL contract (see the product brief): change nothing here without a redirect."""
+
 from django.urls import path
 
-from . import views
+from . import exports, feeds, views
 
 app_name = "commitments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("commitments/", views.commitment_list, name="list"),
+    path("commitments/export.csv", exports.export_csv, name="export_csv"),
+    path("commitments/export.json", exports.export_json, name="export_json"),
     path("commitments/<slug:slug>/", views.commitment_detail, name="detail"),
+    path("themes/<slug:slug>/", views.taxonomy_detail, {"kind": "theme"}, name="theme"),
+    path("countries/<slug:slug>/", views.taxonomy_detail, {"kind": "country"}, name="country"),
+    path("actors/<slug:slug>/", views.taxonomy_detail, {"kind": "actor"}, name="actor"),
+    path("sources/<slug:slug>/", views.taxonomy_detail, {"kind": "source"}, name="source"),
+    path("feeds/updates.atom", feeds.UpdatesFeed(), name="feed"),
 ]

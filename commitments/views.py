@@ -1,30 +1,99 @@
-"""Public views: thin. Every query starts from ``Commitment.objects.public()``."""
+"""Public views: thin. Each reads through the FilterSet and ``selectors``; none writes."""
 
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from . import facets as facet_builder
+from . import selectors
 from . import status as status_scale
-from .models import Commitment, StatusUpdate
+from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
+from .models import Commitment
+
+PER_PAGE = 25
+
+
+def bad_request(request, errors, *, template: str = "400.html", context: dict | None = None) -> HttpResponse:
+    """A 400 page that says what was wrong."""
+    return render(request, template, {"errors": errors, **(context or {})}, status=400)
+
+
+def handler400(request, exception=None):
+    """Project-wide 400 page; ``BadRequest`` raised by our code carries a message for the reader."""
+    message = str(exception) if exception is not None and str(exception) else "The request was malformed."
+    return bad_request(request, {"request": [message]})
+
+
+def _page_number(request) -> int | None:
+    """The ``page`` parameter as a positive integer, or None when it is malformed."""
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0 else None
 
 
 def home(request):
-    public = Commitment.objects.public()
-    counts = public.by_status_counts()
-    scale = [(info, counts[info.slug]) for info in status_scale.scale()]
-    return render(request, "commitments/home.html", {"total": sum(counts.values()), "scale": scale})
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    if not filterset.is_valid():
+        return bad_request(request, filterset.errors)
+    overview = selectors.overview(queryset=filterset.base_queryset(), on=filterset.on)
+    as_of = filterset.as_of_date
+    context = {"as_of": as_of, "as_of_query": f"as_of={as_of.isoformat()}&" if as_of else "", **overview}
+    return render(request, "commitments/home.html", context)
+
+
+def commitment_list(request):
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    context = {"filterset": filterset}
+    if not filterset.is_valid():
+        return render(request, "commitments/list.html", context, status=400)
+    page_number = _page_number(request)
+    if page_number is None:
+        return bad_request(request, {"page": ["The page number must be a whole number of 1 or more."]})
+    paginator = Paginator(selectors.for_list(filterset.qs), PER_PAGE)
+    if page_number > max(paginator.num_pages, 1):
+        raise Http404("That page is past the end of the list.")
+    facets = facet_builder.build_facets(filterset, request.GET)
+    context |= {
+        "page": paginator.page(page_number),
+        "facets": facets,
+        "active": facet_builder.active_filters(filterset, request.GET, facets),
+        "as_of": filterset.as_of_date,
+        "query": facet_builder.url_with(request.GET).lstrip("?"),
+        "clear_url": "?",
+    }
+    return render(request, "commitments/list.html", context)
 
 
 def commitment_detail(request, slug: str):
-    commitment = get_object_or_404(
-        Commitment.objects.public()
-        .select_related("source", "attributed_to")
-        .prefetch_related("actors", "countries", "themes"),
-        slug=slug,
-    )
-    updates = (
-        StatusUpdate.objects.published().filter(commitment=commitment).effective_order().prefetch_related("evidence")
-    )
+    commitment = get_object_or_404(selectors.for_detail(Commitment.objects.public()), slug=slug)
     return render(
         request,
         "commitments/detail.html",
-        {"commitment": commitment, "status": status_scale.info(commitment.current_status), "updates": updates},
+        {
+            "commitment": commitment,
+            "status": status_scale.info(commitment.current_status),
+            "updates": selectors.public_timeline(commitment=commitment),
+            "changes": selectors.public_changes(commitment=commitment),
+        },
+    )
+
+
+def taxonomy_detail(request, kind: str, slug: str):
+    model, relation, _ = TAXONOMY_FACETS[kind]
+    entry = get_object_or_404(model, slug=slug)
+    queryset = Commitment.objects.public().filter(**{relation: entry}).at()
+    counts = queryset.by_status_counts()
+    commitments = selectors.for_list(queryset.order_by("title"))
+    return render(
+        request,
+        "commitments/taxonomy.html",
+        {
+            "kind": kind,
+            "entry": entry,
+            "bar": selectors.status_bar(counts),
+            "total": sum(counts.values()),
+            "commitments": commitments,
+            "list_url": f"?{kind}={entry.slug}",
+        },
     )

@@ -50,6 +50,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The status-scale filters are used on nearly every page and partial.
+            "builtins": ["commitments.templatetags.tracker"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -5,3 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("commitments.urls")),
 ]
+
+handler400 = "commitments.views.handler400"

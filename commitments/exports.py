@@ -1,0 +1,121 @@
+"""CSV and JSON exports: the list's rows for the same query string, all pages, streamed.
+
+Rows come from ``CommitmentFilterSet`` exactly as on the list page; memory stays flat because
+rows are fetched in chunks and written as they come.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+from django.http import HttpResponse, StreamingHttpResponse
+
+from . import selectors
+from .filtersets import CommitmentFilterSet
+from .status import Status
+
+COLUMNS = [
+    "slug",
+    "title",
+    "status",
+    "status_label",
+    "status_as_of",
+    "due_date",
+    "overdue",
+    "date_made",
+    "statement_type",
+    "themes",
+    "countries",
+    "actors",
+    "source",
+    "source_url",
+    "url",
+]
+CHUNK = 1000
+# Spreadsheets run cells that start with these as formulas; a leading apostrophe keeps them text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _rows(request, queryset) -> Iterator[dict]:
+    labels = dict(Status.choices)
+    rows = selectors.for_list(queryset).prefetch_related("actors")
+    for c in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "slug": c.slug,
+            "title": c.title,
+            "status": c.eff_status,
+            "status_label": labels[c.eff_status],
+            "status_as_of": c.eff_status_date.isoformat() if c.eff_status_date else None,
+            "due_date": c.due_date.isoformat() if c.due_date else None,
+            "overdue": bool(c.eff_overdue),
+            "date_made": c.date_made.isoformat(),
+            "statement_type": c.statement_type,
+            "themes": [t.slug for t in c.themes.all()],
+            "countries": [k.slug for k in c.countries.all()],
+            "actors": [a.name for a in c.actors.all()],
+            "source": c.source.slug,
+            "source_url": c.source.url,
+            "url": request.build_absolute_uri(c.get_absolute_url()),
+        }
+
+
+def _filtered(request):
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    if not filterset.is_valid():
+        lines = [f"{name}: {' '.join(msgs)}" for name, msgs in filterset.errors.items()]
+        return None, HttpResponse(
+            "Bad request:\n" + "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    return filterset.qs, None
+
+
+def neutralise(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        value = "; ".join(value)
+    return neutralise(str(value))
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows: Iterable[dict]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # BOM, so spreadsheets read UTF-8
+    yield writer.writerow(COLUMNS)
+    for row in rows:
+        yield writer.writerow([_csv_cell(row[col]) for col in COLUMNS])
+
+
+def export_csv(request):
+    queryset, error = _filtered(request)
+    if error:
+        return error
+    response = StreamingHttpResponse(_csv_lines(_rows(request, queryset)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="commitments.csv"'
+    return response
+
+
+def _json_chunks(rows: Iterable[dict]) -> Iterator[str]:
+    yield '{"commitments": ['
+    for i, row in enumerate(rows):
+        yield ("," if i else "") + json.dumps(row, ensure_ascii=False)
+    yield "]}"
+
+
+def export_json(request):
+    queryset, error = _filtered(request)
+    if error:
+        return error
+    return StreamingHttpResponse(_json_chunks(_rows(request, queryset)), content_type="application/json")

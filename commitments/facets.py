@@ -1,0 +1,122 @@
+"""Facets: every filter option with its count, selected state and toggle URL, so templates only loop.
+
+Each option's count is how many commitments it would leave given the *other* active filters.
+One grouped query per facet, never one per option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.http import QueryDict
+
+from . import status as status_scale
+from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    options: list[Option] = field(default_factory=list)
+
+    @property
+    def selected(self) -> list[Option]:
+        return [o for o in self.options if o.selected]
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    label: str
+    remove_url: str
+
+
+def url_with(params: QueryDict, *, toggle: tuple[str, str] | None = None, drop: tuple[str, ...] = ()) -> str:
+    """The current query string with one value toggled and ``drop`` keys removed; page always reset."""
+    q = params.copy()
+    for key in ("page", *drop):
+        q.pop(key, None)
+    if toggle:
+        key, value = toggle
+        values = q.getlist(key)
+        q.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
+    encoded = q.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _selected(params: QueryDict, key: str) -> set[str]:
+    return set(params.getlist(key))
+
+
+def status_facet(filterset: CommitmentFilterSet, params: QueryDict) -> Facet:
+    counts = filterset.queryset_without("status").by_status_counts()
+    chosen = _selected(params, "status")
+    facet = Facet("status", "Status")
+    for info in status_scale.scale():
+        facet.options.append(
+            Option(
+                info.slug,
+                info.label,
+                counts[info.slug],
+                info.slug in chosen,
+                url_with(params, toggle=("status", info.slug)),
+            )
+        )
+    return facet
+
+
+def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str) -> Facet:
+    model, _, label_field = TAXONOMY_FACETS[name]
+    remaining = filterset.queryset_without(name).values("pk")
+    rows = model.objects.annotate(n=Count("commitments", filter=Q(commitments__in=remaining))).order_by(label_field)
+    chosen = _selected(params, name)
+    facet = Facet(name, filterset.filters[name].label)
+    for row in rows.values("slug", label_field, "n"):
+        slug = row["slug"]
+        toggle = url_with(params, toggle=(name, slug))
+        facet.options.append(Option(slug, row[label_field], row["n"], slug in chosen, toggle))
+    return facet
+
+
+def flag_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str) -> Facet:
+    """``overdue=1`` / ``stale=1``: one option, counted with the other filters applied."""
+    remaining = filterset.queryset_without(name)
+    on = filterset.form.cleaned_data.get("as_of")
+    count = (remaining.overdue(on=on) if name == "overdue" else remaining.stale(on=on)).count()
+    label = {"overdue": "Overdue", "stale": "Stale (no update for nine months)"}[name]
+    selected = params.get(name) == "1"
+    url = url_with(params, drop=(name,)) if selected else url_with(params, drop=(name,), toggle=(name, "1"))
+    return Facet(name, label, [Option("1", label, count, selected, url)])
+
+
+def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
+    return [
+        status_facet(filterset, params),
+        flag_facet(filterset, params, "overdue"),
+        flag_facet(filterset, params, "stale"),
+        *(taxonomy_facet(filterset, params, name) for name in TAXONOMY_FACETS),
+    ]
+
+
+def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: list[Facet]) -> list[ActiveFilter]:
+    """Every active filter as a removable chip, in the order of the form."""
+    labels = {(f.name, o.value): (f.label, o.label) for f in facets for o in f.options}
+    chips = []
+    for key in filterset.filters:
+        for value in params.getlist(key):
+            if not value or key == "sort":
+                continue
+            facet_label, option_label = labels.get((key, value), (filterset.filters[key].label, value))
+            text = option_label if key in ("overdue", "stale") else f"{facet_label}: {option_label}"
+            chips.append(ActiveFilter(text, url_with(params, toggle=(key, value))))
+    return chips

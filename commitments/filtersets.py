@@ -1,0 +1,185 @@
+"""The public URL contract: one FilterSet declares every list parameter.
+
+The list page, the CSV and JSON exports, the Atom feed and the taxonomy pages all take their
+rows from ``CommitmentFilterSet``, so one grammar of GET parameters serves every format.
+``as_of`` is applied first: every other filter then sees the status as it stood that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from .models import Actor, Commitment, Country, Source, StatusUpdate, Theme
+from .status import Status
+
+ISO_DATE = ["%Y-%m-%d"]
+
+SORTS = {
+    "title": ("Title (A–Z)", ["title", "pk"]),
+    "due": ("Due date (soonest first)", [("due_date", "asc"), "title"]),
+    "-due": ("Due date (latest first)", [("due_date", "desc"), "title"]),
+    "updated": ("Last assessed (oldest first)", [("eff_status_date", "asc"), "title"]),
+    "-updated": ("Last assessed (newest first)", [("eff_status_date", "desc"), "title"]),
+}
+DEFAULT_SORT = "title"
+
+# Facets over a taxonomy: GET parameter -> (model, the m2m/fk field on Commitment, the model's label field).
+TAXONOMY_FACETS = {
+    "theme": (Theme, "themes", "name"),
+    "country": (Country, "countries", "name"),
+    "actor": (Actor, "actors", "name"),
+    "source": (Source, "source", "title"),
+}
+
+
+def _order_by(spec: list) -> list:
+    out = []
+    for item in spec:
+        if isinstance(item, tuple):
+            name, direction = item
+            out.append(F(name).asc(nulls_last=True) if direction == "asc" else F(name).desc(nulls_last=True))
+        else:
+            out.append(item)
+    return out
+
+
+class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Repeatable slug filter (``?theme=a&theme=b`` means a OR b) that never duplicates rows."""
+
+    def __init__(self, *args, relation: str, **kwargs):
+        self.relation = relation
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if self.relation == "source":
+            return qs.filter(source__in=value)
+        through = getattr(Commitment, self.relation).through
+        target = through._meta.get_field(self.relation_target()).name
+        matches = through.objects.filter(commitment=OuterRef("pk"), **{f"{target}__in": value})
+        return qs.filter(Exists(matches))
+
+    def relation_target(self) -> str:
+        return {"themes": "theme", "countries": "country", "actors": "actor"}[self.relation]
+
+
+class CommitmentFilterForm(forms.Form):
+    """Rules that span fields; errors appear beside the field they concern."""
+
+    def clean(self):
+        cleaned = super().clean()
+        as_of = cleaned.get("as_of")
+        if as_of and as_of > timezone.localdate():
+            self.add_error("as_of", "The as-of date cannot be in the future.")
+        after, before = cleaned.get("due_after"), cleaned.get("due_before")
+        if after and before and after > before:
+            self.add_error("due_before", "“Due on or before” must not be earlier than “Due on or after”.")
+        return cleaned
+
+
+class CommitmentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search", method="search", max_length=200, help_text="Words in the title, quote or an update's summary."
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label="Status",
+        choices=Status.choices,
+        field_name="eff_status",
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    theme = SlugMultipleChoiceFilter(label="Theme", queryset=Theme.objects.all(), relation="themes")
+    country = SlugMultipleChoiceFilter(label="Country", queryset=Country.objects.all(), relation="countries")
+    actor = SlugMultipleChoiceFilter(label="Actor", queryset=Actor.objects.all(), relation="actors")
+    source = SlugMultipleChoiceFilter(label="Source", queryset=Source.objects.all(), relation="source")
+    overdue = django_filters.ChoiceFilter(label="Overdue only", choices=[("1", "Overdue only")], method="only_overdue")
+    stale = django_filters.ChoiceFilter(
+        label="Stale only", choices=[("1", "No update for nine months")], method="only_stale"
+    )
+    due_after = django_filters.DateFilter(
+        label="Due on or after",
+        field_name="due_date",
+        lookup_expr="gte",
+        input_formats=ISO_DATE,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    due_before = django_filters.DateFilter(
+        label="Due on or before",
+        field_name="due_date",
+        lookup_expr="lte",
+        input_formats=ISO_DATE,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    as_of = django_filters.DateFilter(
+        label="Status as of",
+        method="noop",
+        input_formats=ISO_DATE,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Show every status as it stood on this day.",
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=[(k, label) for k, (label, _) in SORTS.items()], method="noop", empty_label=None
+    )
+
+    class Meta:
+        model = Commitment
+        fields: list[str] = []
+        form = CommitmentFilterForm
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(
+            data, queryset if queryset is not None else Commitment.objects.public(), request=request, prefix=prefix
+        )
+        # Render the required-looking sort field as optional: absent means the default order.
+        self.form.fields["sort"].required = False
+
+    # --- filtering ----------------------------------------------------------------------
+
+    @property
+    def as_of_date(self) -> date | None:
+        return self.form.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
+
+    @property
+    def on(self) -> date:
+        """The day the page describes: ``as_of`` or today."""
+        return self.as_of_date or timezone.localdate()
+
+    def base_queryset(self):
+        return self.queryset.at(self.as_of_date)
+
+    def filter_queryset(self, queryset, *, exclude: str | None = None):
+        """Apply every valid filter, except ``exclude`` (used for facet counts)."""
+        queryset = queryset.at(self.form.cleaned_data.get("as_of"))
+        for name, value in self.form.cleaned_data.items():
+            if name != exclude:
+                queryset = self.filters[name].filter(queryset, value)
+        sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        return queryset.order_by(*_order_by(SORTS[sort][1]))
+
+    def queryset_without(self, name: str):
+        """The rows all other active filters leave: the base of ``name``'s facet counts."""
+        self.errors  # noqa: B018 - runs validation so cleaned_data exists
+        return self.filter_queryset(self.queryset.all(), exclude=name).order_by()
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def search(self, queryset, name, value):
+        terms = value.split()
+        for term in terms:
+            in_updates = StatusUpdate.objects.published().filter(commitment=OuterRef("pk"), summary__icontains=term)
+            queryset = queryset.filter(Q(title__icontains=term) | Q(quote__icontains=term) | Exists(in_updates))
+        return queryset
+
+    def only_overdue(self, queryset, name, value):
+        return queryset.overdue(on=self.form.cleaned_data.get("as_of")) if value == "1" else queryset
+
+    def only_stale(self, queryset, name, value):
+        return queryset.stale(on=self.form.cleaned_data.get("as_of")) if value == "1" else queryset
