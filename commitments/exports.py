@@ -50,7 +50,7 @@ def _rows(request, queryset) -> Iterator[dict]:
             "status_as_of": c.eff_status_date.isoformat() if c.eff_status_date else None,
             "due_date": c.due_date.isoformat() if c.due_date else None,
             "overdue": bool(c.eff_overdue),
-            "date_made": c.date_made.isoformat(),
+            "date_made": c.date_made.isoformat() if c.date_made else None,
             "statement_type": c.statement_type,
             "themes": [t.slug for t in c.themes.all()],
             "countries": [k.slug for k in c.countries.all()],

@@ -4,6 +4,8 @@ Models hold invariants (constraints, ``clean()`` for cross-field rules); workflo
 ``services.py`` and read questions in ``selectors.py``.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,7 +21,8 @@ SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so 
 
 
 def _unique_slug(noun: str) -> dict:
-    return {"unique": f"A {noun} with this slug already exists; choose another slug."}
+    article = "An" if noun[0] in "aeiou" else "A"
+    return {"unique": f"{article} {noun} with this slug already exists; choose another slug."}
 
 
 class Taxonomy(models.Model):
@@ -51,6 +54,14 @@ class Country(Taxonomy):
         constraints = [
             models.CheckConstraint(condition=Q(slug__regex=r"^[a-z]{2}$"), name="country_slug_iso_alpha2"),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        # Said beside the field in words: the check constraint's own message only names the constraint.
+        if self.slug and not re.fullmatch(r"[a-z]{2}", self.slug):
+            raise ValidationError(
+                {"slug": "The slug is the country's ISO 3166-1 alpha-2 code: two lower-case letters, e.g. kz."}
+            )
 
 
 class Theme(Taxonomy):
@@ -142,7 +153,11 @@ class Commitment(models.Model):
     scope_note = models.TextField(
         blank=True, help_text="Set when the statement is general policy, not specific to the region."
     )
-    date_made = models.DateField(help_text="When the commitment was made.")
+    date_made = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the commitment was made. Leave empty if the source is undated, and say so in the date note.",
+    )
     date_note = models.TextField(blank=True, help_text="Say here when the date is inferred.")
     due_date = models.DateField(null=True, blank=True, help_text="Only if the source states one.")
     due_text = models.CharField(
@@ -204,8 +219,22 @@ class Commitment(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        # The derived fields are written only by services.refresh_current_status (with .update()):
+        # saving an instance loaded before a publish must not write its stale status back.
+        existing = not self._state.adding and self.pk is not None and not kwargs.get("force_insert")
+        if existing and not args and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in DERIVED_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("commitments:detail", args=[self.slug])
+
+    def delete(self, *args, **kwargs):
+        refuse_delete_if_published(Commitment.objects.filter(pk=self.pk))
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -224,6 +253,21 @@ class Commitment(models.Model):
         return is_overdue(status=self.current_status, due_date=self.due_date, on=timezone.localdate())
 
 
+DERIVED_FIELDS = ("current_status", "current_status_date")
+PUBLISHED_DELETE_MESSAGE = "This commitment has published status updates and cannot be deleted; archive it instead."
+
+
+def refuse_delete_if_published(commitments) -> None:
+    """Raise ProtectedError (saying to archive) if any of these commitments has a published update.
+
+    Checked before Django's deletion collector runs: the collector replaces the message that
+    ``protect_published`` raises with a generic one about protected foreign keys.
+    """
+    published = StatusUpdate.objects.published().filter(commitment__in=commitments.values("pk"))
+    if published.exists():
+        raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
+
+
 def protect_published(collector, field, sub_objs, using):
     """on_delete for a commitment's updates: refuse if any is published, else cascade.
 
@@ -231,10 +275,7 @@ def protect_published(collector, field, sub_objs, using):
     """
     published = [u for u in sub_objs if u.published_at is not None]
     if published:
-        raise models.ProtectedError(
-            "This commitment has published status updates and cannot be deleted; archive it instead.",
-            set(published),
-        )
+        raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
     models.CASCADE(collector, field, sub_objs, using)
 
 
@@ -293,7 +334,7 @@ class StatusUpdate(models.Model):
                 f"The as-of date ({self.as_of:%d %b %Y}) is in the future; "
                 "an assessment can only describe the past or today."
             )
-        if self.as_of and self.commitment_id and self.as_of < self.commitment.date_made:
+        if self.as_of and self.commitment_id and self.commitment.date_made and self.as_of < self.commitment.date_made:
             errors["as_of"] = (
                 f"The as-of date ({self.as_of:%d %b %Y}) is before the commitment was made "
                 f"({self.commitment.date_made:%d %b %Y})."
@@ -375,3 +416,74 @@ class Evidence(models.Model):
                 errors["status_update"] = "This update belongs to a different commitment."
         if errors:
             raise ValidationError(errors)
+
+
+class ProgressReport(models.Model):
+    """A progress report for a period: a snapshot of the figures, frozen when published.
+
+    The snapshot (plain JSON built by ``reports.build_snapshot``) is what every rendering
+    (HTML, PDF, CSV) reads; once published it never changes. A correction is a new report
+    that names the one it supersedes.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft (staff only)"
+        PUBLISHED = "published", "Published"
+
+    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("report"))
+    title = models.CharField(max_length=200)
+    period_label = models.CharField(max_length=100, help_text="e.g. 2026 Q3")
+    start = models.DateField(help_text="First day of the period.")
+    end = models.DateField(help_text="Last day of the period.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT, editable=False)
+    snapshot = models.JSONField(default=dict, editable=False, help_text="The figures, lists and text of the report.")
+    introduction = models.TextField(blank=True, help_text="Optional words of the publisher, shown before the figures.")
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        help_text="The published report this one corrects.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["snapshot"])
+
+    class Meta:
+        ordering = ["-end", "-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="report_end_not_before_start",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "end"], name="report_state_end_idx")]
+        permissions = [("publish_progressreport", "Can publish a progress report")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The period cannot end before it starts."})
+        if self.supersedes_id and self.supersedes_id == self.pk:
+            raise ValidationError({"supersedes": "A report cannot supersede itself."})
+        if self.supersedes and not self.supersedes.is_published:
+            raise ValidationError({"supersedes": "Only a published report can be superseded."})

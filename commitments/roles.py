@@ -29,6 +29,9 @@ _EDIT = [
     "add_evidence",
     "change_evidence",
     "delete_evidence",
+    "view_progressreport",
+    "add_progressreport",
+    "change_progressreport",
 ]
 _PUBLISH = [
     "publish_statusupdate",
@@ -39,6 +42,8 @@ _PUBLISH = [
     "delete_theme",
     "add_country",
     "change_country",
+    "publish_progressreport",
+    "delete_progressreport",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -58,7 +63,10 @@ def sync_roles(apps, schema_editor=None) -> None:
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLE_PERMISSIONS.items():
+    # A migration sees the models as they were then: grant only permissions of models that exist yet.
+    existing = {m._meta.model_name for m in apps.get_app_config("commitments").get_models()}
+    for name, all_codenames in ROLE_PERMISSIONS.items():
+        codenames = [c for c in all_codenames if c.split("_", 1)[1] in existing]
         group, _ = Group.objects.get_or_create(name=name)
         perms = list(Permission.objects.filter(content_type__app_label="commitments", codename__in=codenames))
         missing = set(codenames) - {p.codename for p in perms}

@@ -40,19 +40,27 @@ class CommitmentQuerySet(models.QuerySet):
         """What the public may see: published commitments (not drafts, not archived)."""
         return self.filter(state=self.model.State.PUBLISHED)
 
-    def with_status_on(self, day: date) -> CommitmentQuerySet:
+    def with_status_on(self, day: date, *, name: str = "status_on") -> CommitmentQuerySet:
         """Annotate ``status_on`` and ``status_date_on``: the status as it stood on ``day``.
 
         From published updates with an as-of date up to and including ``day``; with none,
-        "not assessed". Reports and the ``as_of`` filter both use this.
+        "not assessed". Reports and the ``as_of`` filter both use this. ``name`` renames the
+        annotations (``name`` and ``<name>_date``) when one query needs several days.
         """
         from .models import StatusUpdate
 
         latest = StatusUpdate.objects.published().filter(commitment=OuterRef("pk"), as_of__lte=day).effective_order()
+        date_name = "status_date_on" if name == "status_on" else f"{name}_date"
         return self.annotate(
-            status_on=Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_ASSESSED.value)),
-            status_date_on=Subquery(latest.values("as_of")[:1]),
+            **{
+                name: Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_ASSESSED.value)),
+                date_name: Subquery(latest.values("as_of")[:1]),
+            }
         )
+
+    def made_by(self, day: date) -> CommitmentQuerySet:
+        """Commitments made on or before ``day``; undated ones (date unknown) always count as made."""
+        return self.filter(Q(date_made__lte=day) | Q(date_made__isnull=True))
 
     def at(self, day: date | None = None) -> CommitmentQuerySet:
         """Annotate the status every public surface shows: ``eff_status``, ``eff_status_date``, ``eff_overdue``.
@@ -64,7 +72,7 @@ class CommitmentQuerySet(models.QuerySet):
         if day is None:
             qs = self.annotate(eff_status=F("current_status"), eff_status_date=F("current_status_date"))
         else:
-            qs = self.filter(date_made__lte=day).with_status_on(day)
+            qs = self.made_by(day).with_status_on(day)
             qs = qs.annotate(eff_status=F("status_on"), eff_status_date=F("status_date_on"))
         on = day or timezone.localdate()
         overdue = Q(due_date__lt=on) & ~Q(eff_status__in=CLOSED)
@@ -99,6 +107,13 @@ class CommitmentQuerySet(models.QuerySet):
         for row in self.order_by().values(status).annotate(n=models.Count("pk")):
             counts[row[status]] = row["n"]
         return counts
+
+    def delete(self):
+        """Refused, saying to archive instead, when any of these commitments has a published update."""
+        from .models import refuse_delete_if_published
+
+        refuse_delete_if_published(self)
+        return super().delete()
 
     def for_admin(self) -> CommitmentQuerySet:
         return self.select_related("source")
@@ -159,20 +174,44 @@ class PublicChange:
 def public_changes(*, commitment) -> list[PublicChange]:
     """Changes to the commitment's public fields since it was first published, newest first.
 
-    Bounded to the last ``HISTORY_LIMIT`` records so the page's query count stays bounded.
+    Bounded to the last ``HISTORY_LIMIT`` records; the many-to-many fields are read in one query
+    each (not two per record, as ``diff_against`` would), so the page's query count is constant.
     """
     records = list(commitment.history.order_by("-history_date", "-history_id")[:HISTORY_LIMIT])
     records.reverse()
+    m2m_fields = [name for name in PUBLIC_HISTORY_FIELDS if commitment._meta.get_field(name).many_to_many]
+    plain_fields = [name for name in PUBLIC_HISTORY_FIELDS if name not in m2m_fields]
+    first = next((i for i, r in enumerate(records) if r.state == commitment.State.PUBLISHED), len(records))
+    diffed = records[first:]  # only records from the first published one on are compared
+    m2m = _historical_m2m(commitment, diffed, m2m_fields) if len(diffed) > 1 else {}
     changes: list[PublicChange] = []
     published = False
     for previous, record in zip([None, *records], records, strict=False):
         if previous is not None and published:
-            delta = record.diff_against(previous, included_fields=PUBLIC_HISTORY_FIELDS)
-            if delta.changed_fields:
-                labels = [str(commitment._meta.get_field(name).verbose_name) for name in delta.changed_fields]
+            delta = record.diff_against(previous, included_fields=plain_fields)
+            changed = [*delta.changed_fields]
+            changed += [name for name, rows in m2m.items() if rows[record.pk] != rows[previous.pk]]
+            if changed:
+                labels = [str(commitment._meta.get_field(name).verbose_name) for name in changed]
                 changes.append(PublicChange(when=record.history_date, fields=sorted(labels)))
         published = published or record.state == commitment.State.PUBLISHED
     return list(reversed(changes))
+
+
+def _historical_m2m(commitment, records, names: list[str]) -> dict[str, dict[int, frozenset]]:
+    """Per m2m field in ``names``: history record pk -> the related pks it recorded (one query per field)."""
+    from simple_history.utils import get_m2m_reverse_field_name
+
+    out: dict[str, dict[int, frozenset]] = {}
+    for name in names:
+        field = commitment._meta.get_field(name)
+        through = getattr(records[0], name).model
+        target = get_m2m_reverse_field_name(field)
+        rows: dict[int, set] = {r.pk: set() for r in records}
+        for history_id, related in through.objects.filter(history__in=list(rows)).values_list("history", target):
+            rows[history_id].add(related)
+        out[name] = {pk: frozenset(v) for pk, v in rows.items()}
+    return out
 
 
 @dataclass(frozen=True)
@@ -226,9 +265,9 @@ def overview(*, queryset: CommitmentQuerySet, on: date, limit: int = 8) -> dict:
         "bar": status_bar(counts),
         "by_theme": breakdown(queryset, "themes"),
         "by_country": breakdown(queryset, "countries"),
-        "recent": list(recent.select_related("source")[:limit]),
-        "overdue": list(overdue[:limit]),
+        "recent": list(for_list(recent)[:limit]),
+        "overdue": list(for_list(overdue)[:limit]),
         "overdue_count": overdue.count(),
-        "stale": list(stale[:limit]),
+        "stale": list(for_list(stale)[:limit]),
         "stale_count": stale.count(),
     }

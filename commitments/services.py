@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Commitment, StatusUpdate
+from .models import Commitment, ProgressReport, StatusUpdate
+from .periods import Period, check_complete
+from .reports import build_snapshot
 from .selectors import derived_status
 
 PUBLISH_UPDATE_PERM = "commitments.publish_statusupdate"
@@ -21,6 +23,12 @@ def _require(user, perm: str, what: str) -> None:
     # user=None is the system itself (data import from the command line).
     if user is not None and not user.has_perm(perm):
         raise PermissionDenied(f"Only publishers can {what}.")
+
+
+def _attribute_history(instance, user) -> None:
+    # The history entry names the user even outside a request (the middleware covers requests only).
+    if user is not None:
+        instance._history_user = user
 
 
 def refresh_current_status(*, commitment: Commitment) -> Commitment:
@@ -51,6 +59,7 @@ def publish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
         item.full_clean()
     update.published_at = timezone.now()
     update.published_by = user
+    _attribute_history(update, user)
     update.save(update_fields=["published_at", "published_by", "updated_at"])
     refresh_current_status(commitment=update.commitment)
     return update
@@ -65,6 +74,7 @@ def unpublish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
         return update
     update.published_at = None
     update.published_by = None
+    _attribute_history(update, user)
     update.save(update_fields=["published_at", "published_by", "updated_at"])
     refresh_current_status(commitment=update.commitment)
     return update
@@ -79,5 +89,75 @@ def set_commitment_state(*, commitment: Commitment, state: str, user) -> Commitm
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.state != state:
         commitment.state = state
+        _attribute_history(commitment, user)
         commitment.save()
     return commitment
+
+
+# --- progress reports -------------------------------------------------------------------
+
+PUBLISH_REPORT_PERM = "commitments.publish_progressreport"
+
+
+@transaction.atomic
+def prepare_report(
+    *, period, user=None, supersedes=None, today=None, introduction: str = ""
+) -> tuple[ProgressReport, bool]:
+    """Create the draft report for ``period``, or refresh the figures of its existing draft.
+
+    Returns ``(report, created)``. A published report for the period is returned unchanged,
+    unless ``supersedes`` names it: then a new draft correction is made.
+    """
+    check_complete(period, today=today or timezone.localdate())
+    same_period = ProgressReport.objects.select_for_update().filter(start=period.start, end=period.end)
+    if supersedes is not None:
+        if not supersedes.is_published:
+            raise ValidationError("Only a published report can be superseded.")
+        existing = same_period.filter(supersedes=supersedes).first()
+    else:
+        existing = same_period.exclude(superseded_by__isnull=False).order_by("-created_at", "-id").first()
+    if existing is not None and existing.is_published and supersedes is None:
+        return existing, False
+    snapshot = build_snapshot(period=period)
+    if existing is not None:
+        existing.snapshot = snapshot
+        if introduction:
+            existing.introduction = introduction
+        existing.save()
+        return existing, False
+    slug = period.slug
+    n = 1
+    while ProgressReport.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{period.slug}-{n}"
+    title = f"Progress report {period.label}" + (" (correction)" if supersedes else "")
+    report = ProgressReport(
+        slug=slug,
+        title=title,
+        period_label=period.label,
+        start=period.start,
+        end=period.end,
+        snapshot=snapshot,
+        supersedes=supersedes,
+        created_by=user,
+        introduction=introduction,
+    )
+    report.full_clean()
+    report.save()
+    return report, True
+
+
+@transaction.atomic
+def publish_report(*, report: ProgressReport, user) -> ProgressReport:
+    """Freeze the figures as they stand now and make the report public. Publishers only."""
+    _require(user, PUBLISH_REPORT_PERM, "publish progress reports")
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.is_published:
+        return report
+    period = Period(report.slug, report.period_label, report.start, report.end)
+    report.snapshot = build_snapshot(period=period)
+    report.state = ProgressReport.State.PUBLISHED
+    report.published_at = timezone.now()
+    report.published_by = user
+    report.save()
+    return report

@@ -29,7 +29,11 @@ def handler400(request, exception=None):
 def _page_number(request) -> int | None:
     """The ``page`` parameter as a positive integer, or None when it is malformed."""
     raw = request.GET.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0 else None
+    if not (raw.isascii() and raw.isdigit()) or not raw.lstrip("0"):
+        return None
+    digits = raw.lstrip("0")
+    # A whole number too long to be a real page is past the end of any list (404), not malformed.
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
 def home(request):

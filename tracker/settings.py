@@ -108,5 +108,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # PDF rendering libraries are chatty at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("fontTools", "weasyprint")},
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the publishing services
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # absolute links in PDFs made offline

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("reports/", include("commitments.report_urls")),
     path("", include("commitments.urls")),
 ]
 

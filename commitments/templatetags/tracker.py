@@ -9,6 +9,8 @@ register = template.Library()
 
 @register.filter
 def status_label(slug: str) -> str:
+    if slug == "new":  # a report's "status at the start" of a commitment made during the period
+        return "Made during the period"
     try:
         return status_scale.info(slug).label
     except ValueError:
@@ -37,3 +39,13 @@ def getlist(querydict, key: str) -> list[str]:
 def field_label(form, name: str) -> str:
     field = form.fields.get(name)
     return str(field.label) if field is not None and field.label else name
+
+
+@register.filter
+def subtract(value: int, other: int) -> int:
+    return int(value) - int(other)
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key, 0) if mapping else 0

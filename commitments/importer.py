@@ -1,0 +1,272 @@
+"""Import commitments from YAML files: check everything, then write it all in one transaction.
+
+``import_files`` is the one entry point; the ``import_commitments`` command wraps it. Reading the
+files is ``import_records``'s job. Here every record becomes a model instance that is validated
+(``full_clean``) before anything is written; only then is everything written in one
+``transaction.atomic``. Rows are matched by slug (taxonomies, sources, commitments), by
+(commitment, url, title, date) (evidence) and by (commitment, as_of, status) (status updates), and
+only rows that differ are saved, so running the same files again changes nothing. The import
+never deletes anything, never changes a commitment's state (staff may have archived it) and
+publishes only the status updates it creates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils.text import slugify
+
+from . import services
+from .import_records import (
+    AssessmentRecord,
+    CommitmentRecord,
+    Dataset,
+    EvidenceRecord,
+    Existing,
+    Problem,
+    Where,
+    read_files,
+)
+from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+
+KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence items", "status updates")
+
+
+class ImportFailed(Exception):
+    """The files have problems; nothing was written. ``problems`` lists every one."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the import files")
+        self.problems = problems
+
+
+@dataclass
+class Summary:
+    counts: dict[str, Counter] = field(default_factory=lambda: {kind: Counter() for kind in KINDS})
+    published: int = 0
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+    @property
+    def changed(self) -> bool:
+        return any(c["created"] or c["updated"] for c in self.counts.values())
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{kind}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
+            for kind, c in self.counts.items()
+        ]
+        lines.append(f"status updates published: {self.published}")
+        return lines
+
+
+@dataclass
+class _Row:
+    obj: models.Model
+    where: Where
+    label: str
+    created: bool
+    changed: bool
+
+
+def _assign(obj: models.Model, values: dict) -> bool:
+    """Set ``values`` on ``obj``; whether anything differed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+class _Import:
+    def __init__(self, data: Dataset) -> None:
+        self.data = data
+        self.problems: list[Problem] = []
+        self.summary = Summary(notes=list(data.notes))
+        self.taxonomies: dict[str, dict[str, _Row]] = {}
+        self.sources: dict[str, _Row] = {}
+        self.commitments: dict[str, _Row] = {}
+        self.evidence: list[tuple[_Row, EvidenceRecord, CommitmentRecord]] = []
+        self.updates: list[tuple[_Row, AssessmentRecord]] = []
+
+    # --- 1. build and validate every instance, writing nothing ------------------------------
+
+    def check(self, row: _Row, *, exclude: Sequence[str] = ()) -> None:
+        try:
+            row.obj.full_clean(exclude=list(exclude))
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    text = message if name == NON_FIELD_ERRORS else f"{name}: {message}"
+                    self.problems.append(Problem(row.where.file, row.where.line, row.label, text))
+
+    def _row(self, obj: models.Model, values: dict, where: Where, label: str) -> _Row:
+        created = obj.pk is None
+        changed = _assign(obj, values)
+        return _Row(obj, where, label, created, changed)
+
+    def prepare(self) -> None:
+        d = self.data
+        for kind, model, names in (("country", Country, d.countries), ("theme", Theme, d.themes),
+                                   ("actor", Actor, d.actors)):
+            found = {o.slug: o for o in model.objects.filter(slug__in=names)}
+            rows = self.taxonomies[kind] = {}
+            for slug, name in names.items():
+                obj = found.get(slug) or model(slug=slug)
+                rows[slug] = self._row(obj, {"name": name}, d.where[(kind, slug)], f"{kind} '{slug}'")
+                self.check(rows[slug])
+        found = {o.slug: o for o in Source.objects.filter(slug__in=[s.slug for s in d.sources])}
+        for s in d.sources:
+            row = self._row(found.get(s.slug) or Source(slug=s.slug), s.values, s.where, f"source '{s.slug}'")
+            self.sources[s.slug] = row
+            self.check(row)
+        found = {o.slug: o for o in Commitment.objects.filter(slug__in=[c.slug for c in d.commitments])}
+        for c in d.commitments:
+            obj = found.get(c.slug) or Commitment(slug=c.slug, state=Commitment.State.PUBLISHED)
+            row = self.commitments[c.slug] = self._row(obj, c.values, c.where, f"commitment '{c.slug}'")
+            self.check(row, exclude=["source", "attributed_to"])
+        self._prepare_updates()
+        self._prepare_evidence()
+
+    def _prepare_updates(self) -> None:
+        existing = {}
+        for u in StatusUpdate.objects.filter(commitment__slug__in=self.commitments).order_by("-id"):
+            existing[(u.commitment_id, u.as_of, u.status)] = u
+        for a in self.data.assessments:
+            commitment = self.commitments[a.commitment].obj
+            key = (commitment.pk, a.values["as_of"], a.values["status"])
+            obj = existing.get(key) if commitment.pk else None
+            obj = obj or StatusUpdate(as_of=a.values["as_of"], status=a.values["status"])
+            row = self._row(obj, a.values, a.where, f"assessment for '{a.commitment}'")
+            self.updates.append((row, a))
+            self.check(row, exclude=["commitment"])
+
+    def _prepare_evidence(self) -> None:
+        existing = {}
+        for e in Evidence.objects.filter(commitment__slug__in=self.commitments).order_by("-id"):
+            existing[(e.commitment_id, e.url, e.title, e.date)] = e
+        for c in self.data.commitments:
+            commitment = self.commitments[c.slug].obj
+            for record in c.evidence:
+                obj = existing.get((commitment.pk, *record.key)) if commitment.pk else None
+                label = f"commitment '{c.slug}': evidence '{record.title}'"
+                row = self._row(obj or Evidence(), record.values(), record.where, label)
+                self.evidence.append((row, record, c))
+                self.check(row, exclude=["commitment", "status_update"])
+
+    # --- 2. write, in dependency order ---------------------------------------------------
+
+    def save_if_needed(self, row: _Row) -> None:
+        """Save a new or changed row after a full validation (now with its foreign keys set)."""
+        if row.created or row.changed:
+            self.check(row)
+            if self.problems:
+                raise ImportFailed(self.problems)  # rolls the transaction back
+            row.obj.save()
+
+    def save(self, kind: str, row: _Row) -> None:
+        self.save_if_needed(row)
+        self.summary.count(kind, "created" if row.created else "updated" if row.changed else "unchanged")
+
+    def write(self) -> Summary:
+        for kind, plural in (("country", "countries"), ("theme", "themes"), ("actor", "actors")):
+            for row in self.taxonomies[kind].values():
+                self.save(plural, row)
+        for row in self.sources.values():
+            self.save("sources", row)
+        m2m_changed = self._write_commitments()
+        m2m_changed |= self._write_related()
+        for slug, row in self.commitments.items():
+            outcome = "created" if row.created else "updated" if row.changed or slug in m2m_changed else "unchanged"
+            self.summary.count("commitments", outcome)
+        created_updates = []
+        for row, a in self.updates:
+            row.changed |= _assign(row.obj, {"commitment_id": self.commitments[a.commitment].obj.pk})
+            self.save("status updates", row)
+            if row.created:
+                created_updates.append(row.obj)
+        backs = {id(e): row.obj for row, a in self.updates for e in a.evidence}
+        for row, record, c in self.evidence:
+            values = {"commitment_id": self.commitments[c.slug].obj.pk}
+            if id(record) in backs:
+                values |= {"status_update_id": backs[id(record)].pk, "stance": Evidence.Stance.SUPPORTS}
+            row.changed |= _assign(row.obj, values)
+            self.save("evidence items", row)
+        for update in created_updates:
+            services.publish_status_update(update=update, user=None)
+            self.summary.published += 1
+        return self.summary
+
+    def _write_commitments(self) -> set[str]:
+        m2m_changed = set()
+        for c in self.data.commitments:
+            row = self.commitments[c.slug]
+            source = self.sources[c.source].obj if c.source in self.sources else Source.objects.get(slug=c.source)
+            attributed = None
+            if c.attributed_to:
+                attributed = self.sources.get(c.attributed_to)
+                attributed = attributed.obj if attributed else Source.objects.get(slug=c.attributed_to)
+            fks = {"source_id": source.pk, "attributed_to_id": attributed.pk if attributed else None}
+            row.changed |= _assign(row.obj, fks)
+            self.save_if_needed(row)
+            for name, kind, slugs in (("actors", "actor", [slugify(a) for a in c.actors]),
+                                      ("countries", "country", c.countries), ("themes", "theme", c.themes)):
+                manager = getattr(row.obj, name)
+                current = set() if row.created else set(manager.values_list("slug", flat=True))
+                if current != set(slugs):
+                    rows = self.taxonomies.get(kind, {})
+                    manager.set([rows[s].obj if s in rows else manager.model.objects.get(slug=s) for s in slugs])
+                    m2m_changed.add(c.slug)
+        return m2m_changed
+
+    def _write_related(self) -> set[str]:
+        # "related" is symmetrical: only add missing links, so another file's links are kept.
+        changed = set()
+        for c in self.data.commitments:
+            obj = self.commitments[c.slug].obj
+            current = set(obj.related.values_list("slug", flat=True))
+            for slug in c.related:
+                if slug not in current:
+                    other = self.commitments[slug].obj if slug in self.commitments else Commitment.objects.get(
+                        slug=slug
+                    )
+                    obj.related.add(other)
+                    changed |= {c.slug, slug}
+        return changed
+
+
+def _existing() -> Existing:
+    def slugs(model: type[models.Model]) -> set[str]:
+        return set(model.objects.values_list("slug", flat=True))
+
+    return Existing(sources=slugs(Source), themes=slugs(Theme), countries=slugs(Country),
+                    commitments=slugs(Commitment))
+
+
+def import_files(*, paths: Sequence[str | Path], dry_run: bool = False) -> Summary:
+    """Import the YAML files as one data set; raise ImportFailed (writing nothing) if any is bad.
+
+    With ``dry_run`` everything is checked and counted as if written, then rolled back.
+    """
+    data, problems = read_files(paths=[Path(p) for p in paths], existing=_existing())
+    if problems:
+        raise ImportFailed(problems)
+    with transaction.atomic():
+        job = _Import(data)
+        job.prepare()
+        if job.problems:
+            raise ImportFailed(job.problems)
+        summary = job.write()
+        summary.dry_run = dry_run
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary

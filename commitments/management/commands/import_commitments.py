@@ -1,0 +1,49 @@
+"""Import commitments, sources, evidence and assessments from YAML files (see fixtures/README.md).
+
+A thin wrapper around ``commitments.importer.import_files``: bad input is listed on stderr and
+ends in one CommandError line (non-zero exit), never a traceback, and nothing is written.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from commitments.importer import ImportFailed, import_files
+from commitments.models import Commitment
+
+
+class Command(BaseCommand):
+    help = "Import commitments from YAML files, all or nothing. Safe to run again: unchanged rows stay as they are."
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", metavar="FILE", help="YAML files, read together as one data set")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report what would change; write nothing")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if the database already holds any commitment"
+        )
+
+    def handle(self, *args, files, dry_run, if_empty, **options):
+        if if_empty and Commitment.objects.exists():
+            self.stdout.write("Skipped: the database already holds commitments, so staff edits are left alone.")
+            return
+        try:
+            summary = import_files(paths=files, dry_run=dry_run)
+        except ImportFailed as exc:
+            raise CommandError(self._failure(exc.problems)) from None
+        for note in summary.notes:
+            self.stdout.write(self.style.WARNING(f"Note: {note}"))
+        for line in summary.lines():
+            self.stdout.write(line)
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+        elif summary.changed:
+            self.stdout.write(self.style.SUCCESS("Imported."))
+        else:
+            self.stdout.write(self.style.SUCCESS("Nothing to change: the database already matches the files."))
+
+    def _failure(self, problems) -> str:
+        for problem in problems:
+            self.stderr.write(str(problem))
+        files = list(dict.fromkeys(p.file for p in problems))
+        first = problems[0]
+        first_text = first.short() if len(files) == 1 else str(first)
+        noun = "error" if len(problems) == 1 else "errors"
+        return f"Nothing imported: {len(problems)} {noun} in {', '.join(files)} (first: {first_text})"

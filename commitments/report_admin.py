@@ -1,0 +1,152 @@
+"""Admin for progress reports: create a draft for a period, preview it, publish it (publishers only)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import ProgressReport
+from .periods import check_complete, parse_period, period_from_dates
+
+
+class ProgressReportForm(forms.ModelForm):
+    period = forms.CharField(
+        required=False,
+        max_length=20,
+        help_text="A quarter (2026-Q3), half-year (2026-H2) or year (2026). Or leave empty and give start and end.",
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ["period", "start", "end", "supersedes", "introduction"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start", "end"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if "supersedes" in self.fields:
+            self.fields["supersedes"].queryset = ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:  # editing a draft: only the introduction changes
+            return cleaned
+        text, start, end = cleaned.get("period"), cleaned.get("start"), cleaned.get("end")
+        try:
+            if text:
+                if start or end:
+                    raise ValidationError("Give a period or start and end dates, not both.")
+                period = parse_period(text)
+            elif start and end:
+                period = period_from_dates(start, end)
+            else:
+                raise ValidationError("Give a period such as 2026-Q3, or both a start and an end date.")
+            check_complete(period, today=timezone.localdate())
+        except ValidationError as exc:
+            self.add_error("period", exc)
+            return cleaned
+        published = ProgressReport.objects.filter(
+            start=period.start, end=period.end, state=ProgressReport.State.PUBLISHED, superseded_by__isnull=True
+        ).first()
+        supersedes = cleaned.get("supersedes")
+        if published and supersedes is None:
+            self.add_error(
+                "supersedes",
+                f"“{published}” is already published for this period: to correct it, "
+                "choose it here; the new report will say that it supersedes it.",
+            )
+        cleaned["_period"] = period
+        cleaned["start"], cleaned["end"] = period.start, period.end
+        return cleaned
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SimpleHistoryAdmin):
+    form = ProgressReportForm
+    list_display = ["title", "period_label", "start", "end", "state", "published_at", "links"]
+    list_filter = ["state"]
+    search_fields = ["title", "slug", "period_label"]
+    actions = ["publish_reports", "refresh_figures"]
+    readonly_fields = ["title", "slug", "period_label", "state", "published_at", "published_by", "links"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["period", "start", "end", "supersedes", "introduction"]
+        return [
+            "title",
+            "slug",
+            "period_label",
+            "start",
+            "end",
+            "state",
+            "published_at",
+            "published_by",
+            "supersedes",
+            "introduction",
+            "links",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.is_published:  # frozen
+            return self.get_fields(request, obj)
+        return [*self.readonly_fields, "start", "end", "supersedes"]
+
+    @admin.display(description="Read")
+    def links(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return ""
+        url = obj.get_absolute_url()
+        return format_html(
+            '<a href="{}">Web page</a> · <a href="{}">PDF</a> · <a href="{}">CSV</a>',
+            url,
+            f"/reports/{obj.slug}.pdf",
+            f"/reports/{obj.slug}.csv",
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        report, _ = services.prepare_report(
+            period=form.cleaned_data["_period"],
+            user=request.user,
+            supersedes=form.cleaned_data.get("supersedes"),
+            introduction=form.cleaned_data.get("introduction", ""),
+        )
+        # The admin goes on with ``obj`` (log entry, redirect): make it the report the service made.
+        for field in report._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(report, field.attname))
+        obj._state = report._state
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm(services.PUBLISH_REPORT_PERM)
+
+    @admin.action(description="Publish selected reports (freezes their figures)", permissions=["publish"])
+    def publish_reports(self, request, queryset):
+        for report in queryset:
+            try:
+                services.publish_report(report=report, user=request.user)
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{report}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"Published “{report}”.", messages.SUCCESS)
+
+    @admin.action(description="Refresh the figures of selected draft reports", permissions=["change"])
+    def refresh_figures(self, request, queryset):
+        for report in queryset.filter(state=ProgressReport.State.DRAFT):
+            period = period_from_dates(report.start, report.end)
+            services.prepare_report(period=period, user=request.user)
+            self.message_user(request, f"Refreshed “{report}”.", messages.SUCCESS)

@@ -1,0 +1,122 @@
+"""Turning a report's frozen snapshot into what readers get: HTML context, PDF bytes, CSV rows.
+
+Reads only ``report.snapshot`` (and the report's own fields), never live data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from . import charts
+from . import status as status_scale
+from .exports import neutralise
+from .models import ProgressReport
+from .reports import NEW
+
+CSV_COLUMNS = [
+    "slug",
+    "title",
+    "status_start",
+    "status_end",
+    "due_date",
+    "overdue_start",
+    "overdue_end",
+    "date_made",
+    "themes",
+    "countries",
+    "actors",
+    "source",
+    "url",
+]
+
+
+def _transition_table(snapshot: dict) -> dict:
+    """A from × to matrix (rows: status at start or "new"; columns: status at end), zeros included."""
+    cells = {(t["from"], t["to"]): t["count"] for t in snapshot["transitions"]}
+    froms = [s for s in [NEW, *status_scale.Status.values] if any(k[0] == s for k in cells)]
+    tos = status_scale.Status.values
+    rows = [
+        {
+            "from": s,
+            "label": "Made during the period" if s == NEW else status_scale.info(s).label,
+            "cells": [cells.get((s, t), 0) for t in tos],
+            "moved": [s != t and cells.get((s, t), 0) > 0 for t in tos],
+        }
+        for s in froms
+    ]
+    return {"columns": [status_scale.info(t).label for t in tos], "rows": rows}
+
+
+def _count_rows(snapshot: dict) -> list[dict]:
+    return [
+        {
+            "slug": i.slug,
+            "label": i.label,
+            "start": snapshot["counts_start"].get(i.slug, 0),
+            "end": snapshot["counts_end"].get(i.slug, 0),
+            "swatch": mark_safe(charts.swatch(i.slug)),  # noqa: S308 - built from constants only
+        }
+        for i in status_scale.scale()
+    ]
+
+
+def context_for(report: ProgressReport) -> dict:
+    snapshot = report.snapshot
+    timeline = snapshot["timeline"]
+    chart = charts.stacked_bars(timeline, title=f"Commitments by status, up to {report.period_label}")
+    return {
+        "report": report,
+        "s": snapshot,
+        "count_rows": _count_rows(snapshot),
+        "transitions": _transition_table(snapshot),
+        "chart": mark_safe(chart),  # noqa: S308 - every text in it is escaped by charts.py
+        "timeline_columns": [i.label for i in status_scale.scale()],
+        "timeline_rows": [
+            {
+                "date": p["date"],
+                "counts": [p["counts"].get(slug, 0) for slug in status_scale.Status.values],
+                "total": sum(p["counts"].values()),
+            }
+            for p in timeline
+        ],
+        "legend": [
+            {"label": i.label, "swatch": mark_safe(charts.swatch(i.slug, prefix="lg"))}  # noqa: S308
+            for i in charts.legend()
+        ],
+        "scale": status_scale.scale(),
+    }
+
+
+def render_pdf(report: ProgressReport, *, base_url: str) -> bytes:
+    from weasyprint import CSS, HTML  # imported here: heavy, and only the PDF needs it
+
+    html = render_to_string("reports/pdf.html", context_for(report))
+    stylesheet = Path(settings.BASE_DIR) / "static" / "css" / "report-pdf.css"
+    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        value = "; ".join(value)
+    return neutralise(str(value))
+
+
+def render_csv(report: ProgressReport, *, absolute=lambda path: path) -> str:
+    """The per-commitment rows; ``absolute`` turns stored site paths into full URLs."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in report.snapshot["rows"]:
+        writer.writerow([_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,190 @@
+"""Building a progress report's snapshot: plain JSON, computed once, stored when published.
+
+Every status "at a date" comes from ``CommitmentQuerySet.with_status_on``, the same rule the
+public ``as_of`` filter uses. The HTML, PDF and CSV are rendered from the snapshot only.
+
+Conventions (also stated in the report's methodology):
+- status at the start = as it stood at the end of the day before the period began;
+- status at the end = as it stood at the end of the period's last day;
+- overdue at the start: due before the first day; at the end: due on or before the last day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+
+from . import status as status_scale
+from .models import Actor, Commitment, Country, Evidence, StatusUpdate, Theme
+from .periods import Period
+
+SCHEMA = 1
+NEW = "new"  # "from" state of commitments made during the period
+MAX_TIMELINE_POINTS = 24
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _timeline_days(first: date, end: date) -> list[date]:
+    """Quarter ends from the first commitment to the period's end (years when that is too many)."""
+    days: list[date] = []
+    year, quarter = first.year, (first.month - 1) // 3 + 1
+    while True:
+        month = quarter * 3
+        day = date(year + (month // 12), month % 12 + 1, 1) - timedelta(days=1)
+        if day >= end:
+            break
+        days.append(day)
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    if len(days) + 1 > MAX_TIMELINE_POINTS:
+        days = [d for d in days if d.month == 12]
+        days = days[-(MAX_TIMELINE_POINTS - 1) :]
+    return [*days, end]
+
+
+def _counts(statuses) -> dict[str, int]:
+    counts = dict.fromkeys(status_scale.Status.values, 0)
+    counts.update(Counter(statuses))
+    return counts
+
+
+def _breakdown(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
+    per: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        for slug in row[key]:
+            per[slug].append(row["status_end"])
+    out = [
+        {"slug": slug, "name": names.get(slug, slug), "total": len(st), "counts": _counts(st)}
+        for slug, st in per.items()
+    ]
+    return sorted(out, key=lambda e: (-e["total"], e["name"]))
+
+
+def _row_summary(row: dict) -> dict:
+    keys = ("slug", "title", "status_start", "status_end", "due_date", "url")
+    return {k: row[k] for k in keys}
+
+
+def build_snapshot(*, period: Period) -> dict:
+    """Compute the whole report for ``period`` from published data (drafts never count).
+
+    Links are stored as site paths; renderings make them absolute for the host they serve.
+    """
+    start_day = period.start - timedelta(days=1)
+    base = Commitment.objects.public().made_by(period.end)
+    commitments = (
+        base.with_status_on(start_day, name="status_start")
+        .with_status_on(period.end, name="status_end")
+        .select_related("source")
+        .prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.only("slug", "name")),
+            Prefetch("countries", queryset=Country.objects.only("slug", "name")),
+            Prefetch("actors", queryset=Actor.objects.only("slug", "name")),
+        )
+        .order_by("title", "pk")
+    )
+
+    rows, names = [], {"themes": {}, "countries": {}, "actors": {}}
+    for c in commitments.iterator(chunk_size=2000):
+        existed = c.date_made is None or c.date_made < period.start  # undated: counted as existing
+        status_start = c.status_start if existed else NEW
+        row = {
+            "slug": c.slug,
+            "title": c.title,
+            "source": c.source.title,
+            "date_made": _iso(c.date_made),
+            "due_date": _iso(c.due_date),
+            "status_start": status_start,
+            "status_end": c.status_end,
+            "overdue_start": existed
+            and status_scale.is_overdue(status=c.status_start, due_date=c.due_date, on=period.start),
+            "overdue_end": status_scale.is_overdue(
+                status=c.status_end, due_date=c.due_date, on=period.end + timedelta(days=1)
+            ),
+            "url": c.get_absolute_url(),
+        }
+        for key in names:
+            items = list(getattr(c, key).all())
+            row[key] = [i.slug for i in items]
+            names[key].update({i.slug: i.name for i in items})
+        rows.append(row)
+
+    existing = [r for r in rows if r["status_start"] != NEW]
+    transitions = Counter((r["status_start"], r["status_end"]) for r in rows)
+    closed_or_stalled = {status_scale.Status.STALLED, status_scale.Status.ABANDONED}
+
+    updates = (
+        StatusUpdate.objects.public()
+        .filter(as_of__range=(period.start, period.end), commitment__in=base.values("pk"))
+        .select_related("commitment")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("-date", "id")))
+        .order_by("as_of", "published_at", "id")
+    )
+    update_rows = [
+        {
+            "commitment": u.commitment.slug,
+            "commitment_title": u.commitment.title,
+            "url": u.commitment.get_absolute_url(),
+            "status": u.status,
+            "as_of": _iso(u.as_of),
+            "confidence": u.confidence,
+            "summary": u.summary,
+            "evidence": [
+                {"title": e.title, "publisher": e.publisher, "date": _iso(e.date), "url": e.url, "stance": e.stance}
+                for e in u.evidence.all()
+            ],
+        }
+        for u in updates
+    ]
+
+    first = base.exclude(date_made=None).order_by("date_made").values_list("date_made", flat=True).first()
+    timeline = []
+    for day in _timeline_days(first, period.end) if first else []:
+        grouped = base.made_by(day).with_status_on(day).order_by().values("status_on").annotate(n=Count("pk"))
+        counts = _counts({})
+        counts.update({g["status_on"]: g["n"] for g in grouped})
+        timeline.append({"date": day.isoformat(), "counts": counts})
+
+    return {
+        "schema": SCHEMA,
+        "period": {"slug": period.slug, "label": period.label, "start": _iso(period.start), "end": _iso(period.end)},
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "totals": {"start": len(existing), "end": len(rows), "made_in_period": len(rows) - len(existing)},
+        "counts_start": _counts(r["status_start"] for r in existing),
+        "counts_end": _counts(r["status_end"] for r in rows),
+        "transitions": [
+            {"from": f, "to": t, "count": n}
+            for (f, t), n in sorted(transitions.items(), key=lambda kv: (_order(kv[0][0]), _order(kv[0][1])))
+        ],
+        "newly_achieved": [
+            _row_summary(r)
+            for r in rows
+            if r["status_end"] == status_scale.Status.ACHIEVED and r["status_start"] != status_scale.Status.ACHIEVED
+        ],
+        "newly_stalled_or_abandoned": [
+            _row_summary(r)
+            for r in rows
+            if r["status_end"] in closed_or_stalled and r["status_start"] != r["status_end"]
+        ],
+        "newly_overdue": [_row_summary(r) for r in rows if r["overdue_end"] and not r["overdue_start"]],
+        "still_not_assessed": [_row_summary(r) for r in rows if r["status_end"] == status_scale.Status.NOT_ASSESSED],
+        "updates": update_rows,
+        "by_theme": _breakdown(rows, "themes", names["themes"]),
+        "by_country": _breakdown(rows, "countries", names["countries"]),
+        "by_actor": _breakdown(rows, "actors", names["actors"]),
+        "timeline": timeline,
+        "rows": rows,
+        "methodology": {
+            "scale": [{"slug": i.slug, "label": i.label, "definition": i.definition} for i in status_scale.scale()],
+        },
+    }
+
+
+def _order(slug: str) -> int:
+    values = [NEW, *status_scale.Status.values]
+    return values.index(slug) if slug in values else len(values)

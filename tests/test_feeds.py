@@ -1,0 +1,123 @@
+"""The Atom feed of published status updates."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+import pytest
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FEED = "/feeds/updates.atom"
+
+
+def entries(client, query: str = "") -> list[dict]:
+    response = client.get(f"{FEED}?{query}" if query else FEED)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output; well-formed, or this raises
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}title") == "Commitments Tracker: status updates"
+    assert root.findtext(f"{ATOM}id") and root.findtext(f"{ATOM}updated")
+    out = []
+    for entry in root.findall(f"{ATOM}entry"):
+        links = [link.get("href") for link in entry.findall(f"{ATOM}link")]
+        assert len(links) == 1
+        out.append({
+            "title": entry.findtext(f"{ATOM}title"),
+            "link": links[0],
+            "id": entry.findtext(f"{ATOM}id"),
+            "updated": entry.findtext(f"{ATOM}updated"),
+            "published": entry.findtext(f"{ATOM}published"),
+            "summary": entry.findtext(f"{ATOM}summary"),
+        })
+    return out
+
+
+def test_feed_lists_published_updates_newest_first_by_publication_time(client, catalogue):
+    ns = catalogue
+    items = entries(client)
+    expected = [ns.families_u1, ns.exchange_u1, ns.expert_u2, ns.borders_u1, ns.expert_u1]
+    assert [e["link"] for e in items] == [
+        f"http://testserver{u.commitment.get_absolute_url()}#update-{u.pk}" for u in expected]
+    assert [e["summary"] for e in items] == [u.summary for u in expected]
+    assert [e["published"] for e in items] == sorted((e["published"] for e in items), reverse=True)
+    assert items[2]["title"] == "Deploy a dedicated CT expert: Achieved (as of 01 Mar 2022)"
+    assert items[2]["published"].startswith("2022-03-10T12:00:00")
+
+
+def test_each_entry_links_to_its_commitment_page_with_a_unique_id(client, catalogue):
+    items = entries(client)
+    assert len({e["link"] for e in items}) == len(items)
+    assert len({e["id"] for e in items}) == len(items)
+    for e in items:
+        path = e["link"].removeprefix("http://testserver").split("#")[0]
+        anchor = e["link"].split("#")[1]
+        page = client.get(path)
+        assert page.status_code == 200
+        assert f'id="{anchor}"' in page.content.decode()  # the fragment lands on the update
+
+
+def test_publication_order_not_as_of_order(client, db):
+    """An update published later comes first even when it describes an earlier day."""
+    c = factories.commitment(slug="c")
+    late = factories.update(c, as_of=date(2020, 1, 1), summary="Described early, published late.", published=True)
+    early = factories.update(c, as_of=date(2021, 1, 1), summary="Described late, published early.", published=True)
+    factories.set_published_at(late, datetime(2024, 1, 2, tzinfo=UTC))
+    factories.set_published_at(early, datetime(2024, 1, 1, tzinfo=UTC))
+    assert [e["summary"] for e in entries(client)] == ["Described early, published late.",
+                                                       "Described late, published early."]
+
+
+@pytest.mark.parametrize(
+    ("query", "summaries"),
+    [
+        ("theme=pcve", ["Two of five rehabilitation centres open.", "Exchanges paused after one workshop.",
+                        "Expert in post in Bishkek since March.", "Expert recruited on a short contract."]),
+        ("theme=border-management", ["Two of five rehabilitation centres open.", "No tender issued by January."]),
+        ("theme=terrorism-financing", []),
+        ("theme=returnees", []),
+        ("country=tj", ["No tender issued by January."]),
+        ("status=achieved", ["Expert in post in Bishkek since March.", "Expert recruited on a short contract."]),
+        ("overdue=1&actor=osce", ["Two of five rehabilitation centres open.", "No tender issued by January."]),
+        ("q=Bishkek", ["Expert in post in Bishkek since March.", "Expert recruited on a short contract."]),
+    ],
+)
+def test_list_filters_apply_to_the_feed(client, catalogue, query, summaries):
+    assert [e["summary"] for e in entries(client, query)] == summaries
+
+
+def test_drafts_are_absent(client, catalogue):
+    content = client.get(FEED).content.decode()
+    for secret in catalogue.hidden_text:
+        assert secret not in content
+    assert "draft-commitment" not in content and "archived-commitment" not in content
+    for query in ("theme=returnees", "country=tm", "q=SECRETDRAFTSUMMARY"):
+        assert entries(client, query) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("theme=nope", "nope is not one of the available choices."),
+        ("status=bogus", "bogus is not one of the available choices."),
+        ("as_of=2999-01-01", "The as-of date cannot be in the future."),
+        ("due_before=soon", "Enter a valid date."),
+    ],
+)
+def test_invalid_filter_is_400_with_the_message(client, catalogue, query, message):
+    response = client.get(f"{FEED}?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+
+
+def test_titles_and_summaries_are_escaped_in_xml(client, db):
+    c = factories.commitment(slug="amp", title="Fish & <chips>")
+    factories.update(c, summary="Less < more & \"quoted\"", published=True)
+    (entry,) = entries(client)
+    assert entry["title"].startswith("Fish & <chips>: In progress")
+    assert entry["summary"] == "Less < more & \"quoted\""

@@ -1,0 +1,296 @@
+"""The public pages, read as a reader reads them: through the test client, by what the HTML says."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import User
+
+from commitments.models import Commitment
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+# --- reading a page ------------------------------------------------------------------------------
+
+
+def text(markup: str) -> str:
+    """The visible text of some HTML, tags dropped and whitespace collapsed."""
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S)
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+    return re.sub(r" ([,.;:])", r"\1", words)
+
+
+def section(markup: str, label: str) -> str:
+    """The HTML of ``<section aria-labelledby="label">`` (sections on these pages do not nest)."""
+    match = re.search(rf'<section[^>]*aria-labelledby="{label}"[^>]*>(.*?)</section>', markup, flags=re.S)
+    assert match, f"no section {label!r}"
+    return match.group(1)
+
+
+def row_titles(markup: str) -> list[str]:
+    """Titles of the commitment rows, in order."""
+    return [text(m) for m in re.findall(r'<li class="commitment">\s*<h3><a [^>]*>(.*?)</a>', markup, flags=re.S)]
+
+
+def get(client, url: str, status: int = 200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response
+
+
+def public_urls(ns) -> list[str]:
+    """Every public HTML page, export and feed for the catalogue (with a few filtered variants)."""
+    urls = ["/", "/?as_of=2024-06-01", "/commitments/", "/commitments/?as_of=2024-06-01",
+            "/commitments/?q=achieved", "/commitments/?status=achieved", "/commitments/?theme=returnees",
+            "/commitments/?country=tm", "/commitments/export.csv", "/commitments/export.json",
+            "/commitments/export.csv?as_of=2024-06-01", "/feeds/updates.atom", "/feeds/updates.atom?theme=returnees"]
+    urls += [c.get_absolute_url() for c in ns.public]
+    urls += [f"/themes/{t.slug}/" for t in (ns.pcve, ns.finance, ns.borders, ns.returnees)]
+    urls += [f"/countries/{k}/" for k in ("kz", "kg", "tj", "uz", "tm")]
+    urls += [f"/actors/{a.slug}/" for a in (ns.eeas, ns.commission, ns.osce)]
+    urls += [f"/sources/{s.slug}/" for s in (ns.strategy, ns.statement)]
+    return urls
+
+
+def body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+def test_overview_counts_by_status_theme_and_country(client, catalogue):
+    page = get(client, "/").content.decode()
+    status = text(section(page, "by-status"))
+    assert "5 commitments by status" in status
+    for label, n in [("Not yet assessed", 1), ("Not started", 1), ("In progress", 0), ("Stalled", 1),
+                     ("Partially achieved", 1), ("Achieved", 1), ("Abandoned", 0)]:
+        assert f"{label}: {n}" in status
+    themes = text(section(page, "by-theme"))
+    assert "P/CVE 3" in themes and "Border management 2" in themes and "Terrorism financing 1" in themes
+    assert "Returnees" not in themes  # only its draft and archived commitments are filed there
+    countries = text(section(page, "by-country"))
+    for name, n in [("Kazakhstan", 2), ("Kyrgyzstan", 2), ("Tajikistan", 2), ("Uzbekistan", 1)]:
+        assert f"{name} {n}" in countries
+    assert "Turkmenistan" not in countries
+
+
+def test_overview_recent_overdue_and_stale_sections(client, catalogue):
+    page = get(client, "/").content.decode()
+    # Recently assessed: newest assessment first; never-assessed commitments are not listed.
+    assert row_titles(section(page, "recent")) == [
+        "Reintegrate returning families", "Exchange good practice on P/CVE", "Deploy a dedicated CT expert",
+        "Border management programme"]
+    overdue = section(page, "overdue")
+    assert "Overdue (2)" in text(page)
+    assert row_titles(overdue) == ["Border management programme", "Reintegrate returning families"]  # soonest due first
+    assert "Stale (3)" in text(page)
+    assert row_titles(section(page, "stale")) == [
+        "Cut off terrorism financing", "Border management programme", "Exchange good practice on P/CVE"]
+
+
+def test_overview_as_of_shows_the_state_of_play_that_day(client, catalogue):
+    page = get(client, "/?as_of=2021-01-15").content.decode()
+    assert "on 15 January 2021" in text(page)
+    status = text(section(page, "by-status"))
+    assert "3 commitments by status" in status  # two were made later, in June 2021
+    assert "In progress: 1" in status and "Not yet assessed: 2" in status and "Achieved: 0" in status
+    assert row_titles(section(page, "overdue")) == ["Deploy a dedicated CT expert"]
+    # Status links keep the day.
+    assert 'href="/commitments/?as_of=2021-01-15&amp;status=in_progress"' in page
+
+
+# --- detail --------------------------------------------------------------------------------------
+
+
+def test_detail_shows_quote_source_facts_and_current_status(client, catalogue):
+    page = get(client, "/commitments/deploy-ct-expert/").content.decode()
+    words = text(page)
+    assert "<h1>Deploy a dedicated CT expert</h1>" in page
+    assert "“The EU will deploy a dedicated security and CT expert to the region.”" in words
+    assert 'href="https://example.org/strategy-2019"' in page and "Read the source" in words
+    assert 'href="/sources/eu-strategy-2019/"' in page
+    assert "Section 2.1, paragraph 4" in words
+    assert "Made 15 May 2019" in words
+    assert "Due 31 December 2020" in words
+    assert "Responsible EEAS" in words and 'href="/actors/eeas/"' in page
+    assert "Countries Kazakhstan, Kyrgyzstan" in words and 'href="/countries/kg/"' in page
+    assert "Themes P/CVE" in words and 'href="/themes/pcve/"' in page
+    current = text(section(page, "status-heading"))
+    assert "Achieved as of 1 March 2022" in current
+    assert "Achieved: Delivered as committed." in current
+    assert "Overdue" not in current  # achieved: the clock stopped
+
+
+def test_detail_flags_an_overdue_commitment(client, catalogue):
+    current = text(section(get(client, "/commitments/border-management-programme/").content.decode(),
+                           "status-heading"))
+    assert "Not started as of 1 January 2022 Overdue" in current
+    assert "Not started: No evidence of any action." in current
+
+
+def test_detail_timeline_newest_first_with_evidence_links(client, catalogue):
+    ns = catalogue
+    page = get(client, ns.expert.get_absolute_url()).content.decode()
+    timeline = section(page, "timeline")
+    summaries = re.findall(r"<p>(Expert [^<]*)</p>", timeline)
+    assert summaries == ["Expert in post in Bishkek since March.", "Expert recruited on a short contract."]
+    for u in (ns.expert_u1, ns.expert_u2):
+        assert f'id="update-{u.pk}"' in timeline
+        assert f'href="https://example.org/e/{u.pk}/0"' in timeline
+    assert "Supports the status:" in text(timeline)
+
+
+def test_detail_not_assessed_commitment_says_so(client, catalogue):
+    page = get(client, "/commitments/cut-terrorism-financing/").content.decode()
+    assert "Not yet assessed: No published update yet." in text(page)
+    assert "No published update yet: this commitment is not yet assessed." in text(page)
+
+
+def test_detail_change_history_lists_fields_without_staff_usernames(client, catalogue):
+    c = Commitment.objects.get(slug="cut-terrorism-financing")
+    user = User.objects.create_user(username="editor-zelda-secret", password="x", is_staff=True)
+    c.title = "Cut off the financing of terrorism"
+    c._history_user = user
+    c.save()
+    c.themes.add(catalogue.borders)  # a change to a many-to-many field is listed too
+    page = get(client, c.get_absolute_url()).content.decode()
+    changes = text(section(page, "changes"))
+    assert re.fullmatch(r"Change history \d+ \w+ \d{4}: changed themes \d+ \w+ \d{4}: changed title", changes), changes
+    assert "editor-zelda-secret" not in page
+    assert "zelda" not in page.lower()
+    assert "No change to this commitment’s wording or data since it was published." in text(
+        get(client, "/commitments/deploy-ct-expert/").content.decode())
+
+
+def test_detail_of_draft_archived_and_unknown_commitments_is_404(client, catalogue):
+    for slug in ("draft-commitment", "archived-commitment", "no-such-commitment"):
+        response = get(client, f"/commitments/{slug}/", 404)
+        assert "Not found" in response.content.decode()
+
+
+# --- taxonomy pages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "titles", "counts"),
+    [
+        ("/themes/pcve/", "P/CVE",
+         ["Deploy a dedicated CT expert", "Exchange good practice on P/CVE", "Reintegrate returning families"],
+         {"Achieved": 1, "Stalled": 1, "Partially achieved": 1, "Not started": 0}),
+        ("/countries/tj/", "Tajikistan", ["Border management programme", "Cut off terrorism financing"],
+         {"Not started": 1, "Not yet assessed": 1, "Achieved": 0}),
+        ("/actors/osce/", "OSCE",
+         ["Border management programme", "Cut off terrorism financing", "Reintegrate returning families"],
+         {"Not started": 1, "Not yet assessed": 1, "Partially achieved": 1}),
+        ("/sources/joint-statement-2021/", "Joint statement on CT cooperation",
+         ["Border management programme", "Cut off terrorism financing"], {"Not started": 1, "Not yet assessed": 1}),
+    ],
+)
+def test_taxonomy_page_lists_its_commitments_and_status_breakdown(client, catalogue, url, name, titles, counts):
+    page = get(client, url).content.decode()
+    assert f"<h1>{html.escape(name)}</h1>" in page
+    assert row_titles(section(page, "list")) == titles
+    breakdown = text(section(page, "breakdown"))
+    assert f"{len(titles)} commitment" in breakdown
+    for label, n in counts.items():
+        assert f"{label}: {n}" in breakdown
+    kind, slug = url.strip("/").split("/")
+    param = {"themes": "theme", "countries": "country", "actors": "actor", "sources": "source"}[kind]
+    assert f'href="/commitments/?{param}={slug}"' in page
+
+
+def test_taxonomy_page_without_public_commitments_shows_zero(client, catalogue):
+    page = get(client, "/themes/returnees/").content.decode()
+    assert "0 commitments by status" in text(page)
+    assert "No commitments match." in text(page)
+    assert "DRAFTCOMMITMENTTITLE" not in page and "ARCHIVEDCOMMITMENTTITLE" not in page
+
+
+@pytest.mark.parametrize("url", ["/themes/nope/", "/countries/xx/", "/actors/nope/", "/sources/nope/"])
+def test_unknown_taxonomy_slug_is_404(client, catalogue, url):
+    get(client, url, 404)
+
+
+# --- list ----------------------------------------------------------------------------------------
+
+
+def test_list_shows_every_public_commitment_with_count(client, catalogue):
+    response = get(client, "/commitments/")
+    page = response.content.decode()
+    assert "5 commitments" in text(page)
+    assert row_titles(page) == ["Border management programme", "Cut off terrorism financing",
+                                "Deploy a dedicated CT expert", "Exchange good practice on P/CVE",
+                                "Reintegrate returning families"]
+
+
+def test_list_paginates_and_page_past_the_end_is_404(client, db):
+    src = factories.source()
+    for i in range(27):
+        factories.commitment(slug=f"c-{i:02d}", title=f"Item {i:02d}", source=src)
+    first = get(client, "/commitments/").content.decode()
+    assert len(row_titles(first)) == 25 and "Page 1 of 2" in text(first)
+    second = get(client, "/commitments/?page=2").content.decode()
+    assert row_titles(second) == ["Item 25", "Item 26"]
+    get(client, "/commitments/?page=3", 404)
+
+
+# --- what must never be seen ---------------------------------------------------------------------
+
+
+def test_drafts_and_hidden_commitments_appear_on_no_public_url(client, catalogue):
+    for url in public_urls(catalogue):
+        content = body(get(client, url))
+        for secret in catalogue.hidden_text:
+            assert secret not in content, (secret, url)
+
+
+def test_a_draft_update_changes_no_status_or_count(client, catalogue):
+    """The draft update of "Exchange good practice" says achieved; the public still sees it stalled."""
+    before = {url: body(get(client, url)) for url in ("/", "/commitments/", "/commitments/exchange-pcve-practice/",
+                                                      "/commitments/export.json", "/feeds/updates.atom")}
+    catalogue.draft_update.delete()
+    after = {url: body(get(client, url)) for url in before}
+    assert before == after
+    detail = before["/commitments/exchange-pcve-practice/"]
+    assert "Stalled as of 10 January 2023" in text(detail)
+    assert len(re.findall(r'<article class="update"', detail)) == 1
+
+
+def test_published_update_of_a_draft_commitment_counts_nowhere(client, catalogue):
+    page = get(client, "/").content.decode()
+    assert "Achieved: 1" in text(section(page, "by-status"))  # the draft commitment's "achieved" is not counted
+    assert "Abandoned: 0" in text(section(page, "by-status"))  # nor the archived one's "abandoned"
+    listing = get(client, "/commitments/?status=achieved")
+    assert listing.context["page"].paginator.count == 1
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_text_is_escaped_on_every_page(client, db):
+    ns = factories.catalogue()
+    evil = factories.commitment(slug="evil", title=SCRIPT, quote=f"Quote {SCRIPT}", location=SCRIPT,
+                                source=ns.strategy)
+    evil.themes.set([ns.pcve])
+    evil.countries.set([ns.kz])
+    evil.actors.set([factories.actor(slug="evil-actor", name=SCRIPT)])
+    factories.update(evil, status="in_progress", as_of=date(2024, 1, 1), summary=f"Summary {SCRIPT}", published=True)
+    urls = [u for u in public_urls(ns) if "export" not in u and "feeds" not in u]
+    urls += ["/commitments/evil/", "/actors/evil-actor/", f"/commitments/?q={SCRIPT}", "/commitments/?q=%3Cscript%3E"]
+    for url in urls:
+        response = get(client, url)
+        assert response["Content-Type"].startswith("text/html")
+        assert SCRIPT not in response.content.decode(), url
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get(client, "/commitments/evil/").content.decode()
+    # Bad input echoed back on an error page is escaped too.
+    bad = client.get(f"/commitments/?theme={SCRIPT}")
+    assert bad.status_code == 400 and SCRIPT not in bad.content.decode()

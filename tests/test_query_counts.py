@@ -1,0 +1,125 @@
+"""Query counts of the public pages are pinned, and do not grow with the data (no N+1)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from commitments.models import Commitment
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = ["in_progress", "stalled", "achieved", "not_started", "partially_achieved"]
+
+# Pinned counts. The list: count, rows, two prefetches (themes, countries), then one query per facet
+# (status, overdue, stale, theme, country, actor, source); a slug filter adds the lookup that validates it.
+HOME = 14  # counts, two breakdowns, recent/overdue/stale rows with their prefetches, two section counts
+HOME_NOTHING_STALE = 12  # an empty section skips its two prefetches
+LIST = 11
+LIST_WITH_ONE_SLUG_FILTER = 12
+DETAIL = 7
+DETAIL_WITH_CHANGES = 10  # plus one query per many-to-many field (actors, countries, themes) of the history
+
+
+def build(n: int) -> list[Commitment]:
+    """``n`` public commitments, each with two themes, two countries, two actors, a past due date and
+    two published updates with two pieces of evidence each, so every section of every page has rows."""
+    themes = [factories.theme(slug=f"t{i}", name=f"Theme {i}") for i in range(3)]
+    countries = [factories.country(slug, slug.upper()) for slug in ("kz", "kg", "tj")]
+    actors = [factories.actor(slug=f"a{i}", name=f"Actor {i}") for i in range(3)]
+    src = factories.source(slug="src")
+    made = []
+    for i in range(n):
+        c = factories.commitment(slug=f"c-{i:02d}", title=f"Commitment {i:02d}", source=src,
+                                 date_made=date(2019, 5, 15), due_date=date(2020 + i % 3, 1, 1),
+                                 state=Commitment.State.DRAFT)
+        c.themes.set([themes[i % 3], themes[(i + 1) % 3]])
+        c.countries.set([countries[i % 3], countries[(i + 2) % 3]])
+        c.actors.set([actors[i % 3], actors[(i + 1) % 3]])
+        c.state = Commitment.State.PUBLISHED
+        c.save()
+        factories.update(c, status="not_started", as_of=date(2020, 1, 1), published=True, evidence=2)
+        if i % 2 == 0:
+            factories.update(c, status=STATUSES[i % 5], as_of=date(2021, 1, 1 + i % 28), published=True, evidence=2)
+        made.append(c)
+    return made
+
+
+LIST_URLS = [
+    ("/commitments/", LIST),
+    ("/commitments/?sort=-updated", LIST),
+    ("/commitments/?as_of=2020-06-01", LIST),
+    ("/commitments/?status=not_started&status=in_progress&overdue=1&due_before=2022-01-01", LIST),
+    ("/commitments/?q=commitment&stale=1&as_of=2021-06-01&sort=due", LIST),
+    ("/commitments/?theme=t1&status=not_started", LIST_WITH_ONE_SLUG_FILTER),
+    ("/commitments/?country=kg&as_of=2021-06-01&q=commitment", LIST_WITH_ONE_SLUG_FILTER),
+    ("/commitments/?actor=a2&sort=-due", LIST_WITH_ONE_SLUG_FILTER),
+]
+
+
+@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize(("url", "queries"), [("/", HOME), ("/?as_of=2020-06-01", HOME_NOTHING_STALE), *LIST_URLS])
+def test_overview_and_list_query_counts_do_not_grow(client, django_assert_num_queries, n, url, queries):
+    build(n)
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
+    rows = response.context["page"].object_list if "page" in response.context else response.context["recent"]
+    assert len(rows) > 0  # the rows (and their prefetches) were really read
+
+
+@pytest.mark.parametrize("url", [u for u, _ in LIST_URLS])
+def test_list_never_exceeds_twelve_queries(client, django_assert_max_num_queries, url):
+    build(30)
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_detail_query_count_does_not_grow(client, django_assert_num_queries, n):
+    c = build(n)[0]
+    for i in range(n // 4):  # more updates with evidence on bigger data
+        factories.update(c, status="in_progress", as_of=date(2022, 1, 1 + i), published=True, evidence=3)
+    with django_assert_num_queries(DETAIL):
+        response = client.get(c.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["updates"]) == 2 + n // 4
+
+
+@pytest.mark.parametrize("edits", [1, 12])
+def test_detail_query_count_does_not_grow_with_its_history(client, django_assert_num_queries, edits):
+    c = build(3)[0]
+    extra = factories.theme(slug="extra", name="Extra")
+    for i in range(edits):
+        c.title = f"Commitment renamed {i}"
+        c.save()
+        if i % 2:
+            c.themes.add(extra)
+        else:
+            c.themes.remove(extra)
+    with django_assert_num_queries(DETAIL_WITH_CHANGES):
+        response = client.get(c.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["changes"]) >= edits
+
+
+@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize(("url", "queries"), [("/themes/t1/", 5), ("/countries/kg/", 5), ("/sources/src/", 5),
+                                              ("/feeds/updates.atom", 1), ("/feeds/updates.atom?theme=t1", 2)])
+def test_taxonomy_pages_and_feed_query_counts_do_not_grow(client, django_assert_num_queries, n, url, queries):
+    build(n)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_query_count_does_not_grow(client, django_assert_num_queries, n, fmt):
+    build(n)
+    with django_assert_num_queries(4):  # rows, then themes, countries and actors for each chunk of rows
+        response = client.get(f"/commitments/export.{fmt}?as_of=2021-06-01")
+        content = b"".join(response.streaming_content)
+    assert content.count(b"c-") >= n

@@ -1,0 +1,318 @@
+"""Progress reports: periods, the status-at-a-date rule at period boundaries, frozen snapshots,
+the command, the renderings (HTML, PDF, CSV, chart) and who may publish."""
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from commitments import services
+from commitments.models import ProgressReport
+from commitments.periods import check_complete, parse_period, period_from_dates
+from commitments.status import info
+
+from . import factories as f
+
+Q3 = parse_period("2025-Q3")  # 1 Jul – 30 Sep 2025
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026-q3", date(2026, 7, 1), date(2026, 9, 30)),
+        ("2024-Q1", date(2024, 1, 1), date(2024, 3, 31)),
+        ("2026-H1", date(2026, 1, 1), date(2026, 6, 30)),
+        ("2026-H2", date(2026, 7, 1), date(2026, 12, 31)),
+        ("2025", date(2025, 1, 1), date(2025, 12, 31)),
+    ],
+)
+def test_parse_period(text, start, end):
+    period = parse_period(text)
+    assert (period.start, period.end) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["2026-Q5", "2026-Q0", "2026-H3", "Q3-2026", "2026/Q3", "", "20261-Q1", "<b>"])
+def test_malformed_periods_say_why(text):
+    with pytest.raises(ValidationError) as exc:
+        parse_period(text)
+    assert exc.value.messages[0]
+
+
+def test_end_before_start_and_future_and_unfinished_periods_are_refused():
+    with pytest.raises(ValidationError, match="ends .* before it starts"):
+        period_from_dates(date(2025, 5, 1), date(2025, 4, 1))
+    with pytest.raises(ValidationError, match="in the future"):
+        check_complete(parse_period("2031-Q1"), today=date(2026, 11, 23))
+    with pytest.raises(ValidationError, match="has not ended yet"):
+        check_complete(parse_period("2026-Q4"), today=date(2026, 11, 23))
+    check_complete(parse_period("2026-Q3"), today=date(2026, 11, 23))  # ended: fine
+
+
+# --- the status-at-a-date rule at the period's boundaries ---------------------------------
+
+
+def _report(period=Q3):
+    report, _ = services.prepare_report(period=period)
+    return report
+
+
+def _row(report, slug):
+    return next(r for r in report.snapshot["rows"] if r["slug"] == slug)
+
+
+@pytest.mark.django_db
+def test_boundaries_first_day_last_day_day_before_and_after():
+    before = f.commitment(slug="before", date_made=date(2019, 1, 1))
+    f.update(before, status="in_progress", as_of=date(2025, 6, 30), published=True)  # day before: counts at start
+    first = f.commitment(slug="first", date_made=date(2019, 1, 1))
+    f.update(first, status="stalled", as_of=date(2025, 7, 1), published=True)  # first day: a move in the period
+    last = f.commitment(slug="last", date_made=date(2019, 1, 1))
+    f.update(last, status="achieved", as_of=date(2025, 9, 30), published=True)  # last day: counts at end
+    after = f.commitment(slug="after", date_made=date(2019, 1, 1))
+    f.update(after, status="achieved", as_of=date(2025, 10, 1), published=True)  # day after: not in this report
+
+    report = _report()
+
+    def start_end(slug):
+        return _row(report, slug)["status_start"], _row(report, slug)["status_end"]
+
+    assert start_end("before") == ("in_progress", "in_progress")
+    assert start_end("first") == ("not_assessed", "stalled")
+    assert start_end("last") == ("not_assessed", "achieved")
+    assert start_end("after") == ("not_assessed", "not_assessed")
+    assert [u["commitment"] for u in report.snapshot["updates"]] == ["first", "last"]
+
+
+@pytest.mark.django_db
+def test_several_updates_in_one_period_out_of_order_and_drafts():
+    c = f.commitment(slug="c", date_made=date(2019, 1, 1))
+    f.update(c, status="in_progress", as_of=date(2025, 8, 15), published=True)
+    f.update(c, status="stalled", as_of=date(2025, 7, 10), published=True)  # published later, earlier as-of
+    f.update(c, status="achieved", as_of=date(2025, 9, 1), published=False)  # a draft never counts
+    report = _report()
+    assert _row(report, "c")["status_end"] == "in_progress"
+    assert [u["status"] for u in report.snapshot["updates"]] == ["stalled", "in_progress"]
+    assert "achieved" not in {u["status"] for u in report.snapshot["updates"]}
+
+
+@pytest.mark.django_db
+def test_transitions_counts_and_lists():
+    a = f.commitment(slug="a", date_made=date(2019, 1, 1), due_date=date(2025, 8, 1))
+    f.update(a, status="in_progress", as_of=date(2024, 1, 1), published=True)  # open, due in period: newly overdue
+    b = f.commitment(slug="b", date_made=date(2019, 1, 1))
+    f.update(b, status="in_progress", as_of=date(2024, 1, 1), published=True)
+    f.update(b, status="achieved", as_of=date(2025, 8, 1), published=True)  # newly achieved
+    c = f.commitment(slug="c", date_made=date(2019, 1, 1))
+    f.update(c, status="abandoned", as_of=date(2025, 9, 2), published=True)  # newly abandoned
+    f.commitment(slug="d", date_made=date(2025, 8, 1))  # made in the period, never assessed
+    f.commitment(slug="late", date_made=date(2025, 10, 5))  # made after the period: not in it
+
+    s = _report().snapshot
+    cells = {(t["from"], t["to"]): t["count"] for t in s["transitions"]}
+    assert cells == {
+        ("in_progress", "in_progress"): 1,
+        ("in_progress", "achieved"): 1,
+        ("not_assessed", "abandoned"): 1,
+        ("new", "not_assessed"): 1,
+    }
+    assert s["totals"] == {"start": 3, "end": 4, "made_in_period": 1}
+    assert s["counts_start"]["in_progress"] == 2 and s["counts_start"]["not_assessed"] == 1
+    assert s["counts_end"]["achieved"] == 1 and s["counts_end"]["abandoned"] == 1
+    assert [r["slug"] for r in s["newly_achieved"]] == ["b"]
+    assert [r["slug"] for r in s["newly_stalled_or_abandoned"]] == ["c"]
+    assert [r["slug"] for r in s["newly_overdue"]] == ["a"]
+    assert [r["slug"] for r in s["still_not_assessed"]] == ["d"]
+
+
+@pytest.mark.django_db
+def test_drafts_and_archived_commitments_never_reach_a_report():
+    f.commitment(slug="draft", state="draft", date_made=date(2019, 1, 1))
+    archived = f.commitment(slug="archived", date_made=date(2019, 1, 1))
+    f.update(archived, as_of=date(2025, 8, 1), published=True, summary="ARCHIVED-SUMMARY")
+    archived.state = "archived"
+    archived.save()
+    s = _report().snapshot
+    assert s["rows"] == [] and s["updates"] == []
+
+
+# --- frozen once published ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_published_report_is_frozen(client):
+    c = f.commitment(slug="c", title="Original title", date_made=date(2019, 1, 1))
+    f.update(c, status="in_progress", as_of=date(2025, 8, 1), published=True)
+    report = services.publish_report(report=_report(), user=None)
+    snapshot = report.snapshot
+    page = client.get(report.get_absolute_url()).content
+    csv_before = client.get(reverse("reports:csv", args=[report.slug])).content
+
+    c.title = "Edited afterwards"
+    c.save()
+    f.update(c, status="achieved", as_of=date(2025, 9, 15), published=True)  # a late update dated in the period
+    f.commitment(slug="new-one", date_made=date(2019, 1, 1))
+    call_command("progress_report", "--period", "2025-Q3", "--publish")  # the scheduler re-runs
+
+    report.refresh_from_db()
+    assert report.snapshot == snapshot
+    assert client.get(report.get_absolute_url()).content == page
+    assert client.get(reverse("reports:csv", args=[report.slug])).content == csv_before
+    assert b"Edited afterwards" not in page and ProgressReport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_correction_is_a_new_report_that_names_the_one_it_supersedes(client):
+    f.commitment(date_made=date(2019, 1, 1))
+    original = services.publish_report(report=_report(), user=None)
+    correction, created = services.prepare_report(period=Q3, supersedes=original)
+    assert created and correction.pk != original.pk and correction.slug == "2025-q3-2"
+    services.publish_report(report=correction, user=None)
+    assert "corrects and replaces" in client.get(correction.get_absolute_url()).content.decode()
+    assert "has been corrected" in client.get(original.get_absolute_url()).content.decode()
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_command_is_idempotent_and_publishes(capsys):
+    f.commitment(date_made=date(2019, 1, 1))
+    call_command("progress_report", "--period", "2025-Q3")
+    call_command("progress_report", "--period", "2025-Q3")
+    assert ProgressReport.objects.count() == 1 and ProgressReport.objects.get().state == "draft"
+    call_command("progress_report", "--period", "2025-Q3", "--publish")
+    call_command("progress_report", "--period", "2025-Q3", "--publish")
+    assert ProgressReport.objects.count() == 1 and ProgressReport.objects.get().is_published
+    assert "already published" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "2025-Q9"], "quarters Q1 to Q4"),
+        (["--period", "nonsense"], "is not a period"),
+        (["--period", "2099-Q1"], "in the future"),
+        (["--start", "2025-05-01", "--end", "2025-04-01"], "before it starts"),
+        (["--start", "2025-02-30", "--end", "2025-04-01"], "is not a date"),
+        ([], "Give --period"),
+        (["--period", "2025-Q3", "--start", "2025-01-01"], "not both"),
+    ],
+)
+def test_command_bad_input_exits_with_one_line_and_creates_nothing(args, message):
+    with pytest.raises(CommandError) as exc:
+        call_command("progress_report", *args)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    assert not ProgressReport.objects.exists()
+
+
+# --- renderings ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def published(db):
+    theme = f.theme(slug="p-cve", name="P/CVE")
+    for i, status in enumerate(["in_progress", "achieved", "stalled"]):
+        c = f.commitment(slug=f"c{i}", title=f"=cmd|{i}" if i == 0 else f"Commitment {i}", date_made=date(2019, 1, 1))
+        c.themes.add(theme)
+        f.update(c, status="in_progress", as_of=date(2023, 2, 1), published=True)
+        f.update(c, status=status, as_of=date(2025, 8, 1), published=True)
+    return services.publish_report(report=_report(), user=None)
+
+
+def test_pdf_is_a_pdf(client, published):
+    response = client.get(reverse("reports:pdf", args=[published.slug]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_csv_rows_match_the_snapshot_and_are_neutralised(client, published):
+    body = client.get(reverse("reports:csv", args=[published.slug])).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    snap = published.snapshot["rows"]
+    assert [r["slug"] for r in rows] == [r["slug"] for r in snap]
+    assert [(r["status_start"], r["status_end"]) for r in rows] == [(r["status_start"], r["status_end"]) for r in snap]
+    assert rows[0]["title"] == "'=cmd|0"
+    assert rows[0]["url"].startswith("http://testserver/commitments/")
+
+
+def test_chart_numbers_match_the_table(client, published):
+    html = client.get(published.get_absolute_url()).content.decode()
+    chart = html[html.index("<svg xmlns") : html.index("</svg>", html.index("<svg xmlns"))]
+    bars = {(m[0], m[1]): int(m[2]) for m in re.findall(r"<title>(\w{3} \d{4}): ([^<]+?) (\d+)</title>", chart)}
+    expected = {}
+    for point in published.snapshot["timeline"]:
+        label = date.fromisoformat(point["date"]).strftime("%b %Y")
+        for slug, n in point["counts"].items():
+            if n:
+                expected[(label, info(slug).label)] = n
+    assert bars == expected and bars  # every bar segment is a figure of the table, and nothing else
+    table = html[html.index('<table class="timeline">') :]
+    last = published.snapshot["timeline"][-1]
+    assert f'<th scope="row">{last["date"]}</th>' in table
+
+
+def test_report_page_shows_the_sections(client, published):
+    html = client.get(published.get_absolute_url()).content.decode()
+    for text in ["Commitments by status at the start and end", "What moved", "Newly achieved", "Newly overdue",
+                 "Still not assessed", "Status updates dated in the period", "By theme", "By country", "By actor",
+                 "Methodology", "Delivered as committed."]:
+        assert text in html
+    assert "/reports/" in client.get(reverse("reports:list")).content.decode()
+
+
+# --- who may see and publish --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_draft_reports_are_for_staff_only(client):
+    draft = _report()
+    urls = [draft.get_absolute_url(), *(reverse(f"reports:{kind}", args=[draft.slug]) for kind in ("pdf", "csv"))]
+    for url in urls:
+        assert client.get(url).status_code == 404
+    assert draft.title not in client.get(reverse("reports:list")).content.decode()
+    client.force_login(f.editor())
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_editor_cannot_publish_a_report(client):
+    draft = _report()
+    with pytest.raises(PermissionDenied):
+        services.publish_report(report=draft, user=f.editor())
+    client.force_login(f.editor())
+    changelist = reverse("admin:commitments_progressreport_changelist")
+    assert "publish_reports" not in dict(client.get(changelist).context["action_form"].fields["action"].choices)
+    client.post(changelist, {"action": "publish_reports", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert not draft.is_published
+    publisher = f.publisher()
+    assert services.publish_report(report=draft, user=publisher).published_by == publisher
+
+
+@pytest.mark.django_db
+def test_admin_add_form_creates_a_draft_or_says_what_is_wrong(client):
+    client.force_login(f.publisher())
+    add = reverse("admin:commitments_progressreport_add")
+    bad = client.post(add, {"period": "2025-Q7", "introduction": "Kept text"})
+    assert bad.status_code == 200 and "quarters Q1 to Q4" in bad.content.decode()
+    assert "Kept text" in bad.content.decode() and not ProgressReport.objects.exists()
+    future = client.post(add, {"period": "2099-H1"})
+    assert "in the future" in future.content.decode() and not ProgressReport.objects.exists()
+    good = client.post(add, {"period": "2025-Q3", "introduction": "Quiet quarter."})
+    assert good.status_code == 302
+    report = ProgressReport.objects.get()
+    assert (report.slug, report.state, report.introduction) == ("2025-q3", "draft", "Quiet quarter.")
+    services.publish_report(report=report, user=None)
+    again = client.post(add, {"period": "2025-Q3"})
+    assert "already published for this period" in again.content.decode()
+    assert ProgressReport.objects.count() == 1
