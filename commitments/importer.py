@@ -131,7 +131,9 @@ class _Import:
             self.check(row)
         found = {o.slug: o for o in Commitment.objects.filter(slug__in=[c.slug for c in d.commitments])}
         for c in d.commitments:
-            obj = found.get(c.slug) or Commitment(slug=c.slug, state=Commitment.State.PUBLISHED)
+            # New commitments start as drafts and are published once complete (below), so their
+            # public change history starts after their actors, countries and themes are set.
+            obj = found.get(c.slug) or Commitment(slug=c.slug, state=Commitment.State.DRAFT)
             row = self.commitments[c.slug] = self._row(obj, c.values, c.where, f"commitment '{c.slug}'")
             self.check(row, exclude=["source", "attributed_to"])
         self._prepare_updates()
@@ -226,6 +228,9 @@ class _Import:
                     rows = self.taxonomies.get(kind, {})
                     manager.set([rows[s].obj if s in rows else manager.model.objects.get(slug=s) for s in slugs])
                     m2m_changed.add(c.slug)
+            if row.created:
+                services.set_commitment_state(commitment=row.obj, state=Commitment.State.PUBLISHED, user=None)
+                row.obj.state = Commitment.State.PUBLISHED
         return m2m_changed
 
     def _write_related(self) -> set[str]:

@@ -155,3 +155,14 @@ def test_commitment_fields_survive_the_import(imported):
     seed_evidence = expert.evidence.get(date="2019-05-17")
     assert seed_evidence.url == SOURCES["seed-eu-dushanbe-ct-conference-2019"]["url"]
     assert Commitment.objects.get(slug="bomca-phase-10").other_countries == "Afghanistan"
+
+
+def test_imported_commitments_show_no_public_changes_until_edited(imported, client):
+    """Setting actors, countries and themes on import is not a change readers should see."""
+    commitment = Commitment.objects.get(slug="cooperate-on-returning-terrorist-fighters")
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    assert "No change to this commitment’s wording or data since it was published." in page
+    commitment.title = "Cooperate on returning terrorist fighters (reworded)"
+    commitment.save()
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    assert "changed title" in page
