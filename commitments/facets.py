@@ -88,22 +88,38 @@ def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str)
     return facet
 
 
-def flag_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str) -> Facet:
-    """``overdue=1`` / ``stale=1``: one option, counted with the other filters applied."""
-    remaining = filterset.queryset_without(name)
+FLAGS = {
+    "overdue": ("Overdue", "Only overdue commitments"),
+    "stale": ("Stale", "No update for nine months"),
+}
+
+
+def flag_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
+    """``overdue=1`` and ``stale=1``: each option counted with the other filters applied.
+
+    With neither flag active both counts share one base, so one query answers both.
+    """
     on = filterset.form.cleaned_data.get("as_of")
-    count = (remaining.overdue(on=on) if name == "overdue" else remaining.stale(on=on)).count()
-    label = {"overdue": "Overdue", "stale": "Stale (no update for nine months)"}[name]
-    selected = params.get(name) == "1"
-    url = url_with(params, drop=(name,)) if selected else url_with(params, drop=(name,), toggle=(name, "1"))
-    return Facet(name, label, [Option("1", label, count, selected, url)])
+    if not any(filterset.form.cleaned_data.get(name) for name in FLAGS):
+        base = filterset.queryset_without("overdue")
+        counts = base.aggregate(
+            overdue=Count("pk", filter=base.overdue_q(on=on)), stale=Count("pk", filter=base.stale_q(on=on))
+        )
+    else:
+        counts = {name: getattr(filterset.queryset_without(name), name)(on=on).count() for name in FLAGS}
+    facets = []
+    for name, (heading, label) in FLAGS.items():
+        selected = params.get(name) == "1"
+        toggle = None if selected else (name, "1")
+        url = url_with(params, drop=(name,), toggle=toggle)
+        facets.append(Facet(name, heading, [Option("1", label, counts[name], selected, url)]))
+    return facets
 
 
 def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
     return [
         status_facet(filterset, params),
-        flag_facet(filterset, params, "overdue"),
-        flag_facet(filterset, params, "stale"),
+        *flag_facets(filterset, params),
         *(taxonomy_facet(filterset, params, name) for name in TAXONOMY_FACETS),
     ]
 
@@ -117,6 +133,6 @@ def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: li
             if not value or key == "sort":
                 continue
             facet_label, option_label = labels.get((key, value), (filterset.filters[key].label, value))
-            text = option_label if key in ("overdue", "stale") else f"{facet_label}: {option_label}"
+            text = facet_label if key in FLAGS else f"{facet_label}: {option_label}"
             chips.append(ActiveFilter(text, url_with(params, toggle=(key, value))))
     return chips

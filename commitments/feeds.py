@@ -26,12 +26,10 @@ class UpdatesFeed(Feed):
 
     def items(self, filterset):
         commitments = filterset.qs.order_by().values("pk")
-        return (
-            StatusUpdate.objects.public()
-            .filter(commitment__in=commitments)
-            .select_related("commitment")
-            .order_by("-published_at", "-id")[:FEED_SIZE]
-        )
+        updates = StatusUpdate.objects.public().filter(commitment__in=commitments)
+        if filterset.as_of_date:  # as it stood that day: no update dated later
+            updates = updates.filter(as_of__lte=filterset.as_of_date)
+        return updates.select_related("commitment").order_by("-published_at", "-id")[:FEED_SIZE]
 
     def item_title(self, item):
         return f"{item.commitment.title}: {item.get_status_display()} (as of {item.as_of:%d %b %Y})"

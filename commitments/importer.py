@@ -45,6 +45,10 @@ class ImportFailed(Exception):
         self.problems = problems
 
 
+class SyntheticDatabase(Exception):
+    """The database holds synthetic demo rows: real data must not be written beside them."""
+
+
 @dataclass
 class Summary:
     counts: dict[str, Counter] = field(default_factory=lambda: {kind: Counter() for kind in KINDS})
@@ -262,6 +266,11 @@ def import_files(*, paths: Sequence[str | Path], dry_run: bool = False) -> Summa
 
     With ``dry_run`` everything is checked and counted as if written, then rolled back.
     """
+    if Commitment.objects.filter(is_synthetic=True).exists():
+        raise SyntheticDatabase(
+            "This database holds synthetic demo data (generate_demo_data); real data is never mixed with it. "
+            "Import into a database without demo data."
+        )
     data, problems = read_files(paths=[Path(p) for p in paths], existing=_existing())
     if problems:
         raise ImportFailed(problems)

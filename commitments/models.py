@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from .selectors import CommitmentQuerySet, StatusUpdateQuerySet
 from .status import ASSESSABLE, Status
 
+SYNTHETIC_HELP = "Made by generate_demo_data for demos and benchmarks; never mixed with real data."
 SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
 
 
@@ -30,6 +31,7 @@ class Taxonomy(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
     name = models.CharField(max_length=200)
+    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     class Meta:
         abstract = True
@@ -95,6 +97,7 @@ class Source(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     url = models.URLField(max_length=1000, blank=True, help_text="Public address of the copy that was read.")
     notes = models.TextField(blank=True, help_text="Coverage: what could and could not be read.")
+    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     history = HistoricalRecords()
 
@@ -193,6 +196,7 @@ class Commitment(models.Model):
         null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CommitmentQuerySet.as_manager()
@@ -306,6 +310,7 @@ class StatusUpdate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StatusUpdateQuerySet.as_manager()
@@ -385,6 +390,7 @@ class Evidence(models.Model):
     description = models.TextField(blank=True, help_text="What the evidence shows, in our own words.")
     quote = models.TextField(blank=True, help_text="Optional verbatim extract.")
     note = models.TextField(blank=True)
+    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     history = HistoricalRecords()
 
@@ -487,3 +493,21 @@ class ProgressReport(models.Model):
             raise ValidationError({"supersedes": "A report cannot supersede itself."})
         if self.supersedes and not self.supersedes.is_published:
             raise ValidationError({"supersedes": "Only a published report can be superseded."})
+
+
+class PublicDataVersion(models.Model):
+    """One row whose token changes whenever anything readers can see may have changed.
+
+    Cached pages are keyed by it, so a publish invalidates every cached page in every process
+    (it is read from the database, not from a per-process cache). A random token rather than a
+    counter, so a restored backup or a rolled-back transaction can never reuse a key for other
+    data. Changed by ``cache.bump``.
+    """
+
+    token = models.CharField(max_length=32, default="")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="public_data_version_singleton")]
+
+    def __str__(self) -> str:
+        return f"public data version {self.token}"

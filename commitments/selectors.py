@@ -83,18 +83,24 @@ class CommitmentQuerySet(models.QuerySet):
             return "eff_status", "eff_status_date"
         return "current_status", "current_status_date"
 
-    def overdue(self, *, on: date | None = None) -> CommitmentQuerySet:
-        """A due date before ``on`` (default today) and not achieved or abandoned."""
+    def overdue_q(self, *, on: date | None = None) -> Q:
+        """The overdue rule as a condition: a due date before ``on`` (default today), not achieved or abandoned."""
         status, _ = self._status_fields()
-        return self.filter(due_date__lt=on or timezone.localdate()).exclude(**{f"{status}__in": CLOSED})
+        return Q(due_date__lt=on or timezone.localdate()) & ~Q(**{f"{status}__in": CLOSED})
 
-    def stale(self, *, on: date | None = None) -> CommitmentQuerySet:
-        """Open, and no published update for nine months (no update: counted from date made)."""
+    def stale_q(self, *, on: date | None = None) -> Q:
+        """The stale rule as a condition: open, no published update for nine months (none: from date made)."""
         status, status_date = self._status_fields()
         cutoff = stale_cutoff(on or timezone.localdate())
-        return self.exclude(**{f"{status}__in": CLOSED}).filter(
+        return ~Q(**{f"{status}__in": CLOSED}) & (
             Q(**{f"{status_date}__lte": cutoff}) | Q(**{f"{status_date}__isnull": True, "date_made__lte": cutoff})
         )
+
+    def overdue(self, *, on: date | None = None) -> CommitmentQuerySet:
+        return self.filter(self.overdue_q(on=on))
+
+    def stale(self, *, on: date | None = None) -> CommitmentQuerySet:
+        return self.filter(self.stale_q(on=on))
 
     def with_status(self, *statuses: str) -> CommitmentQuerySet:
         status, _ = self._status_fields()

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from . import facets as facet_builder
 from . import selectors
 from . import status as status_scale
+from .cache import cached_public_page
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
 from .models import Commitment
 
@@ -36,6 +37,7 @@ def _page_number(request) -> int | None:
     return int(digits) if len(digits) <= 9 else 10**9
 
 
+@cached_public_page
 def home(request):
     filterset = CommitmentFilterSet(request.GET, request=request)
     if not filterset.is_valid():
@@ -46,6 +48,7 @@ def home(request):
     return render(request, "commitments/home.html", context)
 
 
+@cached_public_page
 def commitment_list(request):
     filterset = CommitmentFilterSet(request.GET, request=request)
     context = {"filterset": filterset}

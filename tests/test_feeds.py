@@ -121,3 +121,12 @@ def test_titles_and_summaries_are_escaped_in_xml(client, db):
     (entry,) = entries(client)
     assert entry["title"].startswith("Fish & <chips>: In progress")
     assert entry["summary"] == "Less < more & \"quoted\""
+
+
+@pytest.mark.django_db
+def test_feed_as_of_leaves_out_updates_dated_later(client):
+    c = factories.commitment()
+    factories.update(c, status="in_progress", as_of=date(2020, 1, 1), published=True, summary="EARLY-UPDATE")
+    factories.update(c, status="achieved", as_of=date(2023, 1, 1), published=True, summary="LATE-UPDATE")
+    body = client.get("/feeds/updates.atom?as_of=2021-06-01").content.decode()
+    assert "EARLY-UPDATE" in body and "LATE-UPDATE" not in body

@@ -233,3 +233,14 @@ def test_bad_input_imports_nothing_and_names_the_line(tmp_path, case):
 def test_a_missing_file_is_an_error_not_a_traceback(tmp_path):
     with pytest.raises(CommandError, match="file not found"):
         call_command("import_commitments", str(tmp_path / "nope.yaml"), stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_real_data_is_never_imported_beside_synthetic_data(tmp_path):
+    from . import factories
+
+    factories.commitment(slug="demo", is_synthetic=True)
+    with pytest.raises(CommandError, match="synthetic demo data") as exc:
+        run(str(write(tmp_path, GOOD)))
+    assert "\n" not in str(exc.value)
+    assert list(Commitment.objects.values_list("slug", flat=True)) == ["demo"]

@@ -113,3 +113,4 @@ LOGGING = {
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the publishing services
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # absolute links in PDFs made offline
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)  # keyed by data version, so safe

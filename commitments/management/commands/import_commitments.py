@@ -6,7 +6,7 @@ ends in one CommandError line (non-zero exit), never a traceback, and nothing is
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.importer import ImportFailed, import_files
+from commitments.importer import ImportFailed, SyntheticDatabase, import_files
 from commitments.models import Commitment
 
 
@@ -28,6 +28,8 @@ class Command(BaseCommand):
             summary = import_files(paths=files, dry_run=dry_run)
         except ImportFailed as exc:
             raise CommandError(self._failure(exc.problems)) from None
+        except SyntheticDatabase as exc:
+            raise CommandError(f"Nothing imported: {exc}") from None
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(f"Note: {note}"))
         for line in summary.lines():
