@@ -11,10 +11,10 @@ from datetime import date
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from .models import Actor, Commitment, Country, Source, StatusUpdate, Theme
+from .models import Actor, Commitment, Country, Source, Theme
 from .status import Status
 
 ISO_DATE = ["%Y-%m-%d"]
@@ -172,11 +172,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset, name, value):
-        terms = value.split()
-        for term in terms:
-            in_updates = StatusUpdate.objects.published().filter(commitment=OuterRef("pk"), summary__icontains=term)
-            queryset = queryset.filter(Q(title__icontains=term) | Q(quote__icontains=term) | Exists(in_updates))
-        return queryset
+        return queryset.search(value)
 
     def only_overdue(self, queryset, name, value):
         return queryset.overdue(on=self.form.cleaned_data.get("as_of")) if value == "1" else queryset

@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections, models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .status import CLOSED, Status, scale, stale_cutoff
+
+# The text-search configuration; the GIN indexes of migration 0008 are built with the same one.
+SEARCH_CONFIG = "english"
 
 
 class StatusUpdateQuerySet(models.QuerySet):
@@ -101,6 +105,34 @@ class CommitmentQuerySet(models.QuerySet):
 
     def stale(self, *, on: date | None = None) -> CommitmentQuerySet:
         return self.filter(self.stale_q(on=on))
+
+    def search(self, text: str) -> CommitmentQuerySet:
+        """Commitments whose title, quote or a published update's summary match ``text``.
+
+        PostgreSQL: full-text search (English stemming, web-search syntax: "quoted phrase", -not,
+        or), served by GIN indexes (migration 0008). Elsewhere: every word must appear, as a
+        case-insensitive substring, in one of those fields.
+        """
+        from .models import StatusUpdate
+
+        published = StatusUpdate.objects.published()
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            in_updates = published.alias(document=SearchVector("summary", config=SEARCH_CONFIG)).filter(
+                document=query
+            )
+            in_text = (
+                self.model.objects.alias(document=SearchVector("title", "quote", config=SEARCH_CONFIG))
+                .filter(document=query)
+                .values("pk")
+            )
+            # Two semi-joins, each answered by its GIN index (an OR inside one WHERE would scan).
+            return self.filter(Q(pk__in=in_text) | Q(pk__in=in_updates.values("commitment_id")))
+        queryset = self
+        for term in text.split():
+            in_updates = published.filter(summary__icontains=term).values("commitment_id")
+            queryset = queryset.filter(Q(title__icontains=term) | Q(quote__icontains=term) | Q(pk__in=in_updates))
+        return queryset
 
     def with_status(self, *statuses: str) -> CommitmentQuerySet:
         status, _ = self._status_fields()

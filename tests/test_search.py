@@ -1,0 +1,57 @@
+"""Text search: PostgreSQL full-text search with GIN indexes, substring search elsewhere."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from commitments.models import Commitment
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def data():
+    f.commitment(slug="families", title="Reintegrate returning families", quote="Support for reintegration.")
+    f.commitment(slug="borders", title="Border management", quote="Secure the borders of the region.")
+    expert = f.commitment(slug="expert", title="Deploy an expert", quote="The EU will deploy an expert.")
+    f.update(expert, as_of=date(2020, 1, 1), published=True, summary="The expert was posted to Bishkek.")
+    f.update(expert, as_of=date(2020, 2, 1), summary="Draft about Almaty.")
+
+
+def slugs(text: str) -> set[str]:
+    return set(Commitment.objects.search(text).values_list("slug", flat=True))
+
+
+def test_words_in_title_quote_and_published_summaries(data):
+    assert slugs("border") == {"borders"}
+    assert slugs("Bishkek") == {"expert"}  # a published update's summary
+    assert slugs("Almaty") == set()  # a draft's summary is never searched
+    assert slugs("deploy expert") == {"expert"}  # every word must match
+    assert slugs("deploy border") == set()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="stemming and web-search syntax are PostgreSQL features")
+def test_postgres_stems_and_understands_web_search_syntax(data):
+    assert slugs("reintegrating") == {"families"}  # stem of "reintegrate" / "reintegration"
+    assert slugs("borders -region") == set()
+    assert slugs('"returning families"') == {"families"}
+    assert slugs("expert or border") == {"expert", "borders"}
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="GIN indexes exist on PostgreSQL only")
+def test_postgres_search_uses_the_gin_indexes(data):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Commitment.objects.search("expert").explain()
+    assert "commitment_search_gin" in plan and "update_summary_search_gin" in plan
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite fallback matches substrings")
+def test_sqlite_fallback_matches_substrings(data):
+    assert slugs("reintegrat") == {"families"}
+    assert slugs("BORDER") == {"borders"}
