@@ -29,6 +29,10 @@ run: db ## Set up everything and serve the site at http://127.0.0.1:8000 (admin 
 	@echo "Serving at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+serve: db ## Serve with gunicorn and WhiteNoise as production would (DEBUG off), at http://127.0.0.1:8000
+	DEBUG=0 $(MANAGE) collectstatic --no-input -v0
+	DEBUG=0 $(VENV)/bin/gunicorn -c gunicorn.conf.py tracker.wsgi
+
 test: install ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set)
 	$(PY) -m pytest
 
@@ -39,4 +43,4 @@ lint: install ## ruff and the migrations check
 clean: ## Remove the virtual environment and the local SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles
 
-.PHONY: help install db run test lint clean
+.PHONY: help install db run serve test lint clean

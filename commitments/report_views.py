@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -32,7 +33,12 @@ def report_detail(request, slug: str):
 
 def report_pdf(request, slug: str):
     report = _report_for(request, slug)
-    pdf = report_render.render_pdf(report, base_url=request.build_absolute_uri("/"))
+    base_url = request.build_absolute_uri("/")
+    if report.is_published:  # frozen, so its PDF is too: render once (seconds), then serve from the cache
+        key = f"report-pdf:{report.pk}:{report.published_at.isoformat()}:{base_url}"
+        pdf = cache.get_or_set(key, lambda: report_render.render_pdf(report, base_url=base_url), 7 * 24 * 3600)
+    else:
+        pdf = report_render.render_pdf(report, base_url=base_url)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="commitments-report-{report.slug}.pdf"'
     return response

@@ -304,3 +304,16 @@ def test_text_is_escaped_on_every_page(client, db):
     # Bad input echoed back on an error page is escaped too.
     bad = client.get(f"/commitments/?theme={SCRIPT}")
     assert bad.status_code == 400 and SCRIPT not in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_synthetic_data_is_announced_on_every_page(client):
+    real = factories.commitment(slug="real-one")
+    assert "Demo data." not in client.get("/").content.decode()
+    from django.core.cache import cache
+
+    cache.clear()
+    real.delete()
+    factories.commitment(slug="demo-one", is_synthetic=True)
+    for url in ["/", "/commitments/", "/commitments/demo-one/", "/reports/"]:
+        assert "Demo data." in client.get(url).content.decode(), url

@@ -12,6 +12,16 @@ from . import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _warm_synthetic_flag():
+    """Production answers "is this demo data?" from the cache almost always; count pages that way."""
+    from django.core.cache import cache
+
+    from commitments.context_processors import SYNTHETIC_KEY
+
+    cache.set(SYNTHETIC_KEY, False)
+
 STATUSES = ["in_progress", "stalled", "achieved", "not_started", "partially_achieved"]
 
 # Pinned counts. The list: count, rows, two prefetches (themes, countries), then one query per facet
