@@ -36,6 +36,9 @@ serve: db ## Serve with gunicorn and WhiteNoise as production would (DEBUG off),
 test: install ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set)
 	$(PY) -m pytest
 
+bench: install ## Benchmark the pages on 1k/10k/100k demo databases (SQLite; PostgreSQL too if DATABASE_URL says so)
+	$(PY) bench/run.py
+
 lint: install ## ruff and the migrations check
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
@@ -43,4 +46,4 @@ lint: install ## ruff and the migrations check
 clean: ## Remove the virtual environment and the local SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles
 
-.PHONY: help install db run serve test lint clean
+.PHONY: help install db run serve test bench lint clean

@@ -11,8 +11,10 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 
 from . import selectors
+from .aggregates import split
 from .filtersets import CommitmentFilterSet
 from .status import Status
 
@@ -38,26 +40,48 @@ CHUNK = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _rows(request, queryset) -> Iterator[dict]:
+    """One streamed query (values, no model instances; taxonomies aggregated in SQL): flat memory."""
     labels = dict(Status.choices)
-    rows = selectors.for_list(queryset).prefetch_related("actors")
-    for c in rows.iterator(chunk_size=CHUNK):
+    page_prefix = request.build_absolute_uri(reverse("commitments:list"))
+    rows = selectors.with_taxonomy_lists(queryset).values_list(
+        "slug",
+        "title",
+        "eff_status",
+        "eff_status_date",
+        "due_date",
+        "eff_overdue",
+        "date_made",
+        "statement_type",
+        "theme_slugs",
+        "country_slugs",
+        "actor_names",
+        "source__slug",
+        "source__url",
+    )
+    for slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url in rows.iterator(
+        chunk_size=CHUNK
+    ):
         yield {
-            "slug": c.slug,
-            "title": c.title,
-            "status": c.eff_status,
-            "status_label": labels[c.eff_status],
-            "status_as_of": c.eff_status_date.isoformat() if c.eff_status_date else None,
-            "due_date": c.due_date.isoformat() if c.due_date else None,
-            "overdue": bool(c.eff_overdue),
-            "date_made": c.date_made.isoformat() if c.date_made else None,
-            "statement_type": c.statement_type,
-            "themes": [t.slug for t in c.themes.all()],
-            "countries": [k.slug for k in c.countries.all()],
-            "actors": [a.name for a in c.actors.all()],
-            "source": c.source.slug,
-            "source_url": c.source.url,
-            "url": request.build_absolute_uri(c.get_absolute_url()),
+            "slug": slug,
+            "title": title,
+            "status": status,
+            "status_label": labels[status],
+            "status_as_of": _iso(as_of),
+            "due_date": _iso(due),
+            "overdue": bool(overdue),
+            "date_made": _iso(made),
+            "statement_type": kind,
+            "themes": split(themes),
+            "countries": split(countries),
+            "actors": split(actors),
+            "source": source,
+            "source_url": url,
+            "url": f"{page_prefix}{slug}/",
         }
 
 

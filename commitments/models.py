@@ -210,6 +210,8 @@ class Commitment(models.Model):
         indexes = [
             models.Index(fields=["state", "current_status"], name="commitment_state_status_idx"),
             models.Index(fields=["due_date"], name="commitment_due_date_idx"),
+            models.Index(fields=["state", "title"], name="commitment_state_title_idx"),
+            models.Index(fields=["state", "current_status_date"], name="commitment_state_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -319,7 +321,16 @@ class StatusUpdate(models.Model):
     class Meta:
         ordering = ["-as_of", "-published_at", "-id"]
         indexes = [
-            models.Index(fields=["commitment", "published_at", "as_of"], name="update_commitment_pub_idx"),
+            # The status-as-of-a-day lookup (latest published update by as-of date, ties to the
+            # latest published): one index seek per commitment, status read from the index on PostgreSQL.
+            models.Index(
+                "commitment",
+                models.F("as_of").desc(),
+                models.F("published_at").desc(),
+                models.F("id").desc(),
+                name="update_effective_idx",
+                condition=Q(published_at__isnull=False),
+            ),
             models.Index(fields=["published_at"], name="update_published_at_idx"),
         ]
         permissions = [("publish_statusupdate", "Can publish or unpublish a status update")]

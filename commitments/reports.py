@@ -15,11 +15,14 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from . import status as status_scale
+from .aggregates import split
 from .models import Actor, Commitment, Country, Evidence, StatusUpdate, Theme
 from .periods import Period
+from .selectors import with_taxonomy_lists
 
 SCHEMA = 1
 NEW = "new"  # "from" state of commitments made during the period
@@ -77,42 +80,51 @@ def build_snapshot(*, period: Period) -> dict:
     """
     start_day = period.start - timedelta(days=1)
     base = Commitment.objects.public().made_by(period.end)
-    commitments = (
-        base.with_status_on(start_day, name="status_start")
-        .with_status_on(period.end, name="status_end")
-        .select_related("source")
-        .prefetch_related(
-            Prefetch("themes", queryset=Theme.objects.only("slug", "name")),
-            Prefetch("countries", queryset=Country.objects.only("slug", "name")),
-            Prefetch("actors", queryset=Actor.objects.only("slug", "name")),
-        )
-        .order_by("title", "pk")
+    commitments = with_taxonomy_lists(
+        base.with_status_on(start_day, name="status_start").with_status_on(period.end, name="status_end")
+    ).order_by("title", "pk")
+    fields = (
+        "slug",
+        "title",
+        "source__title",
+        "date_made",
+        "due_date",
+        "status_start",
+        "status_end",
+        "theme_slugs",
+        "country_slugs",
+        "actor_names",
     )
+    detail_prefix = reverse("commitments:list")
 
-    rows, names = [], {"themes": {}, "countries": {}, "actors": {}}
-    for c in commitments.iterator(chunk_size=2000):
-        existed = c.date_made is None or c.date_made < period.start  # undated: counted as existing
-        status_start = c.status_start if existed else NEW
-        row = {
-            "slug": c.slug,
-            "title": c.title,
-            "source": c.source.title,
-            "date_made": _iso(c.date_made),
-            "due_date": _iso(c.due_date),
-            "status_start": status_start,
-            "status_end": c.status_end,
-            "overdue_start": existed
-            and status_scale.is_overdue(status=c.status_start, due_date=c.due_date, on=period.start),
-            "overdue_end": status_scale.is_overdue(
-                status=c.status_end, due_date=c.due_date, on=period.end + timedelta(days=1)
-            ),
-            "url": c.get_absolute_url(),
-        }
-        for key in names:
-            items = list(getattr(c, key).all())
-            row[key] = [i.slug for i in items]
-            names[key].update({i.slug: i.name for i in items})
-        rows.append(row)
+    rows = []
+    # Plain values in one streamed query: no model instances, taxonomies aggregated in SQL.
+    for slug, title, source, made, due, start, end, themes, countries, actors in commitments.values_list(
+        *fields
+    ).iterator(chunk_size=5000):
+        existed = made is None or made < period.start  # undated: counted as existing
+        rows.append(
+            {
+                "slug": slug,
+                "title": title,
+                "source": source,
+                "date_made": _iso(made),
+                "due_date": _iso(due),
+                "status_start": start if existed else NEW,
+                "status_end": end,
+                "overdue_start": existed and status_scale.is_overdue(status=start, due_date=due, on=period.start),
+                "overdue_end": status_scale.is_overdue(status=end, due_date=due, on=period.end + timedelta(days=1)),
+                "url": f"{detail_prefix}{slug}/",
+                "themes": split(themes),
+                "countries": split(countries),
+                "actors": split(actors),
+            }
+        )
+    names = {
+        "themes": dict(Theme.objects.values_list("slug", "name")),
+        "countries": dict(Country.objects.values_list("slug", "name")),
+        "actors": {name: name for name in Actor.objects.values_list("name", flat=True)},
+    }
 
     existing = [r for r in rows if r["status_start"] != NEW]
     transitions = Counter((r["status_start"], r["status_end"]) for r in rows)

@@ -173,6 +173,21 @@ def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
     return queryset.select_related("source").prefetch_related("themes", "countries")
 
 
+def with_taxonomy_lists(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
+    """Annotate ``theme_slugs``, ``country_slugs``, ``actor_names`` (joined; see ``aggregates.split``).
+
+    For exports and report snapshots: every row's taxonomies in the same streamed query.
+    """
+    from .aggregates import joined
+    from .models import Commitment
+
+    return queryset.annotate(
+        theme_slugs=joined(Commitment.themes.through, "commitment", "theme__slug"),
+        country_slugs=joined(Commitment.countries.through, "commitment", "country__slug"),
+        actor_names=joined(Commitment.actors.through, "commitment", "actor__name"),
+    )
+
+
 def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
     return queryset.select_related("source", "attributed_to").prefetch_related("actors", "countries", "themes")
 

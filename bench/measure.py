@@ -1,0 +1,139 @@
+"""Measure the public pages on the database DATABASE_URL points at (already filled with demo data).
+
+Run by ``bench/run.py`` in a subprocess per database and size; prints one JSON object on stdout.
+Each page is requested in-process with Django's test client (no network), ``--runs`` times after
+``--warmup`` runs; the page cache is cleared before every uncached run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from commitments.models import Commitment, Country, StatusUpdate, Theme  # noqa: E402
+from commitments.periods import parse_period  # noqa: E402
+from commitments.reports import build_snapshot  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def consume(response) -> int:
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def timed(fn, *, runs: int, warmup: int, before=None) -> dict:
+    samples, queries, size = [], 0, 0
+    for i in range(warmup + runs):
+        if before:
+            before()
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            size = fn()
+            elapsed = time.perf_counter() - start
+        if i >= warmup:
+            samples.append(elapsed * 1000)
+            queries = len(captured)
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+        "min_ms": round(min(samples), 2),
+        "runs": runs,
+        "queries": queries,
+        "bytes": size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args()
+
+    client = Client()
+    n = Commitment.objects.count()
+    theme = Theme.objects.annotate(n=Count("commitments")).order_by("-n", "slug").first()
+    country = Country.objects.order_by("slug").first()
+    slug = Commitment.objects.public().order_by("pk").values_list("slug", flat=True)[n // 2 if n else 0]
+    word = "regional"  # a common word in the generated titles and quotes
+    three_filters = f"/commitments/?theme={theme.slug}&country={country.slug}&status=in_progress&q={word}"
+
+    def get(url):
+        def fetch():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return consume(response)
+
+        return fetch
+
+    uncached = {"before": cache.clear}
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    pages = {
+        "overview": timed(get("/"), runs=args.runs, warmup=args.warmup, **uncached),
+        "overview (cached)": timed(get("/"), runs=args.runs, warmup=args.warmup),
+        "list": timed(get("/commitments/"), runs=args.runs, warmup=args.warmup, **uncached),
+        "list, 3 filters + text": timed(get(three_filters), runs=args.runs, warmup=args.warmup, **uncached),
+        "list as_of": timed(get("/commitments/?as_of=2022-06-30"), runs=args.runs, warmup=args.warmup, **uncached),
+        "commitment page": timed(get(f"/commitments/{slug}/"), runs=args.runs, warmup=args.warmup, **uncached),
+        "Atom feed": timed(get("/feeds/updates.atom"), runs=args.runs, warmup=args.warmup, **uncached),
+    }
+
+    export = get("/commitments/export.csv")
+    pages["CSV export, all rows"] = timed(export, runs=max(3, args.runs // 2), warmup=1)
+    tracemalloc.start()  # a separate run: tracing slows Python down several times
+    export()
+    pages["CSV export, all rows"]["peak_python_mb"] = round(tracemalloc.get_traced_memory()[1] / 1e6, 1)
+    tracemalloc.stop()
+
+    period = parse_period("2025-Q3")
+    pages["report for a quarter"] = timed(
+        lambda: len(json.dumps(build_snapshot(period=period))), runs=3, warmup=0
+    )
+
+    print(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "database_version": connection.Database.sqlite_version
+                if connection.vendor == "sqlite"
+                else str(connection.cursor().connection.info.server_version),
+                "commitments": n,
+                "status_updates": StatusUpdate.objects.count(),
+                "date": date.today().isoformat(),
+                "three_filters_url": three_filters,
+                "pages": pages,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

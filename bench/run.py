@@ -1,0 +1,119 @@
+"""``make bench``: build demo databases of several sizes and measure the public pages on each.
+
+SQLite always; PostgreSQL too when DATABASE_URL points at it. Databases are kept in
+``bench/data/`` (SQLite) or as ``bench_<n>`` (PostgreSQL) and rebuilt only when missing or when
+``BENCH_REBUILD=1``. Prints one table and writes ``bench/results/<time>.json``.
+
+Environment: BENCH_SIZES (default 1000,10000,100000), BENCH_UPDATES (status updates per
+commitment, default 10), BENCH_RUNS (default 7).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
+UPDATES = int(os.environ.get("BENCH_UPDATES", "10"))
+RUNS = os.environ.get("BENCH_RUNS", "7")
+REBUILD = os.environ.get("BENCH_REBUILD") == "1"
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def databases(size: int) -> list[tuple[str, str]]:
+    (ROOT / "bench" / "data").mkdir(parents=True, exist_ok=True)
+    found = [("sqlite", f"sqlite:///{ROOT / 'bench' / 'data' / f'bench-{size}.sqlite3'}")]
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(url)
+        found.append(("postgresql", urlunsplit(parts._replace(path=f"/bench_{size}"))))
+    return found
+
+
+def ensure(vendor: str, url: str, size: int) -> float | None:
+    """Create and fill the database if needed; return the seconds the generation took."""
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "ALLOWED_HOSTS": "testserver"}
+    marker = ROOT / "bench" / "data" / f"{vendor}-{size}-{UPDATES}.built"
+    if marker.exists() and not REBUILD:
+        return None
+    if vendor == "sqlite":
+        Path(urlsplit(url).path).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        parts = urlsplit(url)
+        admin = psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
+                                password=parts.password, dbname="postgres", autocommit=True)
+        name = parts.path.lstrip("/")
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.close()
+    manage(env, "migrate", "--no-input", "-v0")
+    start = time.perf_counter()
+    manage(env, "generate_demo_data", "--commitments", str(size), "--updates-per-commitment", str(UPDATES),
+           "--seed", "1")
+    seconds = time.perf_counter() - start
+    if vendor == "postgresql":  # fresh statistics, as autovacuum would give a real database
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+    marker.write_text(f"{seconds:.1f}\n")
+    return seconds
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def main() -> None:
+    results = {"machine": machine(), "updates_per_commitment": UPDATES, "runs": []}
+    for size in SIZES:
+        for vendor, url in databases(size):
+            generated = ensure(vendor, url, size)
+            env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "ALLOWED_HOSTS": "testserver"}
+            out = subprocess.run([PY, "bench/measure.py", "--runs", RUNS], cwd=ROOT, env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            run = json.loads(out.strip().splitlines()[-1])
+            run["generate_seconds"] = round(generated, 1) if generated is not None else None
+            results["runs"].append(run)
+            print_table(run)
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nMachine: {results['machine']['cpu']}, {results['machine']['cores']} cores. Results: {path}")
+
+
+def print_table(run: dict) -> None:
+    print(f"\n{run['vendor']} {run['database_version']}: {run['commitments']:,} commitments, "
+          f"{run['status_updates']:,} status updates"
+          + (f" (generated in {run['generate_seconds']} s)" if run.get("generate_seconds") else ""))
+    print(f"  {'page':<26}{'median ms':>11}{'p95 ms':>10}{'queries':>9}{'kB':>10}")
+    for name, m in run["pages"].items():
+        extra = f"  peak {m['peak_python_mb']} MB" if "peak_python_mb" in m else ""
+        figures = f"{m['median_ms']:>11.1f}{m['p95_ms']:>10.1f}{m['queries']:>9}{m['bytes'] / 1000:>10.1f}"
+        print(f"  {name:<26}{figures}{extra}")
+
+
+if __name__ == "__main__":
+    main()
