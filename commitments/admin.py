@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_forms import VersionedAdminForm
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 
 
@@ -121,6 +122,7 @@ class CommitmentEvidenceInline(admin.StackedInline):
 
 @admin.register(Commitment)
 class CommitmentAdmin(SimpleHistoryAdmin):
+    form = VersionedAdminForm
     list_display = ["title", "state", "status_label", "due_date", "overdue", "date_made", "source"]
     list_filter = [
         "state",
@@ -144,7 +146,7 @@ class CommitmentAdmin(SimpleHistoryAdmin):
     change_form_template = "admin/commitments/commitment/change_form.html"
     view_on_site = False  # the template links to the public page only once it is published
     fieldsets = [
-        (None, {"fields": ["title", "slug", "state", ("current_status", "current_status_date")]}),
+        (None, {"fields": ["title", "slug", "state", ("current_status", "current_status_date"), "seen_version"]}),
         ("What was promised", {"fields": ["quote", "quote_context", "statement_type", "scope_note"]}),
         ("Where it was said", {"fields": ["source", "attributed_to", "location", ("date_made", "date_note")]}),
         ("When it is due", {"fields": [("due_date", "due_text")]}),
@@ -244,6 +246,7 @@ class UpdateEvidenceInline(admin.StackedInline):
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(SimpleHistoryAdmin):
+    form = VersionedAdminForm
     list_display = ["__str__", "commitment", "status", "as_of", "confidence", "published", "published_at"]
     list_filter = [PublishedFilter, "status", "confidence"]
     search_fields = ["summary", "commitment__title", "commitment__slug"]
@@ -253,7 +256,7 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
     inlines = [UpdateEvidenceInline]
     actions = ["publish_updates", "unpublish_updates"]
     change_form_template = "admin/commitments/statusupdate/change_form.html"
-    fields = ["commitment", "status", "as_of", "confidence", "summary", "publication"]
+    fields = ["commitment", "status", "as_of", "confidence", "summary", "publication", "seen_version"]
 
     @admin.display(description="Published", boolean=True)
     def published(self, obj) -> bool:
@@ -269,7 +272,7 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Published updates are part of the record: supersede them with a newer update instead.
         if obj is not None and obj.is_published:
-            return self.fields
+            return [f for f in self.fields if f != "seen_version"]
         return ["publication"]
 
     def has_delete_permission(self, request, obj=None):

@@ -26,6 +26,20 @@ def _unique_slug(noun: str) -> dict:
     return {"unique": f"{article} {noun} with this slug already exists; choose another slug."}
 
 
+def save_with_version(instance: models.Model, save, *args, **kwargs) -> None:
+    """Save with ``version`` one above the stored one (read from the database, not a stale copy).
+
+    Optimistic concurrency: the admin compares the version a form was opened with against the
+    stored one (under a row lock), so a colleague's save in between is never silently overwritten.
+    """
+    if not instance._state.adding and instance.pk is not None and not kwargs.get("force_insert"):
+        stored = type(instance).objects.filter(pk=instance.pk).values_list("version", flat=True).first()
+        instance.version = (stored or 0) + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = [*kwargs["update_fields"], "version"]
+    save(*args, **kwargs)
+
+
 class Taxonomy(models.Model):
     """A named entry that commitments are filed under; its slug is its public URL."""
 
@@ -195,6 +209,12 @@ class Commitment(models.Model):
     current_status_date = models.DateField(
         null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        db_default=1,  # rows bulk-loaded without it (generate_demo_data) start at 1 too
+        editable=False,
+        help_text="Raised by every save; the admin refuses a save based on an older version.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
     updated_at = models.DateTimeField(auto_now=True)
@@ -233,7 +253,7 @@ class Commitment(models.Model):
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in DERIVED_FIELDS
             ]
-        super().save(*args, **kwargs)
+        save_with_version(self, super().save, *args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:detail", args=[self.slug])
@@ -311,6 +331,12 @@ class StatusUpdate(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        db_default=1,  # rows bulk-loaded without it (generate_demo_data) start at 1 too
+        editable=False,
+        help_text="Raised by every save; the admin refuses a save based on an older version.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
     updated_at = models.DateTimeField(auto_now=True)
@@ -337,6 +363,9 @@ class StatusUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} as of {self.as_of:%d %b %Y}" if self.as_of else "New status update"
+
+    def save(self, *args, **kwargs) -> None:
+        save_with_version(self, super().save, *args, **kwargs)
 
     @property
     def is_published(self) -> bool:

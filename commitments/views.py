@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from . import facets as facet_builder
@@ -14,6 +17,7 @@ from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
 from .models import Commitment
 
 PER_PAGE = 25
+logger = logging.getLogger(__name__)
 
 
 def bad_request(request, errors, *, template: str = "400.html", context: dict | None = None) -> HttpResponse:
@@ -25,6 +29,26 @@ def handler400(request, exception=None):
     """Project-wide 400 page; ``BadRequest`` raised by our code carries a message for the reader."""
     message = str(exception) if exception is not None and str(exception) else "The request was malformed."
     return bad_request(request, {"request": [message]})
+
+
+def handler500(request):
+    """The 500 page, with the request id that the error was logged under."""
+    from django.template import loader
+
+    template = loader.get_template("500.html")  # no RequestContext: nothing that could fail again
+    return HttpResponse(template.render({"request_id": getattr(request, "id", "")}), status=500)
+
+
+def healthz(request):
+    """200 when the database answers, 503 otherwise. Says nothing else (no versions, no settings)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database did not answer")
+        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 def _page_number(request) -> int | None:

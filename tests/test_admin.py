@@ -242,6 +242,7 @@ def test_commitment_history_page_shows_who_changed_what(client):
     commitment = Commitment.objects.get()
     change_url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     data = _commitment_post(title="Deploy a regional CT expert", source=str(commitment.source_id))
+    data["seen_version"] = str(commitment.version)  # the version the form was opened with
     response = client.post(change_url, data)
     assert response.status_code == 302
     history = client.get(reverse("admin:commitments_commitment_history", args=[commitment.pk])).content.decode()
