@@ -47,3 +47,8 @@ clean: ## Remove the virtual environment and the local SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles
 
 .PHONY: help install db run serve test bench lint clean
+
+loadtest: install ## Load-test gunicorn (DEBUG off) on a 10k demo database with Locust (LOADTEST_SECONDS, default 30)
+	$(PY) loadtest/run.py
+
+.PHONY: loadtest
