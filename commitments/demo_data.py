@@ -614,6 +614,12 @@ class _Loader:
     def before_load(self) -> None:
         pass
 
+    def search_triggers_off(self) -> None:
+        """The search index's triggers would refresh it once per row: drop them for the load."""
+        from . import sqlite_search
+
+        sqlite_search.drop_triggers(self.cursor)
+
     def insert(self, table: str, columns: list[str], rows) -> None:
         if rows:
             marks = ", ".join(["%s"] * len(columns))
@@ -621,13 +627,21 @@ class _Loader:
             self.raw.executemany(f"INSERT INTO {self.qn(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
     def after_load(self) -> None:
-        pass  # SQLite's AUTOINCREMENT follows explicit ids by itself: no sequences to advance.
+        # SQLite's AUTOINCREMENT follows explicit ids by itself: no sequences to advance. The search
+        # index is rebuilt in one pass and its triggers restored (all inside the transaction).
+        from . import sqlite_search
+
+        sqlite_search.rebuild(self.cursor)
+        sqlite_search.create_triggers(self.cursor)
 
 
 class _PostgresLoader(_Loader):
     """COPY, with foreign keys and secondary indexes of the loaded tables dropped while loading and
     rebuilt after (one pass each instead of a check and an index entry per row; the full-text
     GIN index above all). All inside the transaction: on any error the schema is as it was."""
+
+    def search_triggers_off(self) -> None:
+        pass  # PostgreSQL's search indexes are GIN indexes, dropped and rebuilt with the others
 
     def lock(self) -> None:
         tables = ", ".join(self.qn(t) for t in _tables())
@@ -717,6 +731,7 @@ def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, repl
     }
     loader.lock()
     check_target(replace=replace, using=using)
+    loader.search_triggers_off()
     if replace:
         loader.delete_all()
         summary.replaced = True

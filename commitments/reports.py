@@ -19,10 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import status as status_scale
-from .aggregates import split
 from .models import Actor, Commitment, Country, Evidence, StatusUpdate, Theme
 from .periods import Period
-from .selectors import with_taxonomy_lists
 
 SCHEMA = 1
 NEW = "new"  # "from" state of commitments made during the period
@@ -68,6 +66,14 @@ def _breakdown(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
     return sorted(out, key=lambda e: (-e["total"], e["name"]))
 
 
+def _links(through, owner: str, value: str, commitments) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = through.objects.filter(**{f"{owner}__in": commitments.values("pk")}).values_list(owner, value)
+    for pk, item in rows.iterator(chunk_size=20000):
+        found[pk].append(item)
+    return found
+
+
 def _row_summary(row: dict) -> dict:
     keys = ("slug", "title", "status_start", "status_end", "due_date", "url")
     return {k: row[k] for k in keys}
@@ -80,28 +86,26 @@ def build_snapshot(*, period: Period) -> dict:
     """
     start_day = period.start - timedelta(days=1)
     base = Commitment.objects.public().made_by(period.end)
-    commitments = with_taxonomy_lists(
-        base.with_status_on(start_day, name="status_start").with_status_on(period.end, name="status_end")
-    ).order_by("title", "pk")
-    fields = (
-        "slug",
-        "title",
-        "source__title",
-        "date_made",
-        "due_date",
-        "status_start",
-        "status_end",
-        "theme_slugs",
-        "country_slugs",
-        "actor_names",
+    commitments = (
+        base.with_status_on(start_day, name="status_start", with_date=False)
+        .with_status_on(period.end, name="status_end", with_date=False)
+        .order_by("title", "pk")
     )
+    fields = ("pk", "slug", "title", "source__title", "date_made", "due_date", "status_start", "status_end")
     detail_prefix = reverse("commitments:list")
+    # Each commitment's taxonomies from one query per table (a report is a batch job: one pass
+    # over each link table is far cheaper than a correlated subquery per row).
+    links = {
+        key: _links(through, owner, value, base)
+        for key, (through, owner, value) in {
+            "themes": (Commitment.themes.through, "commitment_id", "theme__slug"),
+            "countries": (Commitment.countries.through, "commitment_id", "country__slug"),
+            "actors": (Commitment.actors.through, "commitment_id", "actor__name"),
+        }.items()
+    }
 
     rows = []
-    # Plain values in one streamed query: no model instances, taxonomies aggregated in SQL.
-    for slug, title, source, made, due, start, end, themes, countries, actors in commitments.values_list(
-        *fields
-    ).iterator(chunk_size=5000):
+    for pk, slug, title, source, made, due, start, end in commitments.values_list(*fields).iterator(chunk_size=5000):
         existed = made is None or made < period.start  # undated: counted as existing
         rows.append(
             {
@@ -115,9 +119,7 @@ def build_snapshot(*, period: Period) -> dict:
                 "overdue_start": existed and status_scale.is_overdue(status=start, due_date=due, on=period.start),
                 "overdue_end": status_scale.is_overdue(status=end, due_date=due, on=period.end + timedelta(days=1)),
                 "url": f"{detail_prefix}{slug}/",
-                "themes": split(themes),
-                "countries": split(countries),
-                "actors": split(actors),
+                **{key: sorted(found.get(pk, ())) for key, found in links.items()},
             }
         )
     names = {

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections, models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -44,7 +45,7 @@ class CommitmentQuerySet(models.QuerySet):
         """What the public may see: published commitments (not drafts, not archived)."""
         return self.filter(state=self.model.State.PUBLISHED)
 
-    def with_status_on(self, day: date, *, name: str = "status_on") -> CommitmentQuerySet:
+    def with_status_on(self, day: date, *, name: str = "status_on", with_date: bool = True) -> CommitmentQuerySet:
         """Annotate ``status_on`` and ``status_date_on``: the status as it stood on ``day``.
 
         From published updates with an as-of date up to and including ``day``; with none,
@@ -55,12 +56,10 @@ class CommitmentQuerySet(models.QuerySet):
 
         latest = StatusUpdate.objects.published().filter(commitment=OuterRef("pk"), as_of__lte=day).effective_order()
         date_name = "status_date_on" if name == "status_on" else f"{name}_date"
-        return self.annotate(
-            **{
-                name: Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_ASSESSED.value)),
-                date_name: Subquery(latest.values("as_of")[:1]),
-            }
-        )
+        annotations = {name: Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_ASSESSED.value))}
+        if with_date:  # callers that need only the status save a subquery per row
+            annotations[date_name] = Subquery(latest.values("as_of")[:1])
+        return self.annotate(**annotations)
 
     def made_by(self, day: date) -> CommitmentQuerySet:
         """Commitments made on or before ``day``; undated ones (date unknown) always count as made."""
@@ -110,8 +109,8 @@ class CommitmentQuerySet(models.QuerySet):
         """Commitments whose title, quote or a published update's summary match ``text``.
 
         PostgreSQL: full-text search (English stemming, web-search syntax: "quoted phrase", -not,
-        or), served by GIN indexes (migration 0008). Elsewhere: every word must appear, as a
-        case-insensitive substring, in one of those fields.
+        or), served by GIN indexes (migration 0008). SQLite: every word must begin a word of those
+        texts (prefix match, case- and accent-insensitive), served by an FTS5 index (migration 0011).
         """
         from .models import StatusUpdate
 
@@ -128,11 +127,14 @@ class CommitmentQuerySet(models.QuerySet):
             )
             # Two semi-joins, each answered by its GIN index (an OR inside one WHERE would scan).
             return self.filter(Q(pk__in=in_text) | Q(pk__in=in_updates.values("commitment_id")))
-        queryset = self
-        for term in text.split():
-            in_updates = published.filter(summary__icontains=term).values("commitment_id")
-            queryset = queryset.filter(Q(title__icontains=term) | Q(quote__icontains=term) | Q(pk__in=in_updates))
-        return queryset
+        from . import sqlite_search
+
+        expression = sqlite_search.match_expression(text)
+        if expression is None:  # no word to look for (only punctuation): nothing matches
+            return self.none()
+        table = sqlite_search.TABLE  # a constant; the user's words arrive as a parameter
+        matches = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])  # noqa: S608, S611
+        return self.filter(pk__in=matches)
 
     def with_status(self, *statuses: str) -> CommitmentQuerySet:
         status, _ = self._status_fields()

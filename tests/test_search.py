@@ -51,7 +51,29 @@ def test_postgres_search_uses_the_gin_indexes(data):
     assert "commitment_search_gin" in plan and "update_summary_search_gin" in plan
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite fallback matches substrings")
-def test_sqlite_fallback_matches_substrings(data):
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite index matches word prefixes")
+def test_sqlite_index_matches_word_prefixes_without_case(data):
     assert slugs("reintegrat") == {"families"}
     assert slugs("BORDER") == {"borders"}
+
+
+def test_the_index_follows_every_write(data):
+    from commitments import services
+    from commitments.models import StatusUpdate
+
+    c = Commitment.objects.get(slug="borders")
+    c.title = "Border management with Afghanistan"
+    c.save()
+    assert slugs("Afghanistan") == {"borders"}
+    draft = f.update(c, as_of=date(2021, 1, 1), summary="Patrols resumed in Khorog.")
+    assert slugs("Khorog") == set()  # a draft is not searchable
+    services.publish_status_update(update=draft, user=None)
+    assert slugs("Khorog") == {"borders"}
+    services.unpublish_status_update(update=StatusUpdate.objects.get(pk=draft.pk), user=f.publisher())
+    assert slugs("Khorog") == set()
+
+
+def test_text_without_words_matches_nothing_and_never_errors(data):
+    for text in ['"', "*", "AND", "-", "()", "NEAR(", "^", ":"]:
+        assert slugs(text) <= {"families", "borders", "expert"}
+    assert slugs("%%%") == set()
