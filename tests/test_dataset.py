@@ -1,0 +1,435 @@
+"""The open-data dump (export_dataset) and its restore (import_dataset): nothing lost, nothing unpublished."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from commitments import dataset, services
+from commitments.models import (
+    Actor,
+    Commitment,
+    Country,
+    Evidence,
+    ProgressReport,
+    Source,
+    StatusUpdate,
+    Theme,
+)
+from commitments.periods import parse_period
+
+from . import factories
+
+UNICODE_TITLE = "Ünïcode — Қазақстан “quotes” <script>alert(1)</script>"
+UNICODE_QUOTE = 'He said "we will", then: <script>alert("x")</script>,\nnew line; Тоҷикистон, Oʻzbekiston'
+
+
+@pytest.fixture
+def data(catalogue):
+    """The public catalogue plus every awkward case the dump must handle (or leave out)."""
+    ns = catalogue
+    publisher = factories.publisher()
+    ns.undated = factories.commitment(
+        slug="undated-unicode", title=UNICODE_TITLE, quote=UNICODE_QUOTE, date_made=None, source=ns.statement,
+        attributed_to=ns.strategy, date_note="Page undated.", state=Commitment.State.DRAFT,
+    )
+    ns.undated.themes.set([ns.pcve, ns.returnees])
+    ns.undated.countries.set([ns.tm])
+    ns.undated.actors.set([ns.osce])
+    # Published once complete, as staff do (the dump does not carry the change history; see below).
+    ns.undated = services.set_commitment_state(commitment=ns.undated, state=Commitment.State.PUBLISHED, user=publisher)
+    Commitment.objects.filter(pk=ns.expert.pk).update(quote_context="Line one of the context.\nLine two.")
+    ns.expert.related.add(ns.exchange)
+    ns.expert.related.add(ns.draft_c)  # a link to a hidden commitment stays out
+    u = factories.update(ns.undated, status="stalled", as_of=date(2023, 3, 1), evidence=0,
+                         summary="Résumé: <script>alert(2)</script> — “stalled”.")
+    Evidence.objects.create(commitment=ns.undated, status_update=u, title="Uploaded report", publisher="OSCE",
+                            date=date(2023, 2, 1), document="evidence/2023/report.pdf",
+                            stance=Evidence.Stance.CONTRADICTS, quote="«Цитата»", note="STAFFNOTE")
+    services.publish_status_update(update=u, user=publisher)
+    Evidence.objects.create(commitment=ns.expert, title="COMMITMENTONLYEVIDENCE", publisher="Someone",
+                            url="https://example.org/commitment-only")
+    ns.draft_evidence_urls = list(ns.draft_update.evidence.values_list("url", flat=True))
+    report, _ = services.prepare_report(period=parse_period("2024"))
+    ns.report = services.publish_report(report=report, user=publisher)
+    ns.draft_report, _ = services.prepare_report(period=parse_period("2025-Q1"),
+                                                 introduction="DRAFTREPORTINTRO not public.")
+    return ns
+
+
+def export(path: Path, *args) -> Path:
+    call_command("export_dataset", str(path), *args, stdout=io.StringIO())
+    return path
+
+
+def restore(path: Path) -> None:
+    call_command("import_dataset", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def delete_tracker_rows() -> None:
+    Evidence.objects.all().delete()
+    StatusUpdate.objects.all().delete()
+    ProgressReport.objects.update(supersedes=None)
+    ProgressReport.objects.all().delete()
+    Commitment.objects.all().delete()
+    for model in (Source, Actor, Country, Theme):
+        model.objects.all().delete()
+    for model in apps.get_app_config("commitments").get_models():
+        if model.__name__.startswith("Historical"):
+            model.objects.all().delete()
+    assert dataset.tracker_rows() == []
+
+
+def dump_files(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
+
+
+def package(path: Path) -> dict:
+    return json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def rows(path: Path, name: str) -> list[dict]:
+    with open(path / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+PUBLIC_PAGES = ["/", "/commitments/", "/commitments/?status=in_progress", "/themes/pcve/", "/countries/tm/",
+                "/actors/osce/", "/sources/eu-strategy-2019/", "/reports/", "/feeds/updates.atom",
+                "/commitments/export.csv", "/commitments/export.json"]
+
+
+def public_pages(client, data) -> dict[str, bytes]:
+    urls = [*PUBLIC_PAGES, data.report.get_absolute_url(), *(c.get_absolute_url() for c in [*data.public,
+                                                                                            data.undated])]
+    out = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        out[url] = b"".join(response.streaming_content) if response.streaming else response.content
+    return out
+
+
+# --- round trip -----------------------------------------------------------------------------
+
+
+def test_round_trip_loses_nothing(data, tmp_path, client):
+    before_pages = public_pages(client, data)
+    first = export(tmp_path / "first")
+    delete_tracker_rows()
+    restore(first)
+    second = export(tmp_path / "second")
+
+    a, b = dump_files(first), dump_files(second)
+    assert a.keys() == b.keys()
+    for name in a:
+        if name != "datapackage.json":
+            assert a[name] == b[name], name
+    pa, pb = package(first), package(second)
+    assert pa.pop("created") and pb.pop("created")
+    assert pa == pb
+
+    # Ids, slugs, links and the derived status are as they were; public pages read the same.
+    expert = Commitment.objects.get(slug="deploy-ct-expert")
+    assert expert.pk == data.expert.pk
+    assert (expert.current_status, expert.current_status_date) == ("achieved", date(2022, 3, 1))
+    assert list(expert.related.all()) == [data.exchange]
+    assert set(Commitment.objects.get(slug="undated-unicode").themes.values_list("slug", flat=True)) == {
+        "pcve", "returnees"}
+    assert Commitment.objects.get(slug="undated-unicode").date_made is None
+    assert public_pages(client, data) == before_pages
+
+
+def test_restored_rows_get_one_history_record_and_new_rows_fresh_ids(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    restore(dump)
+    undated = Commitment.objects.get(slug="undated-unicode")
+    records = list(undated.history.all())
+    assert [r.history_type for r in records] == ["+"]
+    assert records[0].history_change_reason == dataset.HISTORY_REASON
+    assert set(records[0].themes.values_list("theme__slug", flat=True)) == {"pcve", "returnees"}
+    # Sequences were advanced past the explicit ids (PostgreSQL): new rows do not collide.
+    assert factories.source().pk > max(Source.objects.exclude(slug__startswith="source-").values_list("pk", flat=True))
+    assert factories.commitment().pk > undated.pk
+    u = factories.update(undated, as_of=date(2024, 1, 1), published=True)
+    assert u.pk > StatusUpdate.objects.exclude(pk=u.pk).order_by("-pk").first().pk
+
+
+def test_import_bumps_the_public_data_version(data, tmp_path):
+    from commitments.cache import current_version
+
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    version = current_version()
+    restore(dump)
+    assert current_version() != version
+
+
+# --- what is in the dump, and what is not ---------------------------------------------------------
+
+
+def test_dump_holds_the_published_record_only(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    everything = b"".join(dump_files(dump).values()).decode()
+    for text in [*data.hidden_text, "COMMITMENTONLYEVIDENCE", "DRAFTREPORTINTRO", "STAFFNOTE",
+                 *data.draft_evidence_urls, data.draft_c.slug, data.archived_c.slug]:
+        assert text not in everything, text
+
+    slugs = {r["slug"] for r in rows(dump, "commitments")}
+    assert slugs == {c.slug for c in data.public} | {"undated-unicode"}
+    public_ids = {str(c.pk) for c in [*data.public, data.undated]}
+    updates = rows(dump, "status_updates")
+    assert {r["commitment_id"] for r in updates} <= public_ids
+    assert str(data.draft_update.pk) not in {r["id"] for r in updates}
+    evidence = rows(dump, "evidence")
+    assert {r["status_update_id"] for r in evidence} <= {r["id"] for r in updates}
+    assert all(r["status_update_id"] for r in evidence)
+    assert [r["slug"] for r in rows(dump, "progress_reports")] == [data.report.slug]
+    assert rows(dump, "commitment_related") == [
+        {"commitment_id": str(min(data.expert.pk, data.exchange.pk)),
+         "related_id": str(max(data.expert.pk, data.exchange.pk))}]
+    for name in ("commitment_actors", "commitment_countries", "commitment_themes"):
+        assert {r["commitment_id"] for r in rows(dump, name)} <= public_ids
+    # Taxonomies: all of them (public pages), even those only hidden commitments use.
+    assert {r["slug"] for r in rows(dump, "themes")} == set(Theme.objects.values_list("slug", flat=True))
+
+    undated = next(r for r in rows(dump, "commitments") if r["slug"] == "undated-unicode")
+    assert undated["title"] == UNICODE_TITLE and undated["quote"] == UNICODE_QUOTE  # raw text; pages escape it
+    assert undated["date_made"] == ""
+    as_json = json.loads((dump / "commitments.json").read_text(encoding="utf-8"))
+    assert next(r for r in as_json if r["slug"] == "undated-unicode")["date_made"] is None
+    report = json.loads((dump / "progress_reports.json").read_text(encoding="utf-8"))[0]
+    assert report["snapshot"] == ProgressReport.objects.get(pk=data.report.pk).snapshot
+    assert json.loads(rows(dump, "progress_reports")[0]["snapshot"]) == report["snapshot"]
+
+
+def test_datapackage_follows_the_frictionless_spec(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    pkg = package(dump)
+    assert pkg["name"] == "commitments-tracker" and pkg["title"]
+    assert pkg["licenses"] == [dataset.LICENSE] and pkg["licenses"][0]["name"] == "ODC-BY-1.0"
+    assert "publisher should confirm" in pkg["description"]
+    assert pkg["created"].endswith("Z") and pkg["synthetic"] is False
+    names = {r["name"] for r in pkg["resources"]}
+    files = {p.name for p in dump.iterdir()} - {"datapackage.json"}
+    assert {r["path"] for r in pkg["resources"]} == files
+    for resource in pkg["resources"]:
+        assert {"name", "path", "format", "mediatype"} <= resource.keys()
+        if resource["format"] == "json":
+            assert resource["mediatype"] == "application/json"
+            continue
+        assert resource["mediatype"] == "text/csv"
+        schema = resource["schema"]
+        header = next(csv.reader(open(dump / resource["path"], encoding="utf-8", newline="")))  # noqa: SIM115
+        assert [f["name"] for f in schema["fields"]] == header
+        assert {f["type"] for f in schema["fields"]} <= {"string", "integer", "date", "datetime", "boolean", "object"}
+        assert set(schema["primaryKey"]) <= set(header)
+        for fk in schema.get("foreignKeys", []):
+            assert fk["fields"] in header
+            assert fk["reference"]["resource"] in names | {""}
+    commitments = next(r for r in pkg["resources"] if r["name"] == "commitments")
+    types = {f["name"]: f["type"] for f in commitments["schema"]["fields"]}
+    assert types["date_made"] == "date" and types["is_synthetic"] == "boolean" and types["source_id"] == "integer"
+    reports = next(r for r in pkg["resources"] if r["name"] == "progress_reports")
+    assert {f["name"]: f["type"] for f in reports["schema"]["fields"]}["snapshot"] == "object"
+    assert {f["name"]: f["type"] for f in reports["schema"]["fields"]}["published_at"] == "datetime"
+
+
+# --- refusals and atomicity ---------------------------------------------------------------
+
+
+def test_import_refuses_a_database_that_is_not_empty(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    before = Commitment.objects.count()
+    with pytest.raises(CommandError, match="already holds tracker data"):
+        restore(dump)
+    assert Commitment.objects.count() == before
+
+
+def test_export_refuses_a_non_empty_folder_without_force(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    with pytest.raises(CommandError, match="not empty; use --force"):
+        export(dump)
+    (dump / "stray.txt").write_text("left from before")
+    export(dump, "--force")
+    assert not (dump / "stray.txt").exists()
+    assert (dump / "commitments.csv").exists()
+    # Even --force never wipes a folder that is not an earlier dump.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(CommandError, match="not an earlier dump"):
+        export(other, "--force")
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    # An empty folder is fine without --force.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    export(empty)
+    assert (empty / "datapackage.json").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failed_export_leaves_no_folder_behind(data, tmp_path, monkeypatch):
+    real = dataset._write_table
+
+    def failing(table, folder):
+        if table.name == "status_updates":
+            raise RuntimeError("disk full")
+        return real(table, folder)
+
+    monkeypatch.setattr(dataset, "_write_table", failing)
+    with pytest.raises(RuntimeError):
+        export(tmp_path / "dump")
+    assert list(tmp_path.iterdir()) == []
+    # …and an earlier dump replaced with --force survives a failed export untouched.
+    monkeypatch.setattr(dataset, "_write_table", real)
+    dump = export(tmp_path / "dump")
+    before = dump_files(dump)
+    monkeypatch.setattr(dataset, "_write_table", failing)
+    with pytest.raises(RuntimeError):
+        export(dump, "--force")
+    assert dump_files(dump) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dump"]
+
+
+def test_synthetic_data_is_exported_only_when_allowed_and_then_says_so(data, tmp_path):
+    Theme.objects.filter(pk=data.pcve.pk).update(is_synthetic=True)
+    with pytest.raises(CommandError, match="synthetic"):
+        export(tmp_path / "dump")
+    assert not (tmp_path / "dump").exists()
+    dump = export(tmp_path / "dump", "--allow-synthetic")
+    pkg = package(dump)
+    assert pkg["synthetic"] is True
+    assert pkg["description"].startswith("SYNTHETIC DATA") and "SYNTHETIC" in pkg["title"]
+    assert {r["slug"]: r["is_synthetic"] for r in rows(dump, "themes")}["pcve"] == "true"
+
+
+# --- a damaged dump imports nothing and says where ------------------------------------------------
+
+
+def rewrite_csv(path: Path, change) -> list[int]:
+    """Rewrite a CSV, letting ``change(index, row)`` alter rows (index 0 is the header); the physical
+    line on which each row starts (rows may span lines)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        records = list(csv.reader(f))
+    out, starts = io.StringIO(newline=""), []
+    writer = csv.writer(out, lineterminator="\r\n")
+    for i, record in enumerate(records):
+        starts.append(out.getvalue().count("\n") + 1)
+        writer.writerow(change(i, list(record)) or record)
+    path.write_text(out.getvalue(), encoding="utf-8", newline="")
+    return starts
+
+
+def set_cell(path: Path, *, column: str, value: str, where) -> int:
+    """Set ``column`` of the (last) row for which ``where(row_dict)`` holds; return its line."""
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        target = max(i for i, r in enumerate(reader, start=1) if where(dict(zip(header, r, strict=True))))
+
+    def change(i, record):
+        if i == target:
+            record[header.index(column)] = value
+            return record
+
+    return rewrite_csv(path, change)[target]
+
+
+def import_error(dump: Path) -> str:
+    stderr = io.StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command("import_dataset", str(dump), stdout=io.StringIO(), stderr=stderr)
+    message = str(exc.value)
+    assert "\n" not in message
+    assert dataset.tracker_rows() == [], "nothing may be written"
+    return message
+
+
+@pytest.fixture
+def damaged(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    return dump
+
+
+def test_bad_date_names_file_and_line(damaged):
+    line = set_cell(damaged / "commitments.csv", column="date_made", value="2019-13-45",
+                    where=lambda r: r["slug"] == "deploy-ct-expert")
+    message = import_error(damaged)
+    assert f"commitments.csv, line {line}: date_made: '2019-13-45' is not a date (YYYY-MM-DD)" in message
+
+
+def test_bad_date_after_a_multi_line_field_counts_physical_lines(damaged):
+    line = set_cell(damaged / "commitments.csv", column="due_date", value="someday",
+                    where=lambda r: r["slug"] == "undated-unicode")
+    # Earlier rows hold fields spanning two lines: the line named is the line in the file, not the row number.
+    index = [r["slug"] for r in rows(damaged, "commitments")].index("undated-unicode")
+    assert line > index + 2
+    with open(damaged / "commitments.csv", encoding="utf-8", newline="") as f:
+        physical = re.split(r"\r\n|\n|\r", f.read())
+    assert physical[line - 1].startswith(f"{data_pk(damaged, 'undated-unicode')},undated-unicode,")
+    assert f"commitments.csv, line {line}: due_date: 'someday' is not a date" in import_error(damaged)
+
+
+def data_pk(dump: Path, slug: str) -> str:
+    return next(r["id"] for r in rows(dump, "commitments") if r["slug"] == slug)
+
+
+def test_missing_column_names_file_and_header_line(damaged):
+    rewrite_csv(damaged / "themes.csv", lambda i, r: r[:1] + r[2:])  # drop "slug"
+    assert "themes.csv, line 1: bad header: missing column(s) slug" in import_error(damaged)
+
+
+def test_dangling_foreign_key_names_file_and_line(damaged):
+    line = set_cell(damaged / "status_updates.csv", column="commitment_id", value="999999", where=lambda r: True)
+    assert f"status_updates.csv, line {line}: commitment_id 999999 is not an id in commitments.csv" in import_error(
+        damaged)
+
+
+def test_dangling_link_names_file_and_line(damaged):
+    line = set_cell(damaged / "commitment_themes.csv", column="theme_id", value="424242", where=lambda r: True)
+    assert f"commitment_themes.csv, line {line}: theme_id 424242 is not an id in themes.csv" in import_error(damaged)
+
+
+def test_missing_file_is_named(damaged):
+    (damaged / "evidence.json").unlink()
+    assert "evidence.json: missing file" in import_error(damaged)
+
+
+def test_a_status_that_does_not_follow_from_the_updates_is_refused(damaged):
+    line = set_cell(damaged / "commitments.csv", column="current_status", value="abandoned",
+                    where=lambda r: r["slug"] == "deploy-ct-expert")
+    message = import_error(damaged)
+    assert f"commitments.csv, line {line}: current_status abandoned" in message
+    assert "(achieved as of 2022-03-01)" in message
+
+
+def test_a_file_changed_since_export_is_refused(damaged):
+    set_cell(damaged / "themes.csv", column="name", value="P/CVE edited", where=lambda r: r["slug"] == "pcve")
+    assert "themes.csv:" in import_error(damaged)
+
+
+def test_not_a_dump(tmp_path, db):
+    assert "datapackage.json: missing" in import_error(tmp_path)
+
+
+def test_several_problems_are_all_listed(damaged):
+    set_cell(damaged / "sources.csv", column="date", value="2019-02-30", where=lambda r: True)
+    set_cell(damaged / "evidence.csv", column="status_update_id", value="", where=lambda r: True)
+    stderr = io.StringIO()
+    with pytest.raises(CommandError, match=r"and 1 more problem, listed above"):
+        call_command("import_dataset", str(damaged), stdout=io.StringIO(), stderr=stderr)
+    listed = stderr.getvalue().splitlines()
+    assert len(listed) == 2
+    assert listed[0].startswith("sources.csv, line ") and "is not a date" in listed[0]
+    assert listed[1].startswith("evidence.csv, line ") and "status_update_id: is empty" in listed[1]
+
