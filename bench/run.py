@@ -64,11 +64,17 @@ def ensure(vendor: str, url: str, size: int) -> float | None:
     manage(env, "generate_demo_data", "--commitments", str(size), "--updates-per-commitment", str(UPDATES),
            "--seed", "1")
     seconds = time.perf_counter() - start
-    if vendor == "postgresql":  # fresh statistics, as autovacuum would give a real database
+    # Fresh planner statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) gives a real database.
+    if vendor == "postgresql":
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
+    else:
+        import sqlite3
+
+        with sqlite3.connect(urlsplit(url).path) as conn:
+            conn.execute("ANALYZE")
     marker.write_text(f"{seconds:.1f}\n")
     return seconds
 
