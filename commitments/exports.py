@@ -99,7 +99,8 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _csv_cell(value) -> str:
+def csv_cell(value) -> str:
+    """One spreadsheet-safe CSV cell: empty for None, yes/no, lists joined by "; ", formulas neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -119,7 +120,7 @@ def _csv_lines(rows: Iterable[dict]) -> Iterator[str]:
     yield "\ufeff"  # BOM, so spreadsheets read UTF-8
     yield writer.writerow(COLUMNS)
     for row in rows:
-        yield writer.writerow([_csv_cell(row[col]) for col in COLUMNS])
+        yield writer.writerow([csv_cell(row[col]) for col in COLUMNS])
 
 
 def export_csv(request):

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from . import charts
 from . import status as status_scale
-from .exports import neutralise
+from .exports import csv_cell
 from .models import ProgressReport
 from .reports import NEW
 
@@ -101,16 +101,6 @@ def render_pdf(report: ProgressReport, *, base_url: str) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        value = "; ".join(value)
-    return neutralise(str(value))
-
-
 def render_csv(report: ProgressReport, *, absolute=lambda path: path) -> str:
     """The per-commitment rows; ``absolute`` turns stored site paths into full URLs."""
     out = io.StringIO()
@@ -118,5 +108,5 @@ def render_csv(report: ProgressReport, *, absolute=lambda path: path) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in report.snapshot["rows"]:
-        writer.writerow([_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS])
+        writer.writerow([csv_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS])
     return out.getvalue()
