@@ -157,10 +157,24 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, pat
         context.close()
 
 
-def test_screenshots(page, live_server, data):
+@pytest.fixture
+def real_data(transactional_db, browser):
+    """The real, sourced dataset from fixtures/ (the README's screenshots show real data only)."""
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    fixtures = Path(settings.BASE_DIR) / "fixtures"
+    call_command("import_commitments", str(fixtures / "commitments-sources.yaml"),
+                 str(fixtures / "assessments.yaml"), stdout=StringIO())
+
+
+def test_screenshots(page, live_server, real_data):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in [("overview", "/"), ("list", "/commitments/?theme=pcve"),
-                       ("detail", "/commitments/deploy-ct-expert/")]:
+    for name, path in [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
+                       ("detail", "/commitments/cooperate-on-returning-terrorist-fighters/")]:
         page.goto(f"{live_server.url}{path}")
+        assert page.locator("h1").count() == 1
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
