@@ -103,6 +103,8 @@ def build_database() -> tuple[str, str]:
     path = DATA / name
     if path.exists() and not REBUILD:
         log(f"database: {path.relative_to(ROOT)} (kept; LOADTEST_REBUILD=1 rebuilds it)")
+        # A kept database may predate the code's newest migrations: apply them, as a deploy would.
+        manage(base_env(f"sqlite:///{path}"), "migrate", "--no-input", "-v0")
         return f"sqlite:///{path}", name
     tmp = path.with_suffix(".building")
     tmp.unlink(missing_ok=True)
