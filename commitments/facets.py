@@ -30,10 +30,6 @@ class Facet:
     label: str
     options: list[Option] = field(default_factory=list)
 
-    @property
-    def selected(self) -> list[Option]:
-        return [o for o in self.options if o.selected]
-
 
 @dataclass(frozen=True)
 class ActiveFilter:

@@ -117,9 +117,7 @@ class CommitmentQuerySet(models.QuerySet):
         published = StatusUpdate.objects.published()
         if connections[self.db].vendor == "postgresql":
             query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            in_updates = published.alias(document=SearchVector("summary", config=SEARCH_CONFIG)).filter(
-                document=query
-            )
+            in_updates = published.alias(document=SearchVector("summary", config=SEARCH_CONFIG)).filter(document=query)
             in_text = (
                 self.model.objects.alias(document=SearchVector("title", "quote", config=SEARCH_CONFIG))
                 .filter(document=query)
@@ -136,10 +134,6 @@ class CommitmentQuerySet(models.QuerySet):
         matches = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])  # noqa: S608, S611
         return self.filter(pk__in=matches)
 
-    def with_status(self, *statuses: str) -> CommitmentQuerySet:
-        status, _ = self._status_fields()
-        return self.filter(**{f"{status}__in": statuses})
-
     def by_status_counts(self) -> dict[str, int]:
         """Counts per status slug, every slug present (zero where none), in one query."""
         status, _ = self._status_fields()
@@ -154,9 +148,6 @@ class CommitmentQuerySet(models.QuerySet):
 
         refuse_delete_if_published(self)
         return super().delete()
-
-    def for_admin(self) -> CommitmentQuerySet:
-        return self.select_related("source")
 
 
 def derived_status(*, commitment) -> tuple[str, date | None]:

@@ -18,14 +18,6 @@ def status_label(slug: str) -> str:
 
 
 @register.filter
-def status_definition(slug: str) -> str:
-    try:
-        return status_scale.info(slug).definition
-    except ValueError:
-        return ""
-
-
-@register.filter
 def split_words(value: str) -> list[str]:
     return value.split()
 
