@@ -641,7 +641,10 @@ class _PostgresLoader(_Loader):
     GIN index above all). All inside the transaction: on any error the schema is as it was."""
 
     def search_triggers_off(self) -> None:
-        pass  # PostgreSQL's search indexes are GIN indexes, dropped and rebuilt with the others
+        """The search document's triggers would rebuild it once per row: drop them for the load."""
+        from . import pg_search
+
+        pg_search.drop_triggers(self.cursor)
 
     def lock(self) -> None:
         tables = ", ".join(self.qn(t) for t in _tables())
@@ -699,6 +702,11 @@ class _PostgresLoader(_Loader):
             )
         for table in _tables():
             self.cursor.execute(f"ANALYZE {self.qn(table)}")
+        # The search documents in one pass, then the triggers back (inside the transaction).
+        from . import pg_search
+
+        pg_search.rebuild(self.cursor)
+        pg_search.create_triggers(self.cursor)
 
 
 def write(*, n: int, k: int = 10, seed: int = 0, replace: bool = False, using: str = "default") -> Summary:

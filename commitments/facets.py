@@ -1,18 +1,26 @@
-"""Facets: every filter option with its count, selected state and toggle URL, so templates only loop.
+"""Facets: filter options with their counts, selected state and toggle URL, so templates only loop.
 
 Each option's count is how many commitments it would leave given the *other* active filters.
-One grouped query per facet, never one per option.
+The status facet and the two flags take one query each; the four taxonomy facets share one
+(a ``UNION ALL`` of grouped counts, each driven from the rows its facet's filters leave).
+A long taxonomy facet shows its ``FACET_SIZE`` largest options plus any selected one, with a
+link (``expand=<facet>``) to all of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, F, Value
 from django.http import QueryDict
 
+from . import public_counts
 from . import status as status_scale
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
+from .models import Commitment
+from .public_counts import Counts
+
+FACET_SIZE = 12  # options shown before "Show all" (about a phone screen)
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,9 @@ class Facet:
     name: str
     label: str
     options: list[Option] = field(default_factory=list)
+    total: int = 0  # options in all, shown or not
+    more_url: str = ""  # set when some options are hidden
+    fewer_url: str = ""  # set when a long facet is expanded
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,11 @@ def _selected(params: QueryDict, key: str) -> set[str]:
     return set(params.getlist(key))
 
 
-def status_facet(filterset: CommitmentFilterSet, params: QueryDict) -> Facet:
-    counts = filterset.queryset_without("status").by_status_counts()
+def status_facet(filterset: CommitmentFilterSet, params: QueryDict, summary: Counts | None) -> Facet:
+    if summary is not None and public_counts.TOTAL in summary:
+        counts = dict.fromkeys(status_scale.Status.values, 0) | summary[public_counts.TOTAL].get(0, {})
+    else:
+        counts = filterset.queryset_without("status").by_status_counts()
     chosen = _selected(params, "status")
     facet = Facet("status", "Status")
     for info in status_scale.scale():
@@ -71,16 +85,73 @@ def status_facet(filterset: CommitmentFilterSet, params: QueryDict) -> Facet:
     return facet
 
 
-def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str) -> Facet:
-    model, _, label_field = TAXONOMY_FACETS[name]
-    remaining = filterset.queryset_without(name).values("pk")
-    rows = model.objects.annotate(n=Count("commitments", filter=Q(commitments__in=remaining))).order_by(label_field)
+def _only_status(filterset: CommitmentFilterSet, facet: str) -> bool:
+    """True when the rows ``facet`` counts are narrowed by a status choice at most (no ``as_of`` either)."""
+    ignored = {facet, "status", "sort", "expand"}
+    return not any(value for name, value in filterset.form.cleaned_data.items() if name not in ignored)
+
+
+def summary_for(filterset: CommitmentFilterSet) -> Counts | None:
+    """The ``PublicCount`` summary of every facet it can answer here, if up to date (one query), else None.
+
+    It can answer a facet whose other filters are at most a status choice (no ``as_of`` either):
+    so the status facet (which ignores the status filter) only when no other filter is active.
+    """
+    names = [name for name in TAXONOMY_FACETS if _only_status(filterset, name)]
+    if _only_status(filterset, "status"):
+        names.append(public_counts.TOTAL)
+    return public_counts.current(facets=names) if names else None
+
+
+def taxonomy_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> dict[str, dict[int, int]]:
+    """Per taxonomy facet: entry id -> count of the rows the *other* filters leave.
+
+    Facets the summary holds are read from it; the rest share one live query, each part grouping
+    the link rows of just the commitments its filters leave, so a narrow filter means little work.
+    """
+    counts: dict[str, dict[int, int]] = {name: {} for name in TAXONOMY_FACETS}
+    statuses = filterset.form.cleaned_data.get("status") or None
+    for name in TAXONOMY_FACETS:
+        for entry, by_status in (summary or {}).get(name, {}).items():
+            n = sum(c for status, c in by_status.items() if statuses is None or status in statuses)
+            if n:
+                counts[name][entry] = n
+    live = [name for name in TAXONOMY_FACETS if name not in (summary or {})]
+    parts = []
+    for name in live:
+        _, relation, _ = TAXONOMY_FACETS[name]
+        remaining = filterset.queryset_without(name)
+        if relation == "source":
+            rows, option = remaining, "source_id"
+        else:
+            rows = getattr(Commitment, relation).through.objects.filter(commitment__in=remaining.values("pk"))
+            option = f"{filterset.filters[name].relation_target()}_id"
+        facet = Value(name, output_field=CharField())
+        parts.append(rows.order_by().values(facet=facet, option=F(option)).annotate(n=Count("*")))
+    if parts:
+        for row in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+            if row["option"] is not None:
+                counts[row["facet"]][row["option"]] = row["n"]
+    return counts
+
+
+def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str, counts: dict[int, int]) -> Facet:
     chosen = _selected(params, name)
-    facet = Facet(name, filterset.filters[name].label)
-    for row in rows.values("slug", label_field, "n"):
-        slug = row["slug"]
-        toggle = url_with(params, toggle=(name, slug))
-        facet.options.append(Option(slug, row[label_field], row["n"], slug in chosen, toggle))
+    entries = list(filterset.catalogue[name].values())  # ordered by label
+    facet = Facet(name, filterset.filters[name].label, total=len(entries))
+    expanded = name in _selected(params, "expand")
+    if len(entries) > FACET_SIZE:
+        if expanded:
+            facet.fewer_url = url_with(params, toggle=("expand", name))
+        else:
+            ranked = sorted(entries, key=lambda e: -counts.get(e.id, 0))  # stable: ties stay by label
+            shown = ranked[:FACET_SIZE]
+            shown += [e for e in ranked[FACET_SIZE:] if e.slug in chosen]
+            entries = shown
+            facet.more_url = url_with(params, toggle=("expand", name))
+    for entry in entries:
+        toggle = url_with(params, toggle=(name, entry.slug))
+        facet.options.append(Option(entry.slug, entry.label, counts.get(entry.id, 0), entry.slug in chosen, toggle))
     return facet
 
 
@@ -93,10 +164,14 @@ FLAGS = {
 def flag_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
     """``overdue=1`` and ``stale=1``: each option counted with the other filters applied.
 
-    With neither flag active both counts share one base, so one query answers both.
+    With neither flag active both counts share one base, so one query answers both, unless
+    nothing but a status is chosen: then each is one range of an index (far cheaper than one
+    pass over every row for both).
     """
     on = filterset.form.cleaned_data.get("as_of")
-    if not any(filterset.form.cleaned_data.get(name) for name in FLAGS):
+    if _only_status(filterset, "overdue") and not filterset.form.cleaned_data.get("stale"):
+        counts = {name: getattr(filterset.queryset_without(name), name)(on=on).count() for name in FLAGS}
+    elif not any(filterset.form.cleaned_data.get(name) for name in FLAGS):
         base = filterset.queryset_without("overdue")
         counts = base.aggregate(
             overdue=Count("pk", filter=base.overdue_q(on=on)), stale=Count("pk", filter=base.stale_q(on=on))
@@ -112,11 +187,20 @@ def flag_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet
     return facets
 
 
+def matching_count(facets: list[Facet]) -> int:
+    """How many rows the list holds, read off the status facet (its counts ignore only the status filter)."""
+    status = next(f for f in facets if f.name == "status")
+    chosen = [o.count for o in status.options if o.selected]
+    return sum(chosen) if chosen else sum(o.count for o in status.options)
+
+
 def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
+    summary = summary_for(filterset)
+    counts = taxonomy_counts(filterset, summary)
     return [
-        status_facet(filterset, params),
+        status_facet(filterset, params, summary),
         *flag_facets(filterset, params),
-        *(taxonomy_facet(filterset, params, name) for name in TAXONOMY_FACETS),
+        *(taxonomy_facet(filterset, params, name, counts[name]) for name in TAXONOMY_FACETS),
     ]
 
 
@@ -126,7 +210,7 @@ def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: li
     chips = []
     for key in filterset.filters:
         for value in params.getlist(key):
-            if not value or key == "sort":
+            if not value or key in ("sort", "expand"):
                 continue
             facet_label, option_label = labels.get((key, value), (filterset.filters[key].label, value))
             text = facet_label if key in FLAGS else f"{facet_label}: {option_label}"

@@ -7,11 +7,13 @@ rows from ``CommitmentFilterSet``, so one grammar of GET parameters serves every
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.utils import timezone
 
 from .models import Actor, Commitment, Country, Source, Theme
@@ -48,22 +50,53 @@ def _order_by(spec: list) -> list:
     return out
 
 
-class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    """Repeatable slug filter (``?theme=a&theme=b`` means a OR b) that never duplicates rows."""
+@dataclass(frozen=True)
+class Entry:
+    """One theme, country, actor or source as the filters and facets see it."""
+
+    id: int
+    slug: str
+    label: str
+
+
+def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
+    """Every entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug, in one query.
+
+    It validates the slug filters and labels the facets, so neither asks once per facet.
+    """
+    parts = [
+        model.objects.order_by()
+        .annotate(facet=Value(name, output_field=CharField()))
+        .values_list("facet", "id", "slug", label_field)
+        for name, (model, _, label_field) in TAXONOMY_FACETS.items()
+        if name in facets
+    ]
+    catalogue: dict[str, dict[str, Entry]] = {name: {} for name in facets}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for facet, pk, slug, label in sorted(rows, key=lambda row: (row[3].casefold(), row[2])):
+        catalogue[facet][slug] = Entry(pk, slug, label)
+    return catalogue
+
+
+class SlugMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    """Repeatable slug filter (``?theme=a&theme=b`` means a OR b) that never duplicates rows.
+
+    Its choices are the catalogue's slugs, set by the FilterSet only when the parameter is given.
+    """
 
     def __init__(self, *args, relation: str, **kwargs):
         self.relation = relation
-        kwargs.setdefault("to_field_name", "slug")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, distinct=False, **kwargs)
 
     def filter(self, qs, value):
         if not value:
             return qs
+        entries = self.parent.catalogue[self.field_name]
+        ids = [entries[slug].id for slug in value]
         if self.relation == "source":
-            return qs.filter(source__in=value)
+            return qs.filter(source_id__in=ids)
         through = getattr(Commitment, self.relation).through
-        target = through._meta.get_field(self.relation_target()).name
-        matches = through.objects.filter(commitment=OuterRef("pk"), **{f"{target}__in": value})
+        matches = through.objects.filter(commitment=OuterRef("pk"), **{f"{self.relation_target()}_id__in": ids})
         return qs.filter(Exists(matches))
 
     def relation_target(self) -> str:
@@ -95,10 +128,10 @@ class CommitmentFilterSet(django_filters.FilterSet):
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    theme = SlugMultipleChoiceFilter(label="Theme", queryset=Theme.objects.all(), relation="themes")
-    country = SlugMultipleChoiceFilter(label="Country", queryset=Country.objects.all(), relation="countries")
-    actor = SlugMultipleChoiceFilter(label="Actor", queryset=Actor.objects.all(), relation="actors")
-    source = SlugMultipleChoiceFilter(label="Source", queryset=Source.objects.all(), relation="source")
+    theme = SlugMultipleChoiceFilter(label="Theme", relation="themes")
+    country = SlugMultipleChoiceFilter(label="Country", relation="countries")
+    actor = SlugMultipleChoiceFilter(label="Actor", relation="actors")
+    source = SlugMultipleChoiceFilter(label="Source", relation="source")
     overdue = django_filters.ChoiceFilter(label="Overdue only", choices=[("1", "Overdue only")], method="only_overdue")
     stale = django_filters.ChoiceFilter(
         label="Stale only", choices=[("1", "No update for nine months")], method="only_stale"
@@ -124,6 +157,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Show every status as it stood on this day.",
     )
+    expand = django_filters.MultipleChoiceFilter(
+        label="Show every option of",
+        choices=[(name, name) for name in TAXONOMY_FACETS],
+        method="noop",
+        help_text="Long facets show their largest options; this lists all of them.",
+    )
     sort = django_filters.ChoiceFilter(
         label="Sort by", choices=[(k, label) for k, (label, _) in SORTS.items()], method="noop", empty_label=None
     )
@@ -139,6 +178,13 @@ class CommitmentFilterSet(django_filters.FilterSet):
         )
         # Render the required-looking sort field as optional: absent means the default order.
         self.form.fields["sort"].required = False
+        for name in TAXONOMY_FACETS:
+            if name in self.data:  # only then is there a slug to validate
+                self.form.fields[name].choices = [(slug, e.label) for slug, e in self.catalogue[name].items()]
+
+    @cached_property
+    def catalogue(self) -> dict[str, dict[str, Entry]]:
+        return load_catalogue()
 
     # --- filtering ----------------------------------------------------------------------
 

@@ -232,6 +232,13 @@ class Commitment(models.Model):
             models.Index(fields=["due_date"], name="commitment_due_date_idx"),
             models.Index(fields=["state", "title"], name="commitment_state_title_idx"),
             models.Index(fields=["state", "current_status_date"], name="commitment_state_updated_idx"),
+            # The overview's overdue and stale sections, rows and counts, from the index alone. Not
+            # partial indexes: SQLite cannot match their condition against a query's parameters.
+            models.Index(fields=["state", "due_date", "title", "current_status"], name="commitment_state_due_idx"),
+            models.Index(
+                fields=["state", "current_status_date", "date_made", "title", "current_status"],
+                name="commitment_state_assessed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -545,9 +552,37 @@ class PublicDataVersion(models.Model):
     """
 
     token = models.CharField(max_length=32, default="")
+    counts_token = models.CharField(
+        max_length=32,
+        default="",
+        help_text="The token the PublicCount rows were computed at; they are current only while it equals token.",
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="public_data_version_singleton")]
 
     def __str__(self) -> str:
         return f"public data version {self.token}"
+
+
+class PublicCount(models.Model):
+    """How many public commitments each taxonomy entry has, per current status: a summary.
+
+    Rebuilt by ``public_counts.refresh`` right after any change to public data commits, and
+    trusted only while ``PublicDataVersion.counts_token`` equals the current token; otherwise
+    readers count live. So it can be behind for a moment after a change, but never wrong.
+    The overview and the unfiltered list read it instead of grouping every link row.
+    """
+
+    facet = models.CharField(max_length=16, help_text="theme, country, actor or source.")
+    entry_id = models.BigIntegerField(help_text="The theme's, country's, actor's or source's id.")
+    status = models.CharField(max_length=32, choices=Status.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "entry_id", "status"], name="public_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet} {self.entry_id} {self.status}: {self.count}"

@@ -9,17 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections, models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from .status import CLOSED, Status, scale, stale_cutoff
-
-# The text-search configuration; the GIN indexes of migration 0008 are built with the same one.
-SEARCH_CONFIG = "english"
 
 
 class StatusUpdateQuerySet(models.QuerySet):
@@ -78,7 +75,7 @@ class CommitmentQuerySet(models.QuerySet):
             qs = self.made_by(day).with_status_on(day)
             qs = qs.annotate(eff_status=F("status_on"), eff_status_date=F("status_date_on"))
         on = day or timezone.localdate()
-        overdue = Q(due_date__lt=on) & ~Q(eff_status__in=CLOSED)
+        overdue = Q(due_date__lt=on) & ~Q(eff_status__in=sorted(CLOSED))
         return qs.annotate(eff_overdue=ExpressionWrapper(overdue, output_field=models.BooleanField()))
 
     def _status_fields(self) -> tuple[str, str]:
@@ -89,15 +86,16 @@ class CommitmentQuerySet(models.QuerySet):
     def overdue_q(self, *, on: date | None = None) -> Q:
         """The overdue rule as a condition: a due date before ``on`` (default today), not achieved or abandoned."""
         status, _ = self._status_fields()
-        return Q(due_date__lt=on or timezone.localdate()) & ~Q(**{f"{status}__in": CLOSED})
+        return Q(due_date__lt=on or timezone.localdate()) & ~Q(**{f"{status}__in": sorted(CLOSED)})
 
     def stale_q(self, *, on: date | None = None) -> Q:
         """The stale rule as a condition: open, no published update for nine months (none: from date made)."""
         status, status_date = self._status_fields()
         cutoff = stale_cutoff(on or timezone.localdate())
-        return ~Q(**{f"{status}__in": CLOSED}) & (
-            Q(**{f"{status_date}__lte": cutoff}) | Q(**{f"{status_date}__isnull": True, "date_made__lte": cutoff})
-        )
+        # "Last assessed, or else made, on or before the cutoff", written without an OR so that
+        # SQLite walks the (state, date, made) index in the overview's order instead of sorting.
+        last_news = Coalesce(F(status_date), F("date_made"))
+        return ~Q(**{f"{status}__in": sorted(CLOSED)}) & Q(LessThanOrEqual(last_news, cutoff))
 
     def overdue(self, *, on: date | None = None) -> CommitmentQuerySet:
         return self.filter(self.overdue_q(on=on))
@@ -108,23 +106,20 @@ class CommitmentQuerySet(models.QuerySet):
     def search(self, text: str) -> CommitmentQuerySet:
         """Commitments whose title, quote or a published update's summary match ``text``.
 
+        Both search one document per commitment (its title, quote and published summaries).
         PostgreSQL: full-text search (English stemming, web-search syntax: "quoted phrase", -not,
-        or), served by GIN indexes (migration 0008). SQLite: every word must begin a word of those
+        or), served by a GIN index (``pg_search``, migration 0014). SQLite: every word must begin a word of those
         texts (prefix match, case- and accent-insensitive), served by an FTS5 index (migration 0011).
         """
-        from .models import StatusUpdate
-
-        published = StatusUpdate.objects.published()
         if connections[self.db].vendor == "postgresql":
-            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            in_updates = published.alias(document=SearchVector("summary", config=SEARCH_CONFIG)).filter(document=query)
-            in_text = (
-                self.model.objects.alias(document=SearchVector("title", "quote", config=SEARCH_CONFIG))
-                .filter(document=query)
-                .values("pk")
+            from . import pg_search
+
+            table, config = pg_search.TABLE, pg_search.CONFIG  # constants; the words arrive as a parameter
+            matches = RawSQL(  # noqa: S611
+                f"SELECT commitment_id FROM {table} WHERE document @@ websearch_to_tsquery('{config}', %s)",  # noqa: S608
+                [text],
             )
-            # Two semi-joins, each answered by its GIN index (an OR inside one WHERE would scan).
-            return self.filter(Q(pk__in=in_text) | Q(pk__in=in_updates.values("commitment_id")))
+            return self.filter(pk__in=matches)
         from . import sqlite_search
 
         expression = sqlite_search.match_expression(text)
@@ -295,22 +290,57 @@ def breakdown(queryset: CommitmentQuerySet, relation: str) -> list[dict]:
         entry = rows.setdefault(slug, {"slug": slug, "name": row[f"{relation}__name"], "total": 0, "counts": {}})
         entry["counts"][row["eff_status"]] = row["n"]
         entry["total"] += row["n"]
-    for entry in rows.values():
+    return _with_bars(rows.values())
+
+
+def summary_breakdowns(counts: dict, facets: tuple[str, ...]) -> dict[str, list[dict]]:
+    """``breakdown`` for each of ``facets``, read from the ``PublicCount`` summary (one query for the names)."""
+    from .filtersets import load_catalogue
+
+    out = {}
+    for facet, entries in load_catalogue(facets=facets).items():
+        rows = []
+        for entry in entries.values():
+            by_status = counts[facet].get(entry.id)
+            if by_status:
+                rows.append({"slug": entry.slug, "name": entry.label, "total": sum(by_status.values()),
+                             "counts": dict(by_status)})
+        out[facet] = _with_bars(rows)
+    return out
+
+
+def _with_bars(rows) -> list[dict]:
+    for entry in rows:
         entry["bar"] = status_bar(entry["counts"])
-    return sorted(rows.values(), key=lambda e: (-e["total"], e["name"]))
+    return sorted(rows, key=lambda e: (-e["total"], e["name"]))
 
 
-def overview(*, queryset: CommitmentQuerySet, on: date, limit: int = 8) -> dict:
-    """Everything the overview page shows, for the day ``on`` (queryset already ``at()`` that day)."""
-    counts = queryset.by_status_counts()
-    recent = queryset.exclude(eff_status_date=None).order_by(F("eff_status_date").desc(), "title")
+def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: int = 8) -> dict:
+    """Everything the overview page shows, for the day ``on`` (queryset already ``at()`` that day).
+
+    ``current``: the day is today and the statuses are the stored ones, so the per-theme and
+    per-country counts may come from the ``PublicCount`` summary when it is up to date.
+    """
+    from . import public_counts
+
+    summary = public_counts.current(facets=("theme", "country", public_counts.TOTAL)) if current else None
+    if summary is not None:
+        by = summary_breakdowns(summary, ("theme", "country"))
+        by_theme, by_country = by["theme"], by["country"]
+        counts = dict.fromkeys(Status.values, 0) | summary[public_counts.TOTAL].get(0, {})
+    else:
+        by_theme, by_country = breakdown(queryset, "themes"), breakdown(queryset, "countries")
+        counts = queryset.by_status_counts()
+    # Order by the stored column itself when it is the one shown, so the index gives the order.
+    assessed = "current_status_date" if current else "eff_status_date"
+    recent = queryset.exclude(eff_status_date=None).order_by(F(assessed).desc(), "title")
     overdue = queryset.overdue(on=on).order_by("due_date", "title")
-    stale = queryset.stale(on=on).order_by(F("eff_status_date").asc(nulls_first=True), "date_made", "title")
+    stale = queryset.stale(on=on).order_by(F(assessed).asc(nulls_first=True), "date_made", "title")
     return {
         "total": sum(counts.values()),
         "bar": status_bar(counts),
-        "by_theme": breakdown(queryset, "themes"),
-        "by_country": breakdown(queryset, "countries"),
+        "by_theme": by_theme,
+        "by_country": by_country,
         "recent": list(for_list(recent)[:limit]),
         "overdue": list(for_list(overdue)[:limit]),
         "overdue_count": overdue.count(),

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 
 from . import facets as facet_builder
 from . import selectors
@@ -51,6 +52,18 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its row count, which the status facet has already counted (one query fewer)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 def _page_number(request) -> int | None:
     """The ``page`` parameter as a positive integer, or None when it is malformed."""
     raw = request.GET.get("page", "1")
@@ -66,7 +79,8 @@ def home(request):
     filterset = CommitmentFilterSet(request.GET, request=request)
     if not filterset.is_valid():
         return bad_request(request, filterset.errors)
-    overview = selectors.overview(queryset=filterset.base_queryset(), on=filterset.on)
+    current = filterset.as_of_date is None
+    overview = selectors.overview(queryset=filterset.base_queryset(), on=filterset.on, current=current)
     as_of = filterset.as_of_date
     context = {"as_of": as_of, "as_of_query": f"as_of={as_of.isoformat()}&" if as_of else "", **overview}
     return render(request, "commitments/home.html", context)
@@ -81,10 +95,12 @@ def commitment_list(request):
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": ["The page number must be a whole number of 1 or more."]})
-    paginator = Paginator(selectors.for_list(filterset.qs), PER_PAGE)
+    facets = facet_builder.build_facets(filterset, request.GET)
+    paginator = CountedPaginator(
+        selectors.for_list(filterset.qs), PER_PAGE, count=facet_builder.matching_count(facets)
+    )
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
-    facets = facet_builder.build_facets(filterset, request.GET)
     context |= {
         "page": paginator.page(page_number),
         "facets": facets,

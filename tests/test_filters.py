@@ -308,6 +308,7 @@ def test_bad_form_input_is_400_with_the_message_beside_the_field(client, catalog
         ("source=nothing", "nothing is not one of the available choices."),
         ("overdue=yes", "yes is not one of the available choices."),
         ("stale=2", "2 is not one of the available choices."),
+        ("expand=status", "status is not one of the available choices."),
     ],
 )
 def test_unknown_choice_or_slug_is_400_with_a_message_on_the_page(client, catalogue, query, message):
@@ -368,3 +369,57 @@ def test_no_bad_input_gives_a_server_error(client, catalogue):
     for query in nasty:
         for url in (LIST, "/", "/commitments/export.csv", "/commitments/export.json", "/feeds/updates.atom"):
             assert client.get(f"{url}?{query}").status_code in (200, 400, 404), (url, query)
+
+
+# --- long facets -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_sources(catalogue):
+    """Fifteen more sources (more than a facet shows), each with one public commitment; one with four."""
+    from commitments import facets
+
+    from . import factories as f
+
+    assert facets.FACET_SIZE < 17
+    made = []
+    for i in range(15):
+        src = f.source(slug=f"extra-{i:02d}", title=f"Extra source {i:02d}")
+        for _ in range(4 if i == 14 else 1):
+            f.commitment(source=src, title=f"Extra {i}")
+        made.append(src)
+    return made
+
+
+def source_facet(client, query: str = ""):
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 200
+    return next(f for f in response.context["facets"] if f.name == "source"), response
+
+
+def test_a_long_facet_shows_its_largest_options_and_links_to_all(client, many_sources):
+    from commitments.facets import FACET_SIZE
+
+    facet, response = source_facet(client)
+    assert facet.total == 17 and len(facet.options) == FACET_SIZE
+    counts = [o.count for o in facet.options]
+    assert counts == sorted(counts, reverse=True)  # the largest first
+    assert facet.options[0].value == "extra-14" and facet.options[1].value == "eu-strategy-2019"
+    assert "Show all 17 source options" in response.content.decode()
+    everything, response = source_facet(client, facet.more_url.lstrip("?"))
+    assert len(everything.options) == 17 and everything.fewer_url
+    labels = [o.label for o in everything.options]
+    assert labels == sorted(labels, key=str.casefold)  # all of them: in the order of their names
+    assert dict(parse_qsl(everything.fewer_url.lstrip("?"))) == {}  # back to the short list
+
+
+def test_a_selected_option_is_shown_even_when_it_is_not_among_the_largest(client, many_sources):
+    facet, _ = source_facet(client, "source=extra-03&status=achieved")
+    chosen = [o for o in facet.options if o.selected]
+    assert [o.value for o in chosen] == ["extra-03"]
+    assert "expand" not in [chip.label for chip in client.get(f"{LIST}?source=extra-03&expand=source").context["active"]]
+
+
+def test_expand_survives_the_filter_form(client, many_sources):
+    page = client.get(f"{LIST}?expand=source").content.decode()
+    assert '<input type="hidden" name="expand" value="source">' in page
