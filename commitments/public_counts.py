@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import CharField, Count, Exists, F, IntegerField, Value
 
 from .filtersets import TAXONOMY_FACETS

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
 
 from . import facets as facet_builder
-from . import selectors
+from . import public_counts, selectors
 from . import status as status_scale
 from .cache import cached_public_page
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
@@ -129,9 +129,18 @@ def commitment_detail(request, slug: str):
 def taxonomy_detail(request, kind: str, slug: str):
     model, relation, _ = TAXONOMY_FACETS[kind]
     entry = get_object_or_404(model, slug=slug)
+    page_number = _page_number(request)
+    if page_number is None:
+        return bad_request(request, {"page": ["The page number must be a whole number of 1 or more."]})
     queryset = Commitment.objects.public().filter(**{relation: entry}).at()
-    counts = queryset.by_status_counts()
-    commitments = selectors.for_list(queryset.order_by("title"))
+    summary = public_counts.current(facets=(kind,))
+    if summary is not None:
+        counts = dict.fromkeys(status_scale.Status.values, 0) | summary[kind].get(entry.pk, {})
+    else:
+        counts = queryset.by_status_counts()
+    paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
+    if page_number > max(paginator.num_pages, 1):
+        raise Http404("That page is past the end of the list.")
     return render(
         request,
         "commitments/taxonomy.html",
@@ -139,8 +148,9 @@ def taxonomy_detail(request, kind: str, slug: str):
             "kind": kind,
             "entry": entry,
             "bar": selectors.status_bar(counts),
-            "total": sum(counts.values()),
-            "commitments": commitments,
+            "total": paginator.count,
+            "page": paginator.page(page_number),
+            "query": "",
             "list_url": f"?{kind}={entry.slug}",
         },
     )

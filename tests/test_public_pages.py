@@ -224,6 +224,22 @@ def test_unknown_taxonomy_slug_is_404(client, catalogue, url):
     get(client, url, 404)
 
 
+def test_a_large_taxonomy_page_is_paginated(client, catalogue):
+    from commitments.views import PER_PAGE
+
+    for i in range(PER_PAGE + 3):
+        factories.commitment(source=catalogue.strategy, title=f"Zz extra {i:02d}")
+    first = get(client, "/sources/eu-strategy-2019/").content.decode()
+    total = PER_PAGE + 3 + 3  # the catalogue's three public commitments of this source
+    assert f"{total} commitments by status" in text(first)
+    assert len(row_titles(section(first, "list"))) == PER_PAGE
+    assert 'rel="next" href="?page=2"' in first and "Page 1 of 2" in text(first)
+    second = get(client, "/sources/eu-strategy-2019/?page=2").content.decode()
+    assert len(row_titles(section(second, "list"))) == total - PER_PAGE
+    get(client, "/sources/eu-strategy-2019/?page=3", 404)
+    get(client, "/sources/eu-strategy-2019/?page=abc", 400)
+
+
 # --- list ----------------------------------------------------------------------------------------
 
 
