@@ -4,16 +4,20 @@ the command, the renderings (HTML, PDF, CSV, chart) and who may publish."""
 import csv
 import io
 import re
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import services
-from commitments.models import ProgressReport
+from commitments.models import Commitment, ProgressReport, StatusUpdate
 from commitments.periods import check_complete, parse_period, period_from_dates
+from commitments.reports import build_snapshot
 from commitments.status import info
 
 from . import factories as f
@@ -142,6 +146,68 @@ def test_drafts_and_archived_commitments_never_reach_a_report():
     archived.save()
     s = _report().snapshot
     assert s["rows"] == [] and s["updates"] == []
+
+
+@pytest.mark.django_db
+def test_every_status_and_chart_point_follows_with_status_on():
+    """The snapshot finds all its statuses in one pass; they must be what ``with_status_on`` says,
+    on the day before the period, its last day and every chart day (ties and drafts included)."""
+    a = f.commitment(slug="a", date_made=date(2012, 3, 1))
+    f.update(a, status="in_progress", as_of=date(2014, 6, 1), published=True)
+    f.update(a, status="stalled", as_of=date(2014, 6, 1), published=True)  # same as-of, published later
+    f.update(a, status="achieved", as_of=date(2020, 12, 31), published=True)  # on a chart day
+    f.update(a, status="abandoned", as_of=date(2025, 7, 1))  # a draft never counts
+    b = f.commitment(slug="b", date_made=None)  # undated: made by every day
+    first = f.update(b, status="not_started", as_of=date(2018, 1, 1), published=True)
+    second = f.update(b, status="partially_achieved", as_of=date(2018, 1, 1), published=True)
+    tie = datetime(2024, 1, 1, 12, tzinfo=UTC)
+    StatusUpdate.objects.filter(pk__in=[first.pk, second.pk]).update(published_at=tie)  # a full tie: higher id
+    c = f.commitment(slug="c", date_made=date(2021, 5, 1))  # made after the early chart days
+    early = f.update(c, status="stalled", as_of=date(2022, 3, 1), published=True)
+    late = f.update(c, status="in_progress", as_of=date(2022, 3, 1), published=True)
+    StatusUpdate.objects.filter(pk=late.pk).update(published_at=tie)
+    StatusUpdate.objects.filter(pk=early.pk).update(published_at=tie + timedelta(hours=1))  # lower id, published last
+    f.update(c, status="in_progress", as_of=date(2025, 6, 30), published=True)  # the day before the period
+    f.update(c, status="achieved", as_of=date(2025, 10, 1), published=True)  # after it
+    f.commitment(slug="d", date_made=date(2025, 8, 1))  # made in the period, never assessed
+
+    s = _report().snapshot
+
+    def on(day):
+        return dict(Commitment.objects.public().made_by(day).with_status_on(day).values_list("slug", "status_on"))
+
+    start, end = on(Q3.start - timedelta(days=1)), on(Q3.end)
+    assert {r["slug"]: r["status_end"] for r in s["rows"]} == end
+    assert {r["slug"]: r["status_start"] for r in s["rows"] if r["status_start"] != "new"} == start
+    assert start == {"a": "achieved", "b": "partially_achieved", "c": "in_progress"}
+    assert len(s["timeline"]) == 12
+    for point in s["timeline"]:
+        statuses = on(date.fromisoformat(point["date"]))
+        assert {k: n for k, n in point["counts"].items() if n} == Counter(statuses.values())
+    assert on(date(2022, 12, 31))["c"] == "stalled"
+
+
+def _snapshot_queries() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        build_snapshot(period=Q3)
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_snapshot_queries_do_not_grow_with_rows():
+    """One query per table read, whatever the number of commitments, updates, evidence and links."""
+    f.commitment(date_made=date(2019, 1, 1))
+    few = _snapshot_queries()
+    theme, actor = f.theme(), f.actor()
+    for i in range(5):
+        c = f.commitment(date_made=date(2019, 1, 1 + i))
+        c.themes.add(theme)
+        c.countries.add(f.country())
+        c.actors.add(actor)
+        f.update(c, as_of=date(2024, 1, 1), published=True, evidence=2)
+        f.update(c, status="achieved", as_of=date(2025, 8, 1), published=True, evidence=2)
+    # The rows, the three taxonomies' names, the status scan, the three link tables, the updates with evidence.
+    assert _snapshot_queries() == few == 9
 
 
 # --- frozen once published ----------------------------------------------------------------
