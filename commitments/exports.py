@@ -9,13 +9,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
-from . import selectors
-from .aggregates import split
+from .aggregates import split, with_lists
 from .filtersets import CommitmentFilterSet
+from .models import Commitment
 from .status import Status
 
 COLUMNS = [
@@ -35,54 +37,73 @@ COLUMNS = [
     "source_url",
     "url",
 ]
-CHUNK = 1000
+CHUNK = 1000  # rows per fetch
+ROWS_PER_WRITE = 100  # rows per chunk of the response: few writes, each some tens of KB
 # Spreadsheets run cells that start with these as formulas; a leading apostrophe keeps them text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Taxonomy lists carried by the same query: annotation -> (link table, its commitment field, value).
+LISTS = {
+    "theme_slugs": (Commitment.themes.through, "commitment", "theme__slug"),
+    "country_slugs": (Commitment.countries.through, "commitment", "country__slug"),
+    "actor_names": (Commitment.actors.through, "commitment", "actor__name"),
+}
+VALUES = [
+    "slug",
+    "title",
+    "eff_status",
+    "eff_status_date",
+    "due_date",
+    "eff_overdue",
+    "date_made",
+    "statement_type",
+    *LISTS,
+    "source__slug",
+    "source__url",
+]
 
 
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
-def _rows(request, queryset) -> Iterator[dict]:
-    """One streamed query (values, no model instances; taxonomies aggregated in SQL): flat memory."""
+def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
+    """One streamed query (values, no model instances; taxonomies aggregated in SQL): flat memory.
+
+    Each record holds the values of ``COLUMNS``, in that order.
+    """
     labels = dict(Status.choices)
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
-    rows = selectors.with_taxonomy_lists(queryset).values_list(
-        "slug",
-        "title",
-        "eff_status",
-        "eff_status_date",
-        "due_date",
-        "eff_overdue",
-        "date_made",
-        "statement_type",
-        "theme_slugs",
-        "country_slugs",
-        "actor_names",
-        "source__slug",
-        "source__url",
-    )
+    # Every public row: the link tables are aggregated whole, which is cheapest then.
+    every_row = queryset.query.where == Commitment.objects.public().query.where
+    rows = with_lists(queryset=queryset, lists=LISTS, every_row=every_row).values_list(*VALUES)
     for slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url in rows.iterator(
         chunk_size=CHUNK
     ):
-        yield {
-            "slug": slug,
-            "title": title,
-            "status": status,
-            "status_label": labels[status],
-            "status_as_of": _iso(as_of),
-            "due_date": _iso(due),
-            "overdue": bool(overdue),
-            "date_made": _iso(made),
-            "statement_type": kind,
-            "themes": split(themes),
-            "countries": split(countries),
-            "actors": split(actors),
-            "source": source,
-            "source_url": url,
-            "url": f"{page_prefix}{slug}/",
-        }
+        yield (
+            slug,
+            title,
+            status,
+            labels[status],
+            _iso(as_of),
+            _iso(due),
+            bool(overdue),
+            _iso(made),
+            kind,
+            split(themes),
+            split(countries),
+            split(actors),
+            source,
+            url,
+            f"{page_prefix}{slug}/",
+        )
+
+
+def _batches(items: Iterable, size: int = ROWS_PER_WRITE) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def _filtered(request):
@@ -110,32 +131,73 @@ def csv_cell(value) -> str:
     return neutralise(str(value))
 
 
+def _csv_row(record: tuple) -> tuple:
+    """``csv_cell`` of each value, unrolled (it runs 1.5 million times for 100,000 rows).
+
+    Status, label, dates, yes/no and the page URL cannot start a formula; the rest is neutralised.
+    """
+    slug, title, status, label, as_of, due, overdue, made, kind, themes, countries, actors, source, url, page = record
+    return (
+        neutralise(slug),
+        neutralise(title),
+        status,
+        label,
+        as_of or "",
+        due or "",
+        "yes" if overdue else "no",
+        made or "",
+        neutralise(kind),
+        neutralise("; ".join(themes)),
+        neutralise("; ".join(countries)),
+        neutralise("; ".join(actors)),
+        neutralise(source),
+        neutralise(url),
+        page,
+    )
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def _csv_lines(rows: Iterable[dict]) -> Iterator[str]:
+def _csv_chunks(records: Iterable[tuple]) -> Iterator[str]:
+    """The CSV, ``ROWS_PER_WRITE`` rows at a time.
+
+    A row with no comma, quote or line break in any cell is what ``csv.writer`` would write once
+    its cells are joined by commas; joining is several times faster. Other rows go through the writer.
+    """
     writer = csv.writer(_Echo())
-    yield "\ufeff"  # BOM, so spreadsheets read UTF-8
-    yield writer.writerow(COLUMNS)
-    for row in rows:
-        yield writer.writerow([csv_cell(row[col]) for col in COLUMNS])
+    separators = len(COLUMNS) - 1
+    yield "\ufeff" + writer.writerow(COLUMNS)  # BOM, so spreadsheets read UTF-8
+    for batch in _batches(map(_csv_row, records)):
+        lines = []
+        for row in batch:
+            line = ",".join(row)
+            if line.count(",") == separators and not ('"' in line or "\n" in line or "\r" in line):
+                lines.append(line + "\r\n")
+            else:
+                lines.append(writer.writerow(row))
+        yield "".join(lines)
 
 
 def export_csv(request):
     queryset, error = _filtered(request)
     if error:
         return error
-    response = StreamingHttpResponse(_csv_lines(_rows(request, queryset)), content_type="text/csv; charset=utf-8")
+    records = _records(request=request, queryset=queryset)
+    response = StreamingHttpResponse(_csv_chunks(records), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="commitments.csv"'
     return response
 
 
-def _json_chunks(rows: Iterable[dict]) -> Iterator[str]:
+def _json_chunks(records: Iterable[tuple]) -> Iterator[str]:
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(ensure_ascii=False) uses
     yield '{"commitments": ['
-    for i, row in enumerate(rows):
-        yield ("," if i else "") + json.dumps(row, ensure_ascii=False)
+    separator = ""
+    for batch in _batches(records):
+        yield separator + ",".join(encode(dict(zip(COLUMNS, record, strict=True))) for record in batch)
+        separator = ","
     yield "]}"
 
 
@@ -143,4 +205,5 @@ def export_json(request):
     queryset, error = _filtered(request)
     if error:
         return error
-    return StreamingHttpResponse(_json_chunks(_rows(request, queryset)), content_type="application/json")
+    records = _records(request=request, queryset=queryset)
+    return StreamingHttpResponse(_json_chunks(records), content_type="application/json")

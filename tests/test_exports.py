@@ -194,3 +194,29 @@ def test_drafts_archived_and_draft_updates_are_absent(client, many):
         assert "draft-commitment" not in content and "archived-commitment" not in content
     # The draft "abandoned" updates of the extras change nothing.
     assert all(row["status"] != "abandoned" for row in read_json(client))
+
+
+def test_csv_cells_with_commas_quotes_and_line_breaks_are_written_as_csv_writer_writes_them(client, db):
+    src = factories.source(slug="src", url="https://example.org/a")
+    titles = ["Plain title", "Borders, customs", 'The "Dushanbe" process', "Two\nlines", "Carriage\rreturn"]
+    for i, title in enumerate(titles):
+        factories.commitment(slug=f"c-{i}", title=title, source=src)
+    content = b"".join(client.get("/commitments/export.csv").streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"), newline="")))
+    assert sorted(row[1] for row in rows[1:]) == sorted(titles)
+    expected = io.StringIO()
+    csv.writer(expected).writerows(rows)
+    assert content == "\ufeff" + expected.getvalue()
+
+
+def test_filtered_rows_carry_the_same_taxonomies_as_unfiltered_ones(client, many):
+    """Unfiltered, each link table is aggregated whole; filtered, only the matching rows' (PostgreSQL)."""
+    bare = factories.commitment(slug="bare", title="Bare commitment", source=many.statement)  # no taxonomy at all
+    everything = {row["slug"]: row for row in read_json(client)}
+    assert everything[bare.slug]["themes"] == everything[bare.slug]["actors"] == []
+    taxonomies = ("themes", "countries", "actors", "source")
+    for query in ("country=kz", "theme=pcve&sort=-due", "as_of=2022-01-10", "q=bare"):
+        rows = read_json(client, query)
+        assert rows
+        for row in rows:
+            assert {k: row[k] for k in taxonomies} == {k: everything[row["slug"]][k] for k in taxonomies}
