@@ -21,12 +21,13 @@ from .status import Status
 
 ISO_DATE = ["%Y-%m-%d"]
 
+# Every order ends in the primary key, so rows that tie keep one order across pages and exports.
 SORTS = {
     "title": ("Title (A–Z)", ["title", "pk"]),
-    "due": ("Due date (soonest first)", [("due_date", "asc"), "title"]),
-    "-due": ("Due date (latest first)", [("due_date", "desc"), "title"]),
-    "updated": ("Last assessed (oldest first)", [("eff_status_date", "asc"), "title"]),
-    "-updated": ("Last assessed (newest first)", [("eff_status_date", "desc"), "title"]),
+    "due": ("Due date (soonest first)", [("due_date", "asc"), "title", "pk"]),
+    "-due": ("Due date (latest first)", [("due_date", "desc"), "title", "pk"]),
+    "updated": ("Last assessed (oldest first)", [("eff_status_date", "asc"), "title", "pk"]),
+    "-updated": ("Last assessed (newest first)", [("eff_status_date", "desc"), "title", "pk"]),
 }
 DEFAULT_SORT = "title"
 
