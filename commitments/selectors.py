@@ -177,7 +177,25 @@ def with_taxonomy_lists(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
 
 
 def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
-    return queryset.select_related("source", "attributed_to").prefetch_related("actors", "countries", "themes")
+    return queryset.select_related("source", "attributed_to")
+
+
+def taxonomies_of(*, commitment) -> dict[str, list]:
+    """The commitment's actors, countries and themes (``Entry``: slug and label), each by name: one query."""
+    from .filtersets import Entry
+    from .models import Commitment
+
+    parts = []
+    for name, relation in (("actor", "actors"), ("country", "countries"), ("theme", "themes")):
+        links = getattr(Commitment, relation).through.objects.filter(commitment=commitment).order_by()
+        facet = Value(name, output_field=models.CharField())
+        columns = {"facet": facet, "entry": F(f"{name}_id"), "slug": F(f"{name}__slug"), "label": F(f"{name}__name")}
+        parts.append(links.annotate(**columns).values_list(*columns))
+    found: dict[str, list] = {"actor": [], "country": [], "theme": []}
+    # Ordered by the database, like the taxonomy models' own ordering (its collation, not Python's).
+    for facet, pk, slug, label in parts[0].union(*parts[1:], all=True).order_by("label", "entry"):
+        found[facet].append(Entry(pk, slug, label))
+    return found
 
 
 def public_timeline(*, commitment) -> list:

@@ -120,6 +120,7 @@ def commitment_detail(request, slug: str):
         {
             "commitment": commitment,
             "status": status_scale.info(commitment.current_status),
+            "taxonomies": selectors.taxonomies_of(commitment=commitment),
             "updates": selectors.public_timeline(commitment=commitment),
             "changes": selectors.public_changes(commitment=commitment),
         },

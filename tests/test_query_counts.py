@@ -38,8 +38,8 @@ HOME = {False: 15 + CACHE, True: 13 + CACHE}
 HOME_NOTHING_STALE = 12 + CACHE  # as_of: no summary; an empty section skips its two prefetches
 LIST = {False: 9 + CACHE, True: 7 + CACHE}  # unfiltered: overdue and stale are two index ranges
 LIST_FILTERED = 8 + CACHE  # one count query for both flags, the facets live
-DETAIL = 7
-DETAIL_WITH_CHANGES = 10  # plus one query per many-to-many field (actors, countries, themes) of the history
+DETAIL = 5  # the commitment, its actors, countries and themes (one query), updates, evidence, history
+DETAIL_WITH_CHANGES = 8  # plus one query per many-to-many field (actors, countries, themes) of the history
 
 
 def build(n: int) -> list[Commitment]:
