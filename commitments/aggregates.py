@@ -1,4 +1,4 @@
-"""A portable string aggregate: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite.
+"""SQL building blocks: a portable string aggregate (STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite), UNION ALL.
 
 Lets one streamed query carry each commitment's themes, countries and actors, so exports and
 report snapshots need no per-row queries and no model instances. ``joined`` is a correlated
@@ -34,6 +34,11 @@ def joined(through, owner: str, value: str) -> Subquery:
 
 def split(value: str | None) -> list[str]:
     return sorted(value.split(SEPARATOR)) if value else []
+
+
+def union_all(parts: list[QuerySet]) -> QuerySet:
+    """``UNION ALL`` of same-shaped ``values``/``values_list`` querysets (one of them: itself)."""
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 class _ListAggPerRow(ListAgg):

@@ -16,8 +16,8 @@ from django.http import QueryDict
 
 from . import public_counts
 from . import status as status_scale
-from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
-from .models import Commitment
+from .aggregates import union_all
+from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
 from .public_counts import Counts
 
 FACET_SIZE = 12  # options shown before "Show all" (about a phone screen)
@@ -67,7 +67,7 @@ def _selected(params: QueryDict, key: str) -> set[str]:
 
 def status_facet(filterset: CommitmentFilterSet, params: QueryDict, summary: Counts | None) -> Facet:
     if summary is not None and public_counts.TOTAL in summary:
-        counts = dict.fromkeys(status_scale.Status.values, 0) | summary[public_counts.TOTAL].get(0, {})
+        counts = public_counts.status_counts(summary, public_counts.TOTAL)
     else:
         counts = filterset.queryset_without("status").by_status_counts()
     chosen = _selected(params, "status")
@@ -124,12 +124,12 @@ def taxonomy_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> d
         if relation == "source":
             rows, option = remaining, "source_id"
         else:
-            rows = getattr(Commitment, relation).through.objects.filter(commitment__in=remaining.values("pk"))
-            option = f"{filterset.filters[name].relation_target()}_id"
+            through, option = link_table(relation)
+            rows = through.objects.filter(commitment__in=remaining.values("pk"))
         facet = Value(name, output_field=CharField())
         parts.append(rows.order_by().values(facet=facet, option=F(option)).annotate(n=Count("*")))
     if parts:
-        for row in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+        for row in union_all(parts):
             if row["option"] is not None:
                 counts[row["facet"]][row["option"]] = row["n"]
     return counts

@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.utils import timezone
 
+from .aggregates import union_all
 from .models import Actor, Commitment, Country, Source, Theme
 from .status import Status
 
@@ -51,6 +52,12 @@ def _order_by(spec: list) -> list:
     return out
 
 
+def link_table(relation: str) -> tuple[type, str]:
+    """The link table of a many-to-many ``relation`` of Commitment and its entry-id column, e.g. ``theme_id``."""
+    field = Commitment._meta.get_field(relation)
+    return field.remote_field.through, f"{field.m2m_reverse_field_name()}_id"
+
+
 @dataclass(frozen=True)
 class Entry:
     """One theme, country, actor or source as the filters and facets see it."""
@@ -73,8 +80,7 @@ def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
         if name in facets
     ]
     catalogue: dict[str, dict[str, Entry]] = {name: {} for name in facets}
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    for facet, pk, slug, label in sorted(rows, key=lambda row: (row[3].casefold(), row[2])):
+    for facet, pk, slug, label in sorted(union_all(parts), key=lambda row: (row[3].casefold(), row[2])):
         catalogue[facet][slug] = Entry(pk, slug, label)
     return catalogue
 
@@ -96,12 +102,9 @@ class SlugMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         ids = [entries[slug].id for slug in value]
         if self.relation == "source":
             return qs.filter(source_id__in=ids)
-        through = getattr(Commitment, self.relation).through
-        matches = through.objects.filter(commitment=OuterRef("pk"), **{f"{self.relation_target()}_id__in": ids})
+        through, entry = link_table(self.relation)
+        matches = through.objects.filter(commitment=OuterRef("pk"), **{f"{entry}__in": ids})
         return qs.filter(Exists(matches))
-
-    def relation_target(self) -> str:
-        return {"themes": "theme", "countries": "country", "actors": "actor"}[self.relation]
 
 
 class CommitmentFilterForm(forms.Form):

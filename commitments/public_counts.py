@@ -14,8 +14,10 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import CharField, Count, Exists, F, IntegerField, Value
 
-from .filtersets import TAXONOMY_FACETS
+from .aggregates import union_all
+from .filtersets import TAXONOMY_FACETS, link_table
 from .models import Commitment, PublicCount, PublicDataVersion
+from .status import Status
 
 # facet -> entry id -> status -> count
 Counts = dict[str, dict[int, dict[str, int]]]
@@ -28,23 +30,17 @@ def live_rows(*, facets=FACETS) -> list[tuple[str, int, str, int]]:
     parts = []
     for name in facets:
         facet = Value(name, output_field=CharField())
-        if name == TOTAL:
-            entry = Value(0, output_field=IntegerField())
+        relation = None if name == TOTAL else TAXONOMY_FACETS[name][1]
+        if relation in (None, "source"):
+            entry = Value(0, output_field=IntegerField()) if relation is None else F("source_id")
             rows = Commitment.objects.public().values(facet=facet, entry=entry, status=F("current_status"))
-            parts.append(rows.order_by().annotate(n=Count("*")).values_list("facet", "entry", "status", "n"))
-            continue
-        relation = TAXONOMY_FACETS[name][1]
-        if relation == "source":
-            rows = Commitment.objects.public().values(facet=facet, entry=F("source_id"), status=F("current_status"))
         else:
-            target = f"{Commitment._meta.get_field(relation).m2m_reverse_field_name()}_id"
-            rows = (
-                getattr(Commitment, relation)
-                .through.objects.filter(commitment__state=Commitment.State.PUBLISHED)
-                .values(facet=facet, entry=F(target), status=F("commitment__current_status"))
+            through, target = link_table(relation)
+            rows = through.objects.filter(commitment__state=Commitment.State.PUBLISHED).values(
+                facet=facet, entry=F(target), status=F("commitment__current_status")
             )
         parts.append(rows.order_by().annotate(n=Count("*")).values_list("facet", "entry", "status", "n"))
-    return list(parts[0].union(*parts[1:], all=True))
+    return list(union_all(parts))
 
 
 def _as_counts(rows, facets) -> Counts:
@@ -53,6 +49,11 @@ def _as_counts(rows, facets) -> Counts:
         if entry is not None:
             counts[facet][entry][status] = n
     return counts
+
+
+def status_counts(summary: Counts, facet: str, entry: int = 0) -> dict[str, int]:
+    """Every status's count for one entry of ``facet`` (``TOTAL``: entry 0), zeros included."""
+    return dict.fromkeys(Status.values, 0) | summary[facet].get(entry, {})
 
 
 def current(*, facets=FACETS) -> Counts | None:

@@ -182,18 +182,18 @@ def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
 
 def taxonomies_of(*, commitment) -> dict[str, list]:
     """The commitment's actors, countries and themes (``Entry``: slug and label), each by name: one query."""
-    from .filtersets import Entry
-    from .models import Commitment
+    from .aggregates import union_all
+    from .filtersets import Entry, link_table
 
     parts = []
     for name, relation in (("actor", "actors"), ("country", "countries"), ("theme", "themes")):
-        links = getattr(Commitment, relation).through.objects.filter(commitment=commitment).order_by()
+        links = link_table(relation)[0].objects.filter(commitment=commitment).order_by()
         facet = Value(name, output_field=models.CharField())
         columns = {"facet": facet, "entry": F(f"{name}_id"), "slug": F(f"{name}__slug"), "label": F(f"{name}__name")}
         parts.append(links.annotate(**columns).values_list(*columns))
     found: dict[str, list] = {"actor": [], "country": [], "theme": []}
     # Ordered by the database, like the taxonomy models' own ordering (its collation, not Python's).
-    for facet, pk, slug, label in parts[0].union(*parts[1:], all=True).order_by("label", "entry"):
+    for facet, pk, slug, label in union_all(parts).order_by("label", "entry"):
         found[facet].append(Entry(pk, slug, label))
     return found
 
@@ -345,7 +345,7 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     if summary is not None:
         by = summary_breakdowns(summary, ("theme", "country"))
         by_theme, by_country = by["theme"], by["country"]
-        counts = dict.fromkeys(Status.values, 0) | summary[public_counts.TOTAL].get(0, {})
+        counts = public_counts.status_counts(summary, public_counts.TOTAL)
     else:
         by_theme, by_country = breakdown(queryset, "themes"), breakdown(queryset, "countries")
         counts = queryset.by_status_counts()

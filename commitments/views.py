@@ -18,6 +18,7 @@ from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
 from .models import Commitment
 
 PER_PAGE = 25
+PAGE_ERROR = "The page number must be a whole number of 1 or more."
 logger = logging.getLogger(__name__)
 
 
@@ -94,7 +95,7 @@ def commitment_list(request):
         return render(request, "commitments/list.html", context, status=400)
     page_number = _page_number(request)
     if page_number is None:
-        return bad_request(request, {"page": ["The page number must be a whole number of 1 or more."]})
+        return bad_request(request, {"page": [PAGE_ERROR]})
     facets = facet_builder.build_facets(filterset, request.GET)
     paginator = CountedPaginator(
         selectors.for_list(filterset.qs), PER_PAGE, count=facet_builder.matching_count(facets)
@@ -132,11 +133,11 @@ def taxonomy_detail(request, kind: str, slug: str):
     entry = get_object_or_404(model, slug=slug)
     page_number = _page_number(request)
     if page_number is None:
-        return bad_request(request, {"page": ["The page number must be a whole number of 1 or more."]})
+        return bad_request(request, {"page": [PAGE_ERROR]})
     queryset = Commitment.objects.public().filter(**{relation: entry}).at()
     summary = public_counts.current(facets=(kind,))
     if summary is not None:
-        counts = dict.fromkeys(status_scale.Status.values, 0) | summary[kind].get(entry.pk, {})
+        counts = public_counts.status_counts(summary, kind, entry.pk)
     else:
         counts = queryset.by_status_counts()
     paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
