@@ -1,7 +1,7 @@
 """Facets: filter options with their counts, selected state and toggle URL, so templates only loop.
 
 Each option's count is how many commitments it would leave given the *other* active filters.
-The status facet and the two flags take one query each; the four taxonomy facets share one
+The status facet and the two flags share one query; the four taxonomy facets share another
 (a ``UNION ALL`` of grouped counts, each driven from the rows its facet's filters leave).
 A long taxonomy facet shows its ``FACET_SIZE`` largest options plus any selected one, with a
 link (``expand=<facet>``) to all of them.
@@ -10,6 +10,7 @@ link (``expand=<facet>``) to all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import CharField, Count, F, Value
 from django.http import QueryDict
@@ -19,6 +20,7 @@ from . import status as status_scale
 from .aggregates import union_all
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
 from .public_counts import Counts
+from .selectors import FLAG_COLUMNS
 
 FACET_SIZE = 12  # options shown before "Show all" (about a phone screen)
 
@@ -49,15 +51,17 @@ class ActiveFilter:
 
 
 def url_with(params: QueryDict, *, toggle: tuple[str, str] | None = None, drop: tuple[str, ...] = ()) -> str:
-    """The current query string with one value toggled and ``drop`` keys removed; page always reset."""
-    q = params.copy()
-    for key in ("page", *drop):
-        q.pop(key, None)
+    """The current query string with one value toggled and ``drop`` keys removed; page always reset.
+
+    Encoded as ``QueryDict.urlencode`` would (keys in their first order, a new key last), without
+    copying the QueryDict: a list page builds about a hundred of these.
+    """
+    lists = {key: values for key, values in params.lists() if key not in drop and key != "page"}
     if toggle:
         key, value = toggle
-        values = q.getlist(key)
-        q.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
-    encoded = q.urlencode()
+        values = lists.get(key, [])
+        lists[key] = [v for v in values if v != value] if value in values else [*values, value]
+    encoded = urlencode([(key, value) for key, values in lists.items() for value in values])
     return f"?{encoded}" if encoded else "?"
 
 
@@ -65,23 +69,12 @@ def _selected(params: QueryDict, key: str) -> set[str]:
     return set(params.getlist(key))
 
 
-def status_facet(filterset: CommitmentFilterSet, params: QueryDict, summary: Counts | None) -> Facet:
-    if summary is not None and public_counts.TOTAL in summary:
-        counts = public_counts.status_counts(summary, public_counts.TOTAL)
-    else:
-        counts = filterset.queryset_without("status").by_status_counts()
+def status_facet(params: QueryDict, counts: dict[str, int]) -> Facet:
     chosen = _selected(params, "status")
     facet = Facet("status", "Status")
     for info in status_scale.scale():
-        facet.options.append(
-            Option(
-                info.slug,
-                info.label,
-                counts[info.slug],
-                info.slug in chosen,
-                url_with(params, toggle=("status", info.slug)),
-            )
-        )
+        toggle = url_with(params, toggle=("status", info.slug))
+        facet.options.append(Option(info.slug, info.label, counts[info.slug], info.slug in chosen, toggle))
     return facet
 
 
@@ -161,23 +154,32 @@ FLAGS = {
 }
 
 
-def flag_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
-    """``overdue=1`` and ``stale=1``: each option counted with the other filters applied.
+def status_and_flag_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> tuple[dict, dict]:
+    """The status facet's counts (status -> n) and the ``overdue=1`` / ``stale=1`` options' counts (flag -> n).
 
-    With neither flag active both counts share one base, so one query answers both, unless
-    nothing but a status is chosen: then each is one range of an index (far cheaper than one
-    pass over every row for both).
+    With nothing chosen but a status, the statuses come from the summary and each flag is one range
+    of an index. Otherwise one grouped query over the rows the other filters leave, ignoring the
+    status and both flags, counts per status all, overdue, stale and both; every number of these
+    three facets is a sum of those. (A flag's option counts the rows with that flag switched on, so
+    it is the same number whether the flag is on now or not.)
     """
-    on = filterset.form.cleaned_data.get("as_of")
-    if _only_status(filterset, "overdue") and not filterset.form.cleaned_data.get("stale"):
-        counts = {name: getattr(filterset.queryset_without(name), name)(on=on).count() for name in FLAGS}
-    elif not any(filterset.form.cleaned_data.get(name) for name in FLAGS):
-        base = filterset.queryset_without("overdue")
-        counts = base.aggregate(
-            overdue=Count("pk", filter=base.overdue_q(on=on)), stale=Count("pk", filter=base.stale_q(on=on))
-        )
-    else:
-        counts = {name: getattr(filterset.queryset_without(name), name)(on=on).count() for name in FLAGS}
+    cleaned = filterset.form.cleaned_data
+    on = cleaned.get("as_of")
+    if summary is not None and public_counts.TOTAL in summary:
+        flags = {name: getattr(filterset.queryset_without(name), name)(on=on).count() for name in FLAGS}
+        return public_counts.status_counts(summary, public_counts.TOTAL), flags
+    grouped = filterset.queryset_without("status", *FLAGS).by_status_and_flag_counts(on=on)
+    overdue, stale = (cleaned.get(name) == "1" for name in FLAGS)
+    chosen = cleaned.get("status") or list(grouped)
+    statuses = {slug: row[FLAG_COLUMNS[overdue, stale]] for slug, row in grouped.items()}
+    flags = {
+        "overdue": sum(grouped[slug][FLAG_COLUMNS[True, stale]] for slug in chosen),
+        "stale": sum(grouped[slug][FLAG_COLUMNS[overdue, True]] for slug in chosen),
+    }
+    return statuses, flags
+
+
+def flag_facets(params: QueryDict, counts: dict[str, int]) -> list[Facet]:
     facets = []
     for name, (heading, label) in FLAGS.items():
         selected = params.get(name) == "1"
@@ -196,10 +198,11 @@ def matching_count(facets: list[Facet]) -> int:
 
 def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
     summary = summary_for(filterset)
+    statuses, flags = status_and_flag_counts(filterset, summary)
     counts = taxonomy_counts(filterset, summary)
     return [
-        status_facet(filterset, params, summary),
-        *flag_facets(filterset, params),
+        status_facet(params, statuses),
+        *flag_facets(params, flags),
         *(taxonomy_facet(filterset, params, name, counts[name]) for name in TAXONOMY_FACETS),
     ]
 

@@ -7,9 +7,9 @@ rows from ``CommitmentFilterSet``, so one grammar of GET parameters serves every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import NamedTuple
 
 import django_filters
 from django import forms
@@ -58,9 +58,8 @@ def link_table(relation: str) -> tuple[type, str]:
     return field.remote_field.through, f"{field.m2m_reverse_field_name()}_id"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One theme, country, actor or source as the filters and facets see it."""
+class Entry(NamedTuple):
+    """One theme, country, actor or source as the filters and facets see it (a tuple: thousands per page)."""
 
     id: int
     slug: str
@@ -80,7 +79,8 @@ def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
         if name in facets
     ]
     catalogue: dict[str, dict[str, Entry]] = {name: {} for name in facets}
-    for facet, pk, slug, label in sorted(union_all(parts), key=lambda row: (row[3].casefold(), row[2])):
+    rows = sorted(((label.casefold(), slug, facet, pk, label) for facet, pk, slug, label in union_all(parts)))
+    for _, slug, facet, pk, label in rows:
         catalogue[facet][slug] = Entry(pk, slug, label)
     return catalogue
 
@@ -204,19 +204,19 @@ class CommitmentFilterSet(django_filters.FilterSet):
     def base_queryset(self):
         return self.queryset.at(self.as_of_date)
 
-    def filter_queryset(self, queryset, *, exclude: str | None = None):
-        """Apply every valid filter, except ``exclude`` (used for facet counts)."""
+    def filter_queryset(self, queryset, *, exclude: tuple[str, ...] = ()):
+        """Apply every valid filter, except those named in ``exclude`` (used for facet counts)."""
         queryset = queryset.at(self.form.cleaned_data.get("as_of"))
         for name, value in self.form.cleaned_data.items():
-            if name != exclude:
+            if name not in exclude:
                 queryset = self.filters[name].filter(queryset, value)
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
         return queryset.order_by(*_order_by(SORTS[sort][1]))
 
-    def queryset_without(self, name: str):
-        """The rows all other active filters leave: the base of ``name``'s facet counts."""
+    def queryset_without(self, *names: str):
+        """The rows all other active filters leave: the base of the facet counts of ``names``."""
         self.errors  # noqa: B018 - runs validation so cleaned_data exists
-        return self.filter_queryset(self.queryset.all(), exclude=name).order_by()
+        return self.filter_queryset(self.queryset.all(), exclude=names).order_by()
 
     def noop(self, queryset, name, value):
         return queryset

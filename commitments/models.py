@@ -239,6 +239,12 @@ class Commitment(models.Model):
                 fields=["state", "current_status_date", "date_made", "title", "current_status"],
                 name="commitment_state_assessed_idx",
             ),
+            # Facet counts look commitments up by id (from a link table or the search) to test their
+            # state, status, source and dates: this answers those lookups without reading the wide row.
+            models.Index(
+                fields=["id", "state", "current_status", "source", "due_date", "current_status_date", "date_made"],
+                name="commitment_facet_probe_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

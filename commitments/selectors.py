@@ -18,6 +18,9 @@ from django.utils import timezone
 
 from .status import CLOSED, Status, scale, stale_cutoff
 
+# ``by_status_and_flag_counts`` columns, by (overdue only?, stale only?).
+FLAG_COLUMNS = {(False, False): "n_all", (True, False): "n_overdue", (False, True): "n_stale", (True, True): "n_both"}
+
 
 class StatusUpdateQuerySet(models.QuerySet):
     def published(self) -> StatusUpdateQuerySet:
@@ -135,6 +138,24 @@ class CommitmentQuerySet(models.QuerySet):
         counts = dict.fromkeys(Status.values, 0)
         for row in self.order_by().values(status).annotate(n=models.Count("pk")):
             counts[row[status]] = row["n"]
+        return counts
+
+    def by_status_and_flag_counts(self, *, on: date | None = None) -> dict[str, dict[str, int]]:
+        """Per status slug (every slug present): how many rows in all, overdue, stale, and both. One query.
+
+        The status facet and the overdue and stale options are all sums of these four counts.
+        """
+        status, _ = self._status_fields()
+        overdue, stale = self.overdue_q(on=on), self.stale_q(on=on)
+        counts = {slug: dict.fromkeys(FLAG_COLUMNS.values(), 0) for slug in Status.values}
+        rows = self.order_by().values(status).annotate(
+            n_all=models.Count("pk"),
+            n_overdue=models.Count("pk", filter=overdue),
+            n_stale=models.Count("pk", filter=stale),
+            n_both=models.Count("pk", filter=overdue & stale),
+        )
+        for row in rows:
+            counts[row[status]] = {column: row[column] for column in FLAG_COLUMNS.values()}
         return counts
 
     def delete(self):

@@ -162,6 +162,9 @@ COMBINATIONS = [
     "q=verbatim&stale=1",
     "actor=osce&source=joint-statement-2021&due_after=2022-01-01",
     "theme=returnees",
+    "overdue=1&stale=1",
+    "status=stalled&status=not_assessed&overdue=1&stale=1&country=kz",
+    "status=not_started&stale=1&as_of=2021-01-15",
 ]
 
 
