@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
+from django.db.models import Exists, OuterRef
 from django.utils.feedgenerator import Atom1Feed
 
 from .filtersets import CommitmentFilterSet
@@ -25,8 +26,14 @@ class UpdatesFeed(Feed):
         return filterset
 
     def items(self, filterset):
-        commitments = filterset.qs.order_by().values("pk")
-        updates = StatusUpdate.objects.public().filter(commitment__in=commitments)
+        commitments = filterset.qs.order_by()
+        if filterset.narrows:
+            # Perhaps few commitments match: start from them, then sort their updates.
+            updates = StatusUpdate.objects.public().filter(commitment__in=commitments.values("pk"))
+        else:
+            # Every public commitment: walk the published updates newest first, checking each one's
+            # commitment, until the feed is full (SQLite otherwise sorted all million of them).
+            updates = StatusUpdate.objects.published().filter(Exists(commitments.filter(pk=OuterRef("commitment_id"))))
         if filterset.as_of_date:  # as it stood that day: no update dated later
             updates = updates.filter(as_of__lte=filterset.as_of_date)
         return updates.select_related("commitment").order_by("-published_at", "-id")[:FEED_SIZE]

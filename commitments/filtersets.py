@@ -197,6 +197,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
         return self.form.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
 
     @property
+    def narrows(self) -> bool:
+        """Whether a valid parameter leaves rows out (``sort`` and ``expand`` do not; ``as_of`` does)."""
+        cleaned = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        return any(value for name, value in cleaned.items() if name not in ("sort", "expand"))
+
+    @property
     def on(self) -> date:
         """The day the page describes: ``as_of`` or today."""
         return self.as_of_date or timezone.localdate()
