@@ -89,16 +89,25 @@ class CommitmentQuerySet(models.QuerySet):
     def overdue_q(self, *, on: date | None = None) -> Q:
         """The overdue rule as a condition: a due date before ``on`` (default today), not achieved or abandoned."""
         status, _ = self._status_fields()
-        return Q(due_date__lt=on or timezone.localdate()) & ~Q(**{f"{status}__in": sorted(CLOSED)})
+        return ~Q(**{f"{status}__in": sorted(CLOSED)}) & self._past_due_q(on=on)
 
     def stale_q(self, *, on: date | None = None) -> Q:
         """The stale rule as a condition: open, no published update for nine months (none: from date made)."""
-        status, status_date = self._status_fields()
+        status, _ = self._status_fields()
+        return ~Q(**{f"{status}__in": sorted(CLOSED)}) & self._quiet_q(on=on)
+
+    def _past_due_q(self, *, on: date | None) -> Q:
+        """The date half of the overdue rule (the other half: the status is open)."""
+        return Q(due_date__lt=on or timezone.localdate())
+
+    def _quiet_q(self, *, on: date | None) -> Q:
+        """The date half of the stale rule (the other half: the status is open)."""
+        _, status_date = self._status_fields()
         cutoff = stale_cutoff(on or timezone.localdate())
         # "Last assessed, or else made, on or before the cutoff", written without an OR so that
         # SQLite walks the (state, date, made) index in the overview's order instead of sorting.
         last_news = Coalesce(F(status_date), F("date_made"))
-        return ~Q(**{f"{status}__in": sorted(CLOSED)}) & Q(LessThanOrEqual(last_news, cutoff))
+        return Q(LessThanOrEqual(last_news, cutoff))
 
     def overdue(self, *, on: date | None = None) -> CommitmentQuerySet:
         return self.filter(self.overdue_q(on=on))
@@ -146,16 +155,20 @@ class CommitmentQuerySet(models.QuerySet):
         The status facet and the overdue and stale options are all sums of these four counts.
         """
         status, _ = self._status_fields()
-        overdue, stale = self.overdue_q(on=on), self.stale_q(on=on)
+        # Grouped by status, the "open" half of both rules is the group's own: only the date halves
+        # are counted in SQL. (With ``as_of`` the status is a subquery per row, so it is asked once.)
+        past_due, quiet = self._past_due_q(on=on), self._quiet_q(on=on)
         counts = {slug: dict.fromkeys(FLAG_COLUMNS.values(), 0) for slug in Status.values}
         rows = self.order_by().values(status).annotate(
             n_all=models.Count("pk"),
-            n_overdue=models.Count("pk", filter=overdue),
-            n_stale=models.Count("pk", filter=stale),
-            n_both=models.Count("pk", filter=overdue & stale),
+            n_overdue=models.Count("pk", filter=past_due),
+            n_stale=models.Count("pk", filter=quiet),
+            n_both=models.Count("pk", filter=past_due & quiet),
         )
         for row in rows:
-            counts[row[status]] = {column: row[column] for column in FLAG_COLUMNS.values()}
+            closed = row[status] in CLOSED
+            counts[row[status]] = {column: 0 if closed and column != "n_all" else row[column]
+                                   for column in FLAG_COLUMNS.values()}
         return counts
 
     def delete(self):
