@@ -19,6 +19,12 @@ def _report_for(request, slug: str) -> ProgressReport:
     return report
 
 
+def _file_name(report: ProgressReport) -> str:
+    """The download's name; a report of demo data says so there too (the CSV has no room for a banner)."""
+    demo = "demo-data-" if report.snapshot.get("synthetic") else ""
+    return f"{demo}commitments-report-{report.slug}"
+
+
 def report_list(request):
     reports = ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED).select_related("supersedes")
     return render(request, "reports/list.html", {"reports": reports})
@@ -40,7 +46,7 @@ def report_pdf(request, slug: str):
     else:
         pdf = report_render.render_pdf(report, base_url=base_url)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="commitments-report-{report.slug}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{_file_name(report)}.pdf"'
     return response
 
 
@@ -48,5 +54,5 @@ def report_csv(request, slug: str):
     report = _report_for(request, slug)
     body = report_render.render_csv(report, absolute=request.build_absolute_uri)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="commitments-report-{report.slug}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(report)}.csv"'
     return response

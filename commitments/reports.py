@@ -298,6 +298,9 @@ def _snapshot(*, period: Period) -> dict:
 
     return {
         "schema": SCHEMA,
+        # Demo data (generate_demo_data) is said on every rendering, so a PDF or CSV passed on without
+        # the site around it cannot pass for a real report. A database holds one kind or the other.
+        "synthetic": base.filter(is_synthetic=True).exists(),
         "period": {"slug": period.slug, "label": period.label, "start": _iso(period.start), "end": _iso(period.end)},
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "totals": {"start": len(existing), "end": len(rows), "made_in_period": len(rows) - len(existing)},

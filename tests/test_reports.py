@@ -11,10 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import services
+from commitments import report_render, services
 from commitments.models import Commitment, ProgressReport, StatusUpdate
 from commitments.periods import check_complete, parse_period, period_from_dates
 from commitments.reports import build_snapshot
@@ -206,8 +207,9 @@ def test_snapshot_queries_do_not_grow_with_rows():
         c.actors.add(actor)
         f.update(c, as_of=date(2024, 1, 1), published=True, evidence=2)
         f.update(c, status="achieved", as_of=date(2025, 8, 1), published=True, evidence=2)
-    # The rows, the three taxonomies' names, the status scan, the three link tables, the updates with evidence.
-    assert _snapshot_queries() == few == 9
+    # The rows, the three taxonomies' names, the status scan, the three link tables, the updates with
+    # evidence, and whether it is demo data.
+    assert _snapshot_queries() == few == 10
 
 
 # --- frozen once published ----------------------------------------------------------------
@@ -293,6 +295,24 @@ def published(db):
         f.update(c, status="in_progress", as_of=date(2023, 2, 1), published=True)
         f.update(c, status=status, as_of=date(2025, 8, 1), published=True)
     return services.publish_report(report=_report(), user=None)
+
+
+@pytest.mark.parametrize("synthetic", [False, True], ids=["real", "demo"])
+def test_a_report_of_demo_data_says_so_in_every_rendering(client, db, synthetic):
+    c = f.commitment(slug="c0", date_made=date(2019, 1, 1))
+    Commitment.objects.filter(pk=c.pk).update(is_synthetic=synthetic)  # as generate_demo_data marks its rows
+    f.update(c, status="achieved", as_of=date(2025, 8, 1), published=True)
+    report = services.publish_report(report=_report(), user=None)
+    assert report.snapshot["synthetic"] is synthetic
+    banner = "<strong>Demo data.</strong> Every figure in this report"
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert (banner in page) is synthetic
+    # The PDF is this HTML, typeset.
+    assert (banner in render_to_string("reports/pdf.html", report_render.context_for(report))) is synthetic
+    for kind in ("pdf", "csv"):
+        response = client.get(reverse(f"reports:{kind}", args=[report.slug]))
+        name = f"demo-data-commitments-report-{report.slug}" if synthetic else f"commitments-report-{report.slug}"
+        assert f'filename="{name}.{kind}"' in response["Content-Disposition"]
 
 
 def test_pdf_is_a_pdf(client, published):
