@@ -278,22 +278,22 @@ def test_export_refuses_a_non_empty_folder_without_force(data, tmp_path):
 
 
 def test_a_failed_export_leaves_no_folder_behind(data, tmp_path, monkeypatch):
-    real = dataset._write_table
+    real = dataset.export._write_table  # patched where export_dataset looks it up
 
     def failing(table, folder):
         if table.name == "status_updates":
             raise RuntimeError("disk full")
         return real(table, folder)
 
-    monkeypatch.setattr(dataset, "_write_table", failing)
+    monkeypatch.setattr(dataset.export, "_write_table", failing)
     with pytest.raises(RuntimeError):
         export(tmp_path / "dump")
     assert list(tmp_path.iterdir()) == []
     # …and an earlier dump replaced with --force survives a failed export untouched.
-    monkeypatch.setattr(dataset, "_write_table", real)
+    monkeypatch.setattr(dataset.export, "_write_table", real)
     dump = export(tmp_path / "dump")
     before = dump_files(dump)
-    monkeypatch.setattr(dataset, "_write_table", failing)
+    monkeypatch.setattr(dataset.export, "_write_table", failing)
     with pytest.raises(RuntimeError):
         export(dump, "--force")
     assert dump_files(dump) == before

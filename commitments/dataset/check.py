@@ -1,0 +1,313 @@
+"""Validating a dump before anything is written: the package, every file, every row, the links between them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from .export import _sha256
+from .schema import FORMAT_VERSION, PACKAGE, Table, tables
+from .values import _INTEGER, parse_value
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class DatasetInvalid(Exception):
+    """The dump has problems; nothing was written. ``problems`` lists them (at most MAX_PROBLEMS)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _read_csv(folder: Path, table: Table) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line where the record starts, raw values by column) for each record; the header is checked before."""
+    with open(folder / table.csv, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        next(reader)
+        line = reader.line_num + 1
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if len(record) != len(table.columns):
+                raise _RowError(
+                    table.csv, start, f"{len(record)} values where the header has {len(table.columns)} columns"
+                )
+            yield start, dict(zip(table.names, record, strict=True))
+
+
+class _RowError(Exception):
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.problem = Problem(file, line, message)
+
+
+class _Checker:
+    """Pass one: read every file, keep only keys (ids, slugs, links), collect problems."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[Problem] = []
+        self.package: dict = {}
+        self.ids: dict[str, set[int]] = {}
+        self.counts: dict[str, int] = {}
+        self.update_commitment: dict[int, int] = {}
+        self.latest: dict[int, tuple] = {}  # commitment id -> (as_of, published_at, id, status)
+        self.dumped_status: dict[int, tuple] = {}  # commitment id -> (line, status, status date)
+
+    def problem(self, file: str, line: int | None, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooMany
+
+    def run(self) -> list[Problem]:
+        try:
+            self.check_package()
+            if not self.problems:
+                self.check_files()
+            if not self.problems:
+                for table in tables():
+                    self.check_rows(table)
+            if not self.problems:
+                self.check_statuses()
+            if not self.problems:
+                self.check_json_and_hashes()
+        except _TooMany:
+            pass
+        return self.problems
+
+    # datapackage.json and the files' presence and headers
+
+    def check_package(self) -> None:
+        path = self.folder / PACKAGE
+        if not self.folder.is_dir():
+            return self.problem(str(self.folder), None, "no such folder")
+        if not path.is_file():
+            return self.problem(PACKAGE, None, f"missing: {self.folder} holds no {PACKAGE}, so it is not a dump")
+        try:
+            package = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return self.problem(PACKAGE, getattr(exc, "lineno", None), f"not valid JSON ({exc})")
+        if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
+            return self.problem(PACKAGE, None, "not a data package: it has no 'resources' list")
+        if package.get("tracker_format_version") != FORMAT_VERSION:
+            return self.problem(
+                PACKAGE, None,
+                f"tracker_format_version is {package.get('tracker_format_version')!r}; this version reads "
+                f"{FORMAT_VERSION}",
+            )
+        self.package = package
+        by_name = {r.get("name"): r for r in package["resources"] if isinstance(r, dict)}
+        for table in tables():
+            for name, path_ in ((table.name, table.csv), (f"{table.name}-json", table.json)):
+                resource = by_name.get(name)
+                if resource is None:
+                    self.problem(PACKAGE, None, f"no resource named '{name}'")
+                elif resource.get("path") != path_:
+                    self.problem(PACKAGE, None, f"resource '{name}' has path {resource.get('path')!r}, not '{path_}'")
+            resource = by_name.get(table.name) or {}
+            fields = [f.get("name") for f in (resource.get("schema") or {}).get("fields", []) if isinstance(f, dict)]
+            if resource and fields != table.names:
+                self.problem(PACKAGE, None, f"resource '{table.name}' lists fields {fields}, expected {table.names}")
+
+    def resource(self, name: str) -> dict:
+        return next(r for r in self.package["resources"] if isinstance(r, dict) and r.get("name") == name)
+
+    def check_files(self) -> None:
+        for table in tables():
+            for name in (table.csv, table.json):
+                if not (self.folder / name).is_file():
+                    self.problem(name, None, "missing file")
+            if not (self.folder / table.csv).is_file():
+                continue
+            try:
+                with open(self.folder / table.csv, encoding="utf-8", newline="") as f:
+                    header = next(csv.reader(f, strict=True), None)
+            except (UnicodeDecodeError, csv.Error) as exc:
+                self.problem(table.csv, 1, f"unreadable header ({exc})")
+                continue
+            if header is None:
+                self.problem(table.csv, 1, "empty file: no header row")
+            elif header != table.names:
+                missing = [n for n in table.names if n not in header]
+                extra = [n for n in header if n not in table.names]
+                detail = "; ".join(
+                    part for part in (
+                        f"missing column(s) {', '.join(missing)}" if missing else "",
+                        f"unexpected column(s) {', '.join(extra)}" if extra else "",
+                    ) if part
+                ) or "columns in another order"
+                self.problem(table.csv, 1, f"bad header: {detail}; expected {','.join(table.names)}")
+
+    # rows
+
+    def check_rows(self, table: Table) -> None:
+        ids, seen_keys = set(), set()
+        unique = {c.name: set() for c in table.columns if c.unique and c.name != "id"}
+        pending_self = []  # (line, column, id) for self-references, checked once the table is read
+        count = 0
+        try:
+            for line, raw in _read_csv(self.folder, table):
+                count += 1
+                values = self.parse_row(table, line, raw)
+                if values is None:
+                    if _INTEGER.fullmatch(raw.get("id", "")):
+                        ids.add(int(raw["id"]))  # so rows pointing at it are not reported as well
+                    continue
+                key = tuple(values[k] for k in table.primary_key)
+                if key in seen_keys:
+                    self.problem(table.csv, line, f"duplicate {'/'.join(table.primary_key)} {'/'.join(map(str, key))}")
+                seen_keys.add(key)
+                if "id" in values:
+                    ids.add(values["id"])
+                for name, seen in unique.items():
+                    if values[name] in seen:
+                        self.problem(table.csv, line, f"{name}: {values[name]!r} appears twice")
+                    seen.add(values[name])
+                for column, target in table.foreign_keys:
+                    value = values[column]
+                    if value is None:
+                        continue
+                    if target == "":
+                        pending_self.append((line, column, value))
+                    elif value not in self.ids[target]:
+                        self.problem(table.csv, line, f"{column} {value} is not an id in {target}.csv")
+                self.check_rules(table, line, values)
+        except _RowError as exc:
+            self.problem(exc.problem.file, exc.problem.line, exc.problem.message)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            self.problem(table.csv, None, f"unreadable ({exc})")
+        for line, column, value in pending_self:
+            if value not in ids:
+                self.problem(table.csv, line, f"{column} {value} is not an id in {table.csv}")
+        self.ids[table.name] = ids
+        self.counts[table.name] = count
+        expected = self.resource(table.name).get("rows")
+        if expected is not None and expected != count:
+            self.problem(table.csv, None, f"{count} rows, but {PACKAGE} says {expected} (is the file cut short?)")
+
+    def parse_row(self, table: Table, line: int, raw: dict[str, str]) -> dict | None:
+        values, ok = {}, True
+        for column in table.columns:
+            try:
+                values[column.name] = parse_value(column, raw[column.name])
+            except ValueError as exc:
+                self.problem(table.csv, line, f"{column.name}: {exc}")
+                ok = False
+        if not ok:
+            return None
+        if table.model._meta.auto_created:  # a link table: ids only
+            return values
+        obj = table.model(**{c.attr: values[c.name] for c in table.columns}, **table.extra)
+        relations = [f.name for f in table.model._meta.concrete_fields if f.is_relation]
+        try:
+            obj.clean_fields(exclude=relations)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.problem(table.csv, line, f"{name}: {message}")
+            return None
+        return values
+
+    def check_rules(self, table: Table, line: int, v: dict) -> None:
+        """The database's own constraints and the links between tables that a foreign key cannot say."""
+        file = table.csv
+        if table.name == "countries" and not re.fullmatch(r"[a-z]{2}", v["slug"]):
+            self.problem(file, line, f"slug {v['slug']!r} is not a two-letter lower-case ISO code")
+        elif table.name == "commitments":
+            if v["due_date"] and v["date_made"] and v["due_date"] < v["date_made"]:
+                self.problem(file, line, "due_date is before date_made")
+            self.dumped_status[v["id"]] = (line, v["current_status"], v["current_status_date"])
+        elif table.name == "commitment_related" and v["commitment_id"] >= v["related_id"]:
+            self.problem(file, line, "each pair is written once, lower id first (commitment_id < related_id)")
+        elif table.name == "status_updates":
+            self.update_commitment[v["id"]] = v["commitment_id"]
+            key = (v["as_of"], v["published_at"], v["id"], v["status"])
+            if key > self.latest.get(v["commitment_id"], (date.min,)):
+                self.latest[v["commitment_id"]] = key
+        elif table.name == "evidence":
+            if self.update_commitment.get(v["status_update_id"], v["commitment_id"]) != v["commitment_id"]:
+                self.problem(file, line, f"status update {v['status_update_id']} belongs to another commitment")
+            if not v["url"] and not v["document"]:
+                self.problem(file, line, "neither url nor document is given")
+            if not v["stance"]:
+                self.problem(file, line, "stance is empty; evidence of a status update supports or contradicts it")
+        elif table.name == "progress_reports":
+            if v["end"] < v["start"]:
+                self.problem(file, line, "end is before start")
+            if v["supersedes_id"] == v["id"]:
+                self.problem(file, line, "a report cannot supersede itself")
+
+    def check_statuses(self) -> None:
+        """Each commitment's current status must be the one its published updates give."""
+        for pk, (line, status, status_date) in self.dumped_status.items():
+            latest = self.latest.get(pk)
+            expected = (latest[3], latest[0]) if latest else ("not_assessed", None)
+            if (status, status_date) != expected:
+                said = f"{expected[0]} as of {expected[1]}" if expected[1] else expected[0]
+                self.problem(
+                    "commitments.csv", line,
+                    f"current_status {status} ({status_date or 'no date'}) is not what its updates in "
+                    f"status_updates.csv give ({said})",
+                )
+
+    def check_json_and_hashes(self) -> None:
+        for table in tables():
+            self.check_json(table)
+        for table in tables():
+            for resource in (self.resource(table.name), self.resource(f"{table.name}-json")):
+                self.check_size_and_hash(resource)
+
+    def check_size_and_hash(self, resource: dict) -> None:
+        """Checked last, so a damaged row is named by its line first; this catches what parses but differs."""
+        path = self.folder / resource["path"]
+        size, digest = resource.get("bytes"), resource.get("hash")
+        if size is not None and path.stat().st_size != size:
+            self.problem(resource["path"], None, f"{path.stat().st_size} bytes, but {PACKAGE} says {size}")
+        elif digest and digest.startswith("sha256:") and _sha256(path) != digest.removeprefix("sha256:"):
+            self.problem(resource["path"], None, f"its SHA-256 differs from the hash in {PACKAGE}: changed or damaged")
+
+    def check_json(self, table: Table) -> None:
+        """The JSON copy: an array with one object per line, as many as the CSV has rows, same ids."""
+        count, lines = 0, 0
+        try:
+            with open(self.folder / table.json, encoding="utf-8") as f:
+                for lines, text in enumerate(f, start=1):
+                    text = text.rstrip("\n")
+                    if lines == 1 and text in ("[", "[]"):
+                        continue
+                    if text == "]":
+                        continue
+                    item = json.loads(text.removesuffix(","))
+                    if not isinstance(item, dict) or list(item) != table.names:
+                        raise ValueError(f"not an object with the fields {', '.join(table.names)}")
+                    count += 1
+        except (ValueError, UnicodeDecodeError) as exc:
+            return self.problem(table.json, lines or None, f"not in the layout export_dataset writes ({exc})")
+        if count != self.counts[table.name]:
+            self.problem(table.json, None, f"{count} rows where {table.csv} has {self.counts[table.name]}")
+
+
+def check_dataset(directory: str | Path) -> list[Problem]:
+    """Every problem of the dump in ``directory`` (empty: it can be imported). Reads only."""
+    return _Checker(Path(directory)).run()

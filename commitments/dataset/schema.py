@@ -1,0 +1,196 @@
+"""The dump's layout: which tables and columns it has, and how each maps onto the tracker's models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache as memoize
+
+from django.db import models
+from django.db.models import F
+
+from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
+
+FORMAT_VERSION = 1
+PACKAGE = "datapackage.json"
+BATCH = 1000
+LICENSE = {
+    "name": "ODC-BY-1.0",
+    "path": "https://opendatacommons.org/licenses/by/1-0/",
+    "title": "Open Data Commons Attribution License v1.0",
+}
+DIALECT = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
+# Rows with these models' ids are written with explicit primary keys (PostgreSQL sequences are advanced after).
+KEYED_MODELS = (Source, Actor, Country, Theme, Commitment, StatusUpdate, Evidence, ProgressReport)
+SYNTHETIC_MODELS = (Source, Actor, Country, Theme, Commitment, StatusUpdate, Evidence)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # in the files
+    attr: str  # the model attribute (``source_id`` for a foreign key)
+    type: str  # Frictionless type: string, integer, date, datetime, boolean, object
+    required: bool
+    unique: bool = False
+    enum: tuple[str, ...] = ()
+    description: str = ""
+
+    def descriptor(self) -> dict:
+        out = {"name": self.name, "type": self.type}
+        if self.description:
+            out["description"] = self.description
+        constraints = {}
+        if self.required:
+            constraints["required"] = True
+        if self.unique:
+            constraints["unique"] = True
+        if self.enum:
+            constraints["enum"] = list(self.enum)
+        if constraints:
+            out["constraints"] = constraints
+        return out
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    model: type[models.Model]  # a model or an m2m through model
+    columns: tuple[Column, ...]
+    rows: Callable[[], models.QuerySet]  # what is exported, in a stable order
+    primary_key: tuple[str, ...] = ("id",)
+    foreign_keys: tuple[tuple[str, str], ...] = ()  # (column, table it references by id; "" = this table)
+    extra: dict = field(default_factory=dict)  # set on every restored instance (e.g. state=published)
+
+    @property
+    def csv(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def json(self) -> str:
+        return f"{self.name}.json"
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _type(f: models.Field) -> str:
+    if f.is_relation or isinstance(f, models.AutoField | models.IntegerField):
+        return "integer"
+    if isinstance(f, models.BooleanField):
+        return "boolean"
+    if isinstance(f, models.DateTimeField):  # before DateField, its parent
+        return "datetime"
+    if isinstance(f, models.DateField):
+        return "date"
+    if isinstance(f, models.JSONField):
+        return "object"
+    return "string"
+
+
+def _columns(model, *names: str, required: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """Columns for model fields; a foreign key is named by its attname (``source_id``)."""
+    out = []
+    for name in names:
+        f = model._meta.get_field(name)
+        kind = _type(f)
+        out.append(
+            Column(
+                name=f.attname,
+                attr=f.attname,
+                type=kind,
+                required=f.primary_key or name in required or not (f.null or (kind == "string" and f.blank)),
+                unique=f.unique,
+                enum=tuple(str(v) for v, _ in f.choices) if f.choices else (),
+                description=str(f.help_text),
+            )
+        )
+    return tuple(out)
+
+
+def _link(name: str, title: str, field_name: str, target: str, target_column: str) -> Table:
+    """A many-to-many field of Commitment as a link table of published commitments."""
+    through = getattr(Commitment, field_name).through
+    if field_name == "related":  # symmetrical: stored both ways, written once (lower id first)
+        source_attr, target_attr = "from_commitment_id", "to_commitment_id"
+
+        def rows():
+            return through.objects.filter(
+                from_commitment__state=Commitment.State.PUBLISHED,
+                to_commitment__state=Commitment.State.PUBLISHED,
+                from_commitment_id__lt=F("to_commitment_id"),
+            ).order_by(source_attr, target_attr)
+    else:
+        source_attr, target_attr = "commitment_id", target_column
+
+        def rows():
+            return through.objects.filter(commitment__state=Commitment.State.PUBLISHED).order_by(
+                source_attr, target_attr
+            )
+
+    columns = (
+        Column("commitment_id", source_attr, "integer", True),
+        Column(target_column, target_attr, "integer", True),
+    )
+    return Table(
+        name=name,
+        title=title,
+        model=through,
+        columns=columns,
+        rows=rows,
+        primary_key=("commitment_id", target_column),
+        foreign_keys=(("commitment_id", "commitments"), (target_column, target)),
+    )
+
+
+@memoize
+def tables() -> tuple[Table, ...]:
+    """Every table of the dump, in the order it is written and read (referenced tables first)."""
+    published = Commitment.State.PUBLISHED
+    taxonomy = ("id", "slug", "name", "is_synthetic")
+    return (
+        Table("sources", "Sources: the documents commitments are quoted from", Source,
+              _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", "notes",
+                       "is_synthetic"),
+              lambda: Source.objects.order_by("id")),
+        Table("actors", "Actors: organisations that owe or share commitments", Actor, _columns(Actor, *taxonomy),
+              lambda: Actor.objects.order_by("id")),
+        Table("countries", "Partner countries (slug: ISO 3166-1 alpha-2, lower case)", Country,
+              _columns(Country, *taxonomy), lambda: Country.objects.order_by("id")),
+        Table("themes", "Themes", Theme, _columns(Theme, *taxonomy), lambda: Theme.objects.order_by("id")),
+        Table("commitments", "Published commitments", Commitment,
+              _columns(Commitment, "id", "slug", "title", "quote", "quote_context", "source", "attributed_to",
+                       "location", "statement_type", "scope_note", "date_made", "date_note", "due_date", "due_text",
+                       "actors_basis", "actors_note", "other_countries", "current_status", "current_status_date",
+                       "is_synthetic"),
+              lambda: Commitment.objects.public().order_by("id"),
+              foreign_keys=(("source_id", "sources"), ("attributed_to_id", "sources")),
+              extra={"state": published}),
+        _link("commitment_actors", "Responsible actors of each commitment", "actors", "actors", "actor_id"),
+        _link("commitment_countries", "Partner countries of each commitment", "countries", "countries",
+              "country_id"),
+        _link("commitment_themes", "Themes of each commitment", "themes", "themes", "theme_id"),
+        _link("commitment_related", "Overlapping commitments (each pair once, lower id first)", "related",
+              "commitments", "related_id"),
+        Table("status_updates", "Published status updates of published commitments", StatusUpdate,
+              _columns(StatusUpdate, "id", "commitment", "status", "as_of", "summary", "confidence", "published_at",
+                       "is_synthetic", required=("published_at",)),
+              lambda: StatusUpdate.objects.public().order_by("id"),
+              foreign_keys=(("commitment_id", "commitments"),)),
+        Table("evidence", "Evidence behind the published status updates", Evidence,
+              _columns(Evidence, "id", "commitment", "status_update", "title", "publisher", "date", "url",
+                       "document", "stance", "description", "quote", "is_synthetic", required=("status_update",)),
+              lambda: Evidence.objects.filter(
+                  commitment__state=published,
+                  status_update__published_at__isnull=False,
+                  status_update__commitment__state=published,
+              ).order_by("id"),
+              foreign_keys=(("commitment_id", "commitments"), ("status_update_id", "status_updates"))),
+        Table("progress_reports", "Published progress reports, with their frozen snapshot", ProgressReport,
+              _columns(ProgressReport, "id", "slug", "title", "period_label", "start", "end", "introduction",
+                       "supersedes", "published_at", "snapshot", required=("published_at",)),
+              lambda: ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED).order_by("id"),
+              foreign_keys=(("supersedes_id", ""),),
+              extra={"state": ProgressReport.State.PUBLISHED}),
+    )
