@@ -178,3 +178,22 @@ def test_friendly_403_404_and_400_pages(client):
     assert "Not found" in client.get("/no-such-page/").content.decode()
     bad = client.get("/commitments/?due_after=31-12-2020")
     assert bad.status_code == 400 and "Enter a valid date" in bad.content.decode()
+
+
+# --- database connections -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_database_connection_between_requests():
+    """Each request's start and end ask Django to close old connections; a kept one (CONN_MAX_AGE)
+    saves PostgreSQL's start-up and cold catalog caches on every page. (The test client skips that
+    step, so this calls it as a WSGI server's request would.)"""
+    from django.db import close_old_connections, connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("Django never closes the in-memory SQLite test database; the PostgreSQL leg checks this")
+    connection.ensure_connection()
+    first = connection.connection
+    close_old_connections()
+    assert connection.connection is first
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True  # a dropped connection is replaced
