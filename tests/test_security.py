@@ -192,6 +192,7 @@ def test_a_worker_keeps_its_database_connection_between_requests():
 
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("Django never closes the in-memory SQLite test database; the PostgreSQL leg checks this")
+    connection.close()  # a fresh connection: an earlier test may have left this one unusable
     connection.ensure_connection()
     first = connection.connection
     close_old_connections()
