@@ -80,8 +80,7 @@ def status_facet(params: QueryDict, counts: dict[str, int]) -> Facet:
 
 def _only_status(filterset: CommitmentFilterSet, facet: str) -> bool:
     """True when the rows ``facet`` counts are narrowed by a status choice at most (no ``as_of`` either)."""
-    ignored = {facet, "status", "sort", "expand"}
-    return not any(value for name, value in filterset.form.cleaned_data.items() if name not in ignored)
+    return not filterset.narrowing(ignoring=(facet, "status"))
 
 
 def summary_for(filterset: CommitmentFilterSet) -> Counts | None:

@@ -196,11 +196,18 @@ class CommitmentFilterSet(django_filters.FilterSet):
     def as_of_date(self) -> date | None:
         return self.form.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
 
+    def narrowing(self, *, ignoring: tuple[str, ...] = ()) -> list[str]:
+        """The valid parameters given that leave rows out, but those in ``ignoring``.
+
+        ``sort`` and ``expand`` never leave rows out; ``as_of`` does (commitments not yet made).
+        """
+        cleaned = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        skipped = {"sort", "expand", *ignoring}
+        return [name for name, value in cleaned.items() if value and name not in skipped]
+
     @property
     def narrows(self) -> bool:
-        """Whether a valid parameter leaves rows out (``sort`` and ``expand`` do not; ``as_of`` does)."""
-        cleaned = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
-        return any(value for name, value in cleaned.items() if name not in ("sort", "expand"))
+        return bool(self.narrowing())
 
     @property
     def on(self) -> date:

@@ -1,9 +1,6 @@
 """Template filters for the status scale, so templates never hold labels of their own."""
 
-from datetime import datetime
-
 from django import template
-from django.utils import timezone
 
 from .. import status as status_scale
 
@@ -55,11 +52,10 @@ def day(value, style: str = "long") -> str:
     """A date as ``date:"j F Y"`` gives it in English ("1 July 2025"; ``"short"``: "1 Jul 2025").
 
     The site's one date style, without the localisation lookups that the ``date`` filter makes on
-    each call (a commitment page shows dozens of dates). Aware datetimes are shown in the site's zone.
+    each call (a commitment page shows dozens of dates). Like ``date``, it is given aware datetimes
+    already in the site's zone (``expects_localtime``).
     """
     if not value:
         return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
     month = _MONTHS[value.month - 1]
     return f"{value.day} {month[:3] if style == 'short' else month} {value.year}"
