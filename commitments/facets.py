@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.db.models import CharField, Count, F, Value
 from django.http import QueryDict
 
-from . import public_counts
+from . import facet_index, public_counts
 from . import status as status_scale
 from .aggregates import union_all
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
@@ -195,10 +195,21 @@ def matching_count(facets: list[Facet]) -> int:
     return sum(chosen) if chosen else sum(o.count for o in status.options)
 
 
-def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
+def _counts(filterset: CommitmentFilterSet) -> tuple[dict, dict, dict]:
+    """The status, flag and taxonomy counts: the summary answers a list narrowed by a status at most;
+    the in-memory index any other list it can filter; SQL the rest (``as_of``, or a change mid-build)."""
+    if filterset.narrowing(ignoring=("status",)) and facet_index.applies(filterset):
+        index = facet_index.get()
+        if index is not None:
+            masks = facet_index.Masks(index, filterset)
+            statuses, flags = facet_index.status_and_flag_counts(masks, filterset)
+            return statuses, flags, facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
     summary = summary_for(filterset)
-    statuses, flags = status_and_flag_counts(filterset, summary)
-    counts = taxonomy_counts(filterset, summary)
+    return (*status_and_flag_counts(filterset, summary), taxonomy_counts(filterset, summary))
+
+
+def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
+    statuses, flags, counts = _counts(filterset)
     return [
         status_facet(params, statuses),
         *flag_facets(params, flags),

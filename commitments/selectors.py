@@ -123,23 +123,37 @@ class CommitmentQuerySet(models.QuerySet):
         or), served by a GIN index (``pg_search``, migration 0014). SQLite: every word must begin a word of those
         texts (prefix match, case- and accent-insensitive), served by an FTS5 index (migration 0011).
         """
+        matches = self._search_sql(text)
+        if matches is None:  # no word to look for (only punctuation): nothing matches
+            return self.none()
+        return self.filter(pk__in=RawSQL(*matches))  # noqa: S611 - constants; the words are a parameter
+
+    def search_ids(self, text: str) -> list[int]:
+        """The ids ``search(text)`` matches, of any commitment (public or not), read from the index alone.
+
+        Without the join to this queryset's table: the facet index keeps the public ones itself.
+        """
+        matches = self._search_sql(text)
+        if matches is None:
+            return []
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(*matches)
+            return [row[0] for row in cursor.fetchall()]
+
+    def _search_sql(self, text: str) -> tuple[str, list] | None:
+        """SQL selecting the ids of the commitments whose document matches ``text``, with its parameters."""
         if connections[self.db].vendor == "postgresql":
             from . import pg_search
 
             table, config = pg_search.TABLE, pg_search.CONFIG  # constants; the words arrive as a parameter
-            matches = RawSQL(  # noqa: S611
-                f"SELECT commitment_id FROM {table} WHERE document @@ websearch_to_tsquery('{config}', %s)",  # noqa: S608
-                [text],
-            )
-            return self.filter(pk__in=matches)
+            return f"SELECT commitment_id FROM {table} WHERE document @@ websearch_to_tsquery('{config}', %s)", [text]  # noqa: S608
         from . import sqlite_search
 
         expression = sqlite_search.match_expression(text)
-        if expression is None:  # no word to look for (only punctuation): nothing matches
-            return self.none()
+        if expression is None:
+            return None
         table = sqlite_search.TABLE  # a constant; the user's words arrive as a parameter
-        matches = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])  # noqa: S608, S611
-        return self.filter(pk__in=matches)
+        return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression]  # noqa: S608
 
     def by_status_counts(self) -> dict[str, int]:
         """Counts per status slug, every slug present (zero where none), in one query."""

@@ -1,0 +1,105 @@
+"""The in-memory facet index: the same rules as SQL, never older than the data, and set aside when it cannot answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.http import QueryDict
+from django.utils import timezone
+
+from commitments import cache, facet_index, services
+from commitments.filtersets import CommitmentFilterSet
+from commitments.models import Commitment
+from commitments.status import CLOSED, Status, stale_cutoff
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(queryset) -> set[int]:
+    return set(queryset.values_list("pk", flat=True))
+
+
+def indexed(mask, index) -> set[int]:
+    return set(index.ids[mask].tolist())
+
+
+def test_overdue_and_stale_follow_the_sql_rules_at_their_boundaries():
+    today = timezone.localdate()
+    cutoff = stale_cutoff(today)
+    for status in (Status.IN_PROGRESS, Status.NOT_ASSESSED, *sorted(CLOSED)):
+        for due in (None, today - timedelta(days=1), today, today + timedelta(days=1)):
+            factories.commitment(current_status=status, due_date=due)
+        for news in (cutoff - timedelta(days=1), cutoff, cutoff + timedelta(days=1)):
+            factories.commitment(current_status=status, current_status_date=news)
+            factories.commitment(current_status=status, date_made=news)  # never assessed: counted from made
+        factories.commitment(current_status=status, date_made=None)  # no date at all: never stale
+    factories.commitment(state=Commitment.State.DRAFT, due_date=today - timedelta(days=9))
+    index = facet_index.get()
+    public = Commitment.objects.public()
+    assert set(index.ids.tolist()) == ids(public)  # drafts are not in it
+    assert indexed(index.overdue(today), index) == ids(public.overdue())
+    assert indexed(index.stale(today), index) == ids(public.stale())
+    assert ids(public.overdue()) and ids(public.stale())  # the comparisons above were not of empty sets
+
+
+def test_due_range_and_search_match_the_list():
+    today = timezone.localdate()
+    for days, title in ((-3, "border water"), (0, "water"), (3, "border"), (None, "border")):
+        factories.commitment(title=title, due_date=None if days is None else today + timedelta(days=days))
+    index = facet_index.get()
+    for params in ({"due_after": today.isoformat()}, {"due_before": today.isoformat()}, {"q": "border"},
+                   {"q": "border", "due_after": today.isoformat()}, {"q": "!!!"}):
+        filterset = CommitmentFilterSet(params)
+        assert filterset.is_valid()
+        masks = facet_index.Masks(index, filterset)
+        assert indexed(masks.without(), index) == ids(filterset.qs), params
+
+
+def test_a_published_update_is_counted_on_the_next_page(client):
+    """The index is kept per data version: a publish bumps the version, so the next page rebuilds it."""
+    user = factories.publisher()
+    theme = factories.theme(slug="water")
+    made = [factories.commitment() for _ in range(3)]
+    for c in made:
+        c.themes.add(theme)
+    url = "/commitments/?theme=water"
+    statuses = lambda client: {o.value: o.count for o in client.get(url).context["facets"][0].options}  # noqa: E731
+    assert statuses(client)["not_assessed"] == 3
+    update = factories.update(made[0], status="achieved")
+    assert statuses(client)["achieved"] == 0  # a draft counts nowhere
+    services.publish_status_update(update=update, user=user)
+    assert statuses(client)["achieved"] == 1 and statuses(client)["not_assessed"] == 2
+
+
+def test_an_index_built_while_the_data_changed_is_not_kept(monkeypatch):
+    factories.commitment()
+    facet_index.clear()
+    real_build = facet_index.build
+
+    def build_then_change(*, version):
+        index = real_build(version=version)
+        cache.bump()  # a publish commits while the index is read
+        return index
+
+    monkeypatch.setattr(facet_index, "build", build_then_change)
+    assert facet_index.get() is None  # the caller counts in SQL instead
+    monkeypatch.setattr(facet_index, "build", real_build)
+    first = facet_index.get()
+    assert first is not None and first.version == cache.current_version()
+    assert facet_index.get() is first  # kept while the version holds
+
+
+@pytest.mark.parametrize(("params", "applies"), [
+    ({"theme": "water", "q": "x", "overdue": "1", "sort": "due", "expand": ["theme"]}, True),
+    ({"as_of": "2021-01-01"}, False),  # a status per row and day: counted in SQL
+    ({"as_of": "2021-01-01", "theme": "water"}, False),
+])
+def test_the_index_answers_every_filter_but_as_of(params, applies):
+    factories.theme(slug="water")
+    filterset = CommitmentFilterSet(QueryDict(urlencode(params, doseq=True)))
+    assert filterset.is_valid(), filterset.errors
+    assert facet_index.applies(filterset) is applies
