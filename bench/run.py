@@ -120,6 +120,7 @@ def print_table(run: dict) -> None:
     print(f"  {'page':<40}{'median ms':>11}{'p95 ms':>10}{'queries':>9}{'kB':>10}")
     for name, m in run["pages"].items():
         extra = f"  peak {m['peak_python_mb']} MB" if "peak_python_mb" in m else ""
+        extra += f"  holds {m['index_mb']} MB" if "index_mb" in m else ""
         figures = f"{m['median_ms']:>11.1f}{m['p95_ms']:>10.1f}{m['queries']:>9}{m['bytes'] / 1000:>10.1f}"
         print(f"  {name:<40}{figures}{extra}")
 

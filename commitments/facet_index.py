@@ -48,6 +48,12 @@ class FacetIndex:
     def size(self) -> int:
         return len(self.ids)
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays take (what each process holds)."""
+        columns = (self.ids, self.status, self.source, self.due, self.last_news)
+        return sum(a.nbytes for a in columns) + sum(r.nbytes + v.nbytes for r, v in self.links.values())
+
     def rows_of(self, ids) -> np.ndarray:
         """A mask of the rows whose id is in ``ids`` (ids of non-public commitments are ignored)."""
         wanted = np.fromiter(ids, dtype=np.int64)
