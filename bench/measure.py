@@ -28,6 +28,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from django.core.signals import request_finished  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -118,8 +119,11 @@ def main() -> None:
     stale = {"before": summary_out_of_date}
     pages["overview, counts summary out of date"] = timed(get("/"), runs=args.runs, warmup=1, **stale)
     pages["list, counts summary out of date"] = timed(get("/commitments/"), runs=args.runs, warmup=1, **stale)
-    # The first filtered list after a change, in each process, builds the facet index first.
+    # The first filtered list after a change counts in SQL; the process builds the facet index after
+    # sending it (timed on its own below), so that build is left out here: the reader does not wait for it.
+    request_finished.disconnect(dispatch_uid="facet-index-refresh")
     pages["list, 3 filters + text, after a change"] = timed(get(three_filters), runs=args.runs, warmup=1, **stale)
+    request_finished.connect(facet_index.refresh_if_wanted, dispatch_uid="facet-index-refresh")
     pages["building the facet index"] = timed(
         lambda: facet_index.build(version="bench") and 0, runs=max(3, args.runs // 2), warmup=1
     )

@@ -6,19 +6,22 @@ about 190 ms for the five passes (see ``docs/performance.md``). Here every filte
 array over the public commitments and every facet is one ``numpy.bincount``: about 2 ms.
 
 What it holds is what the filters test (status, source, due date, last news, the theme, country
-and actor links): a few megabytes at 100,000 commitments. It is built per process on first use
-and kept while the public data version is unchanged (every public change bumps it, in the same
-transaction), so a count is never older than the page it is on. Text search still asks the
+and actor links): 7 MB at 100,000 commitments, per process. It is kept while the public data
+version is unchanged (every public change bumps it, in the same transaction), so a count is never
+older than the page it is on. A page that finds it out of date counts in SQL, and the process
+rebuilds it once that page has been sent (``request_finished``). Text search still asks the
 database which commitments match; only ``as_of`` (a status per row and day) is not answered here.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.db import DatabaseError
 
 from .cache import current_version
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
@@ -29,6 +32,7 @@ from .status import CLOSED, Status, stale_cutoff
 SUPPORTED = frozenset({"q", "status", *TAXONOMY_FACETS, "overdue", "stale", "due_after", "due_before"})
 STATUS_CODES = {slug: code for code, slug in enumerate(Status.values)}
 _CLOSED_CODES = sorted(STATUS_CODES[slug] for slug in CLOSED)
+logger = logging.getLogger(__name__)
 _NO_DAY = 0  # ordinal of "no date": real ordinals start at 1 (1 January of year 1)
 
 
@@ -130,24 +134,38 @@ def build(*, version: str) -> FacetIndex:
 
 _lock = threading.Lock()
 _current: FacetIndex | None = None
+_wanted = False  # a page found no current index: build one once its response is written
 
 
-def get() -> FacetIndex | None:
-    """The index at the current data version, built if need be; None if the data changed while building.
+def current() -> FacetIndex | None:
+    """The index at the current data version, or None (count in SQL) after asking for one to be built.
 
-    The version is read before and after the build: only if no public change committed in
-    between (each one sets a new random token) is the index labelled with it.
+    Building takes about a second at 100,000 commitments, so no reader waits for it: the page that
+    finds the index out of date counts in SQL, and the process builds it after sending that page.
     """
-    global _current
+    global _wanted
     version = current_version()
     index = _current
     if index is not None and index.version == version and version:
         return index
-    if not version:
-        return None
+    _wanted = bool(version)
+    return None
+
+
+def refresh() -> FacetIndex | None:
+    """Build the index at the current data version and keep it; None if the data changed meanwhile.
+
+    The version is read before and after the build: only if no public change committed in
+    between (each one sets a new random token) is the index labelled with it.
+    """
+    global _current, _wanted
     with _lock:
+        _wanted = False
+        version = current_version()
         if _current is not None and _current.version == version:
             return _current
+        if not version:
+            return None
         index = build(version=version)
         if current_version() != version:
             return None
@@ -155,10 +173,20 @@ def get() -> FacetIndex | None:
         return index
 
 
+def refresh_if_wanted(**kwargs) -> None:
+    """``request_finished`` receiver: build the index a page asked for, after its response was written."""
+    if not _wanted:
+        return
+    try:
+        refresh()
+    except DatabaseError:  # a failed build only means the next page counts in SQL again
+        logger.exception("Building the facet index failed")
+
+
 def clear() -> None:
     """Forget this process's index (tests that write rows without bumping the version)."""
-    global _current
-    _current = None
+    global _current, _wanted
+    _current, _wanted = None, False
 
 
 def applies(filterset: CommitmentFilterSet) -> bool:

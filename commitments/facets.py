@@ -199,7 +199,7 @@ def _counts(filterset: CommitmentFilterSet) -> tuple[dict, dict, dict]:
     """The status, flag and taxonomy counts: the summary answers a list narrowed by a status at most;
     the in-memory index any other list it can filter; SQL the rest (``as_of``, or a change mid-build)."""
     if filterset.narrowing(ignoring=("status",)) and facet_index.applies(filterset):
-        index = facet_index.get()
+        index = facet_index.current()
         if index is not None:
             masks = facet_index.Masks(index, filterset)
             statuses, flags = facet_index.status_and_flag_counts(masks, filterset)

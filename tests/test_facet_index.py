@@ -38,7 +38,7 @@ def test_overdue_and_stale_follow_the_sql_rules_at_their_boundaries():
             factories.commitment(current_status=status, date_made=news)  # never assessed: counted from made
         factories.commitment(current_status=status, date_made=None)  # no date at all: never stale
     factories.commitment(state=Commitment.State.DRAFT, due_date=today - timedelta(days=9))
-    index = facet_index.get()
+    index = facet_index.refresh()
     public = Commitment.objects.public()
     assert set(index.ids.tolist()) == ids(public)  # drafts are not in it
     assert indexed(index.overdue(today), index) == ids(public.overdue())
@@ -50,7 +50,7 @@ def test_due_range_and_search_match_the_list():
     today = timezone.localdate()
     for days, title in ((-3, "border water"), (0, "water"), (3, "border"), (None, "border")):
         factories.commitment(title=title, due_date=None if days is None else today + timedelta(days=days))
-    index = facet_index.get()
+    index = facet_index.refresh()
     for params in ({"due_after": today.isoformat()}, {"due_before": today.isoformat()}, {"q": "border"},
                    {"q": "border", "due_after": today.isoformat()}, {"q": "!!!"}):
         filterset = CommitmentFilterSet(params)
@@ -86,11 +86,28 @@ def test_an_index_built_while_the_data_changed_is_not_kept(monkeypatch):
         return index
 
     monkeypatch.setattr(facet_index, "build", build_then_change)
-    assert facet_index.get() is None  # the caller counts in SQL instead
+    assert facet_index.refresh() is None
+    assert facet_index.current() is None  # pages count in SQL instead
     monkeypatch.setattr(facet_index, "build", real_build)
-    first = facet_index.get()
+    first = facet_index.refresh()
     assert first is not None and first.version == cache.current_version()
-    assert facet_index.get() is first  # kept while the version holds
+    assert facet_index.current() is first  # kept while the version holds
+    cache.bump()
+    assert facet_index.current() is None  # any change puts it out of date at once
+
+
+def test_a_page_that_finds_the_index_out_of_date_counts_in_sql_and_the_index_follows_its_response(client):
+    theme = factories.theme(slug="water")
+    factories.commitment().themes.add(theme)
+    facet_index.clear()
+    client.get("/")  # a page that does not use the index does not build it
+    assert facet_index.current() is None
+    response = client.get("/commitments/?theme=water")
+    assert response.context["page"].paginator.count == 1  # counted in SQL, then the index was built
+    index = facet_index.current()
+    assert index is not None and index.version == cache.current_version()
+    assert client.get("/commitments/?theme=water").context["page"].paginator.count == 1
+    assert facet_index.current() is index  # used, not rebuilt
 
 
 @pytest.mark.parametrize(("params", "applies"), [
