@@ -7,9 +7,7 @@ class CommitmentsConfig(AppConfig):
     verbose_name = "Commitments Tracker"
 
     def ready(self) -> None:
-        from django.core.signals import request_finished
-
         from . import facet_index, signals
 
         signals.connect()
-        request_finished.connect(facet_index.refresh_if_wanted, dispatch_uid="facet-index-refresh")
+        facet_index.connect()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.core.signals import request_finished
 from django.db import DatabaseError
 
 from .cache import current_version
@@ -135,6 +136,7 @@ def build(*, version: str) -> FacetIndex:
 _lock = threading.Lock()
 _current: FacetIndex | None = None
 _wanted = False  # a page found no current index: build one once its response is written
+_RECEIVER = "facet-index-refresh"
 
 
 def current() -> FacetIndex | None:
@@ -171,6 +173,15 @@ def refresh() -> FacetIndex | None:
             return None
         _current = index
         return index
+
+
+def connect() -> None:
+    """Build after responses (``apps.ready``); ``disconnect()`` stops it (the bench and tests, to see pages alone)."""
+    request_finished.connect(refresh_if_wanted, dispatch_uid=_RECEIVER)
+
+
+def disconnect() -> None:
+    request_finished.disconnect(dispatch_uid=_RECEIVER)
 
 
 def refresh_if_wanted(**kwargs) -> None:
@@ -231,22 +242,15 @@ class Masks:
         return mask
 
 
-def status_and_flag_counts(masks: Masks, filterset: CommitmentFilterSet) -> tuple[dict, dict]:
+def status_and_flag_counts(masks: Masks) -> tuple[dict, dict]:
     """As ``facets.status_and_flag_counts``: the status facet's counts and each flag option's count."""
-    index, cleaned = masks.index, filterset.form.cleaned_data
-    base = masks.without("status", "overdue", "stale")
-    overdue, stale = index.overdue(masks.on), index.stale(masks.on)
-    flagged = base.copy()
-    if cleaned.get("overdue") == "1":
-        flagged &= overdue
-    if cleaned.get("stale") == "1":
-        flagged &= stale
-    by_code = np.bincount(index.status[flagged], minlength=len(STATUS_CODES))
+    index = masks.index
+    by_code = np.bincount(index.status[masks.without("status")], minlength=len(STATUS_CODES))
     statuses = {slug: int(by_code[code]) for slug, code in STATUS_CODES.items()}
     # A flag's option counts the rows with it switched on: every other filter, the status choice and the other flag.
     flags = {
-        "overdue": int((masks.without("overdue") & overdue).sum()),
-        "stale": int((masks.without("stale") & stale).sum()),
+        "overdue": int((masks.without("overdue") & index.overdue(masks.on)).sum()),
+        "stale": int((masks.without("stale") & index.stale(masks.on)).sum()),
     }
     return statuses, flags
 

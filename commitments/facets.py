@@ -1,8 +1,10 @@
 """Facets: filter options with their counts, selected state and toggle URL, so templates only loop.
 
 Each option's count is how many commitments it would leave given the *other* active filters.
-The status facet and the two flags share one query; the four taxonomy facets share another
-(a ``UNION ALL`` of grouped counts, each driven from the rows its facet's filters leave).
+A list narrowed by a status at most reads the ``PublicCount`` summary; any other list counts in
+``facet_index`` (in memory); ``as_of``, or an index out of date, counts in SQL: the status facet and
+the two flags share one query, the four taxonomy facets another (a ``UNION ALL`` of grouped
+counts, each driven from the rows its facet's filters leave).
 A long taxonomy facet shows its ``FACET_SIZE`` largest options plus any selected one, with a
 link (``expand=<facet>``) to all of them.
 """
@@ -202,7 +204,7 @@ def _counts(filterset: CommitmentFilterSet) -> tuple[dict, dict, dict]:
         index = facet_index.current()
         if index is not None:
             masks = facet_index.Masks(index, filterset)
-            statuses, flags = facet_index.status_and_flag_counts(masks, filterset)
+            statuses, flags = facet_index.status_and_flag_counts(masks)
             return statuses, flags, facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
     summary = summary_for(filterset)
     return (*status_and_flag_counts(filterset, summary), taxonomy_counts(filterset, summary))

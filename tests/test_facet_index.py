@@ -66,8 +66,10 @@ def test_a_published_update_is_counted_on_the_next_page(client):
     made = [factories.commitment() for _ in range(3)]
     for c in made:
         c.themes.add(theme)
-    url = "/commitments/?theme=water"
-    statuses = lambda client: {o.value: o.count for o in client.get(url).context["facets"][0].options}  # noqa: E731
+
+    def statuses(client) -> dict[str, int]:
+        return {o.value: o.count for o in client.get("/commitments/?theme=water").context["facets"][0].options}
+
     assert statuses(client)["not_assessed"] == 3
     update = factories.update(made[0], status="achieved")
     assert statuses(client)["achieved"] == 0  # a draft counts nowhere

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.signals import request_finished
 
 from commitments import facet_index, public_counts
 from commitments.models import Commitment
@@ -108,9 +107,9 @@ def test_overview_and_list_query_counts_do_not_grow(client, django_assert_num_qu
 @pytest.fixture
 def index_not_built_after_responses():
     """Pages as they are before the process rebuilt its facet index (which happens after a response)."""
-    request_finished.disconnect(dispatch_uid="facet-index-refresh")
+    facet_index.disconnect()
     yield
-    request_finished.connect(facet_index.refresh_if_wanted, dispatch_uid="facet-index-refresh")
+    facet_index.connect()
 
 
 @pytest.mark.parametrize("n", [3, 40])
