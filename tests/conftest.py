@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 
 
@@ -13,6 +15,15 @@ def _page_cache(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_facet_index():
+    """Each test starts without this process's facet index: shared data keeps one version token across
+    tests, so an index built from rows a test wrote (and rolled back) could otherwise outlive them."""
+    from commitments import facet_index
+
+    facet_index.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     # Uploaded evidence documents go to a throwaway folder.
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -24,3 +35,28 @@ def catalogue(db):
     from . import factories
 
     return factories.catalogue()
+
+
+@contextmanager
+def built_once(django_db_blocker, build):
+    """Run ``build()`` once for a module or class, inside a transaction rolled back at its end.
+
+    Like Django's ``setUpTestData``: each test still runs in its own savepoint within it (the ``db``
+    fixture), so what a test writes is undone after it, and the shared rows are undone after the
+    last test of the scope. Only for scopes whose every test uses the data (a test of the same
+    module that does not ask for it would still see the rows).
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def shared_catalogue(django_db_setup, django_db_blocker):
+    """``factories.catalogue()`` built once per module (see ``built_once``)."""
+    from . import factories
+
+    with built_once(django_db_blocker, factories.catalogue) as ns:
+        yield ns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from datetime import timedelta
@@ -15,6 +16,12 @@ from commitments import facet_index
 pytestmark = pytest.mark.django_db
 
 LIST = "/commitments/"
+
+
+@pytest.fixture
+def catalogue(shared_catalogue, db):
+    """Every test here reads the catalogue: built once for the module, each test's writes undone after it."""
+    return copy.deepcopy(shared_catalogue)
 
 
 def listed(client, query: str = "") -> list[str]:

@@ -14,6 +14,8 @@ from django.core.management import call_command
 from commitments.models import Commitment, Evidence, Source, StatusUpdate
 from commitments.status import Status
 
+from .conftest import built_once
+
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 DATA_FILE = FIXTURES / "commitments-sources.yaml"
 ASSESSMENTS_FILE = FIXTURES / "assessments.yaml"
@@ -94,9 +96,17 @@ def test_assessment_rules_hold_in_the_file():
     assert "deploy-regional-security-ct-expert" not in assessed
 
 
+@pytest.fixture(scope="module")
+def imported_once(django_db_setup, django_db_blocker):
+    """The real data, imported once for the module (every test below reads it; their writes are undone)."""
+    with built_once(django_db_blocker, lambda: call_command(
+            "import_commitments", str(DATA_FILE), str(ASSESSMENTS_FILE), stdout=StringIO())):
+        yield
+
+
 @pytest.fixture
-def imported(db):
-    call_command("import_commitments", str(DATA_FILE), str(ASSESSMENTS_FILE), stdout=StringIO())
+def imported(imported_once, db):
+    """The imported real data, in this test's own savepoint."""
 
 
 def test_import_gives_the_promised_numbers(imported):

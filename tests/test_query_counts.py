@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from commitments import facet_index, public_counts
 from commitments.models import Commitment
 
 from . import factories
+from .conftest import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +76,19 @@ def build(n: int) -> list[Commitment]:
     return made
 
 
+@pytest.fixture(scope="module")
+def built(request, django_db_setup, django_db_blocker):
+    """``build(n)`` once for every test of this module that asks for the same ``n`` (indirect parameter)."""
+    with built_once(django_db_blocker, lambda: build(request.param)) as made:
+        yield made
+
+
+@pytest.fixture
+def made(built, db) -> list[Commitment]:
+    """This test's copy of the shared commitments (its writes are undone after it)."""
+    return copy.deepcopy(built)
+
+
 LIST_URLS = [
     ("/commitments/", LIST),
     ("/commitments/?sort=-updated", LIST),
@@ -89,10 +104,9 @@ LIST_URLS = [
 
 
 @pytest.mark.parametrize("summary", [False, True], ids=["live", "summary"])
-@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize("built", [3, 40], indirect=True)
 @pytest.mark.parametrize(("url", "queries"), [("/", HOME), ("/?as_of=2020-06-01", HOME_NOTHING_STALE), *LIST_URLS])
-def test_overview_and_list_query_counts_do_not_grow(client, django_assert_num_queries, n, url, queries, summary):
-    build(n)
+def test_overview_and_list_query_counts_do_not_grow(client, django_assert_num_queries, made, url, queries, summary):
     if summary:
         assert public_counts.refresh()
     expected = queries[summary] if isinstance(queries, dict) else queries
@@ -112,10 +126,9 @@ def index_not_built_after_responses():
     facet_index.connect()
 
 
-@pytest.mark.parametrize("n", [3, 40])
-def test_the_facet_index_is_built_after_a_page_counted_in_sql(client, django_assert_num_queries, n,
+@pytest.mark.parametrize("built", [3, 40], indirect=True)
+def test_the_facet_index_is_built_after_a_page_counted_in_sql(client, django_assert_num_queries, made,
                                                               index_not_built_after_responses):
-    build(n)
     with django_assert_num_queries(LIST_FILTERED + 1):  # the index is out of date: the facets count in SQL
         assert client.get("/commitments/?theme=t1").status_code == 200
     with django_assert_num_queries(INDEX_BUILD):  # what the process then does, the same at any size
@@ -126,18 +139,18 @@ def test_the_facet_index_is_built_after_a_page_counted_in_sql(client, django_ass
 
 @pytest.mark.parametrize("index", ["out of date", "current"])
 @pytest.mark.parametrize("url", [u for u, _ in LIST_URLS])
-def test_list_never_exceeds_twelve_queries(client, django_assert_max_num_queries, url, index,
+@pytest.mark.parametrize("built", [30], indirect=True)
+def test_list_never_exceeds_twelve_queries(client, django_assert_max_num_queries, url, index, made,
                                            index_not_built_after_responses):
-    build(30)
     if index == "current":
         facet_index.refresh()
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("n", [3, 40])
-def test_detail_query_count_does_not_grow(client, django_assert_num_queries, n):
-    c = build(n)[0]
+@pytest.mark.parametrize("built", [3, 40], indirect=True)
+def test_detail_query_count_does_not_grow(client, django_assert_num_queries, made):
+    n, c = len(made), made[0]
     for i in range(n // 4):  # more updates with evidence on bigger data
         factories.update(c, status="in_progress", as_of=date(2022, 1, 1 + i), published=True, evidence=3)
     with django_assert_num_queries(DETAIL):
@@ -146,9 +159,10 @@ def test_detail_query_count_does_not_grow(client, django_assert_num_queries, n):
     assert len(response.context["updates"]) == 2 + n // 4
 
 
+@pytest.mark.parametrize("built", [3], indirect=True)
 @pytest.mark.parametrize("edits", [1, 12])
-def test_detail_query_count_does_not_grow_with_its_history(client, django_assert_num_queries, edits):
-    c = build(3)[0]
+def test_detail_query_count_does_not_grow_with_its_history(client, django_assert_num_queries, edits, made):
+    c = made[0]
     extra = factories.theme(slug="extra", name="Extra")
     for i in range(edits):
         c.title = f"Commitment renamed {i}"
@@ -169,14 +183,13 @@ TAXONOMY = {False: 6, True: 5}
 
 
 @pytest.mark.parametrize("summary", [False, True], ids=["live", "summary"])
-@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize("built", [3, 40], indirect=True)
 @pytest.mark.parametrize(("url", "queries"), [("/themes/t1/", TAXONOMY), ("/countries/kg/", TAXONOMY),
                                               ("/sources/src/", TAXONOMY), ("/sources/src/?page=2", TAXONOMY),
                                               ("/feeds/updates.atom", 1), ("/feeds/updates.atom?theme=t1", 2)])
-def test_taxonomy_pages_and_feed_query_counts_do_not_grow(client, django_assert_num_queries, n, url, queries,
+def test_taxonomy_pages_and_feed_query_counts_do_not_grow(client, django_assert_num_queries, made, url, queries,
                                                           summary):
-    build(n)
-    if "page=2" in url and n < 26:
+    if "page=2" in url and len(made) < 26:
         url = url.replace("?page=2", "")
     if summary:
         assert public_counts.refresh()
@@ -184,10 +197,10 @@ def test_taxonomy_pages_and_feed_query_counts_do_not_grow(client, django_assert_
         assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("n", [3, 40])
+@pytest.mark.parametrize("built", [3, 40], indirect=True)
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_export_query_count_does_not_grow(client, django_assert_num_queries, n, fmt):
-    build(n)
+def test_export_query_count_does_not_grow(client, django_assert_num_queries, made, fmt):
+    n = len(made)
     with django_assert_num_queries(1):  # one streamed query: taxonomies are aggregated in SQL
         response = client.get(f"/commitments/export.{fmt}?as_of=2021-06-01")
         content = b"".join(response.streaming_content)
