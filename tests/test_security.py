@@ -98,7 +98,8 @@ def test_production_refuses_to_start_without_real_settings(env, message):
 @pytest.mark.parametrize("value", ["Production", "prod", "staging", ""])
 def test_an_unknown_django_env_refuses_to_start_with_one_line(value):
     # Before: anything but "production" ran development mode (DEBUG on, the public local key).
-    result = _django({"DJANGO_ENV": value, "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "t.example"}, "check")
+    env = {"DJANGO_ENV": value, "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "tracker.example"}
+    result = _django(env, "check")
     assert result.returncode != 0
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
