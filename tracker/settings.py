@@ -205,6 +205,11 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded evidence documents: the largest accepted, in MB (commitments/uploads.py checks types and
+# size). Django's defaults for the rest are kept: an upload over 2.5 MB is streamed to a temporary
+# file rather than held in memory, and DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) caps the form fields
+# other than files. The proxy's body limit (client_max_body_size) should be a little above this.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=20)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, adopted now
