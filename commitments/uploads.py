@@ -35,42 +35,35 @@ def _webp(head: bytes, file) -> bool:
     return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
 
 
-def _zip(file) -> zipfile.ZipFile | None:
+def _zip_check(file, inspect: Callable[[zipfile.ZipFile], bool]) -> bool:
+    """``inspect(archive)`` for a readable zip; False for anything else, never an exception."""
     file.seek(0)
     try:
-        return zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
+        with zipfile.ZipFile(file) as archive:  # closing it leaves the upload open
+            return inspect(archive)
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError):  # RuntimeError: encrypted
+        return False
 
 
 def _ooxml(folder: str) -> Callable[[bytes, object], bool]:
     """Office Open XML (docx, xlsx, pptx): a zip with [Content_Types].xml and the part folder.
     Only the archive's directory is read; nothing is decompressed."""
 
-    def check(head: bytes, file) -> bool:
-        archive = _zip(file) if head.startswith(ZIP) else None
-        if archive is None:
-            return False
+    def inspect(archive: zipfile.ZipFile) -> bool:
         names = archive.namelist()
         return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
 
-    return check
+    return lambda head, file: head.startswith(ZIP) and _zip_check(file, inspect)
 
 
 def _odf(mimetype: str) -> Callable[[bytes, object], bool]:
     """OpenDocument (odt, ods, odp): a zip whose ``mimetype`` member says the type."""
 
-    def check(head: bytes, file) -> bool:
-        archive = _zip(file) if head.startswith(ZIP) else None
-        if archive is None:
-            return False
-        try:
-            with archive.open("mimetype") as member:
-                return member.read(len(mimetype) + 1).strip() == mimetype.encode()  # bounded read
-        except (KeyError, zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError):  # RuntimeError: encrypted
-            return False
+    def inspect(archive: zipfile.ZipFile) -> bool:
+        with archive.open("mimetype") as member:
+            return member.read(len(mimetype) + 1).strip() == mimetype.encode()  # a bounded read
 
-    return check
+    return lambda head, file: head.startswith(ZIP) and _zip_check(file, inspect)
 
 
 # Markup a browser would render or run if it ever sniffed a "plain text" file.
