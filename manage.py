@@ -15,6 +15,13 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads tracker/settings.py, which refuses a bad configuration
+    except ImproperlyConfigured as exc:
+        sys.exit(f"Configuration error: {exc}")  # one line, exit status 1: the message says what to fix
     execute_from_command_line(sys.argv)
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import uploads
 from .selectors import CommitmentQuerySet, StatusUpdateQuerySet
 from .status import ASSESSABLE, Status
 
@@ -432,7 +433,13 @@ class Evidence(models.Model):
     date = models.DateField(null=True, blank=True, help_text="Date of the document or event; empty if undated.")
     url = models.URLField("URL", max_length=1000, blank=True)
     document = models.FileField(
-        upload_to="evidence/%Y/", blank=True, help_text="Upload a copy when there is no stable URL."
+        upload_to="evidence/%Y/",
+        blank=True,
+        validators=uploads.DOCUMENT_VALIDATORS,
+        help_text=(
+            "Upload a copy when there is no stable URL: PDF, an image (PNG, JPEG, GIF, WebP), an office "
+            "document (docx, xlsx, pptx, odt, ods, odp, doc, xls) or plain text (txt, csv)."
+        ),
     )
     stance = models.CharField(
         max_length=12, choices=Stance.choices, blank=True, help_text="Required when attached to a status update."

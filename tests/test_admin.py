@@ -1,9 +1,14 @@
 """The staff admin, driven through the test client as an editor and as a publisher."""
 
+import io
+import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from commitments.models import Commitment, Evidence, StatusUpdate
 
@@ -272,3 +277,124 @@ def test_autocomplete_for_themes_answers_editors(client):
     )
     assert response.status_code == 200
     assert response.json()["results"][0]["text"] == "Border management"
+
+
+# --- uploaded evidence documents ------------------------------------------------------------
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            # OpenDocument stores its mimetype first and uncompressed.
+            compress = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=compress)
+    return buffer.getvalue()
+
+
+def _image(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "teal").save(buffer, kind)
+    return buffer.getvalue()
+
+
+def _odf(kind: str) -> bytes:
+    return _zip({"mimetype": f"application/vnd.oasis.opendocument.{kind}".encode(), "content.xml": b"<x/>"})
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle r="4"/></svg>'
+
+ACCEPTED = {
+    "report.pdf": PDF,
+    "photo.png": _image("PNG"),
+    "photo.jpg": _image("JPEG"),
+    "photo.jpeg": _image("JPEG"),
+    "chart.gif": _image("GIF"),
+    "chart.webp": _image("WEBP"),
+    "minutes.docx": _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}),
+    "budget.xlsx": _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<x/>"}),
+    "slides.pptx": _zip({"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"<p/>"}),
+    "minutes.odt": _odf("text"),
+    "budget.ods": _odf("spreadsheet"),
+    "slides.odp": _odf("presentation"),
+    "minutes.doc": OLE2,
+    "budget.xls": OLE2,
+    "notes.txt": "Réunion du comité: 3 < 5 and 7 > 2.\n".encode(),
+    "figures.csv": b"country,trained\nkz,12\n",
+}
+
+REFUSED = {
+    "page.html": (HTML, "not accepted"),
+    "drawing.svg": (SVG, "not accepted"),
+    "report.pdf": (HTML, "its content is not a PDF file"),  # HTML renamed
+    "photo.png": (SVG, "its content is not a PNG image file"),
+    "notes.txt": (HTML, "its content is not a plain text file"),  # a browser that sniffs would render it
+    "minutes.docx": (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<x/>"}), "not a Word document"),
+    "minutes.odt": (_odf("spreadsheet"), "not a OpenDocument text file"),
+    "figures.csv": (b"\x00\x01\x02binary", "not a CSV text file"),
+    "report": (PDF, "not accepted"),
+    "setup.exe": (b"MZ\x90\x00", "not accepted"),
+}
+
+
+def _evidence_with(name: str, content: bytes) -> dict:
+    return GOOD_EVIDENCE | {"url": "", "document": SimpleUploadedFile(name, content)}
+
+
+def _stored_files(settings) -> list[Path]:
+    return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_each_documented_document_type_is_accepted(client, settings):
+    # One form with one evidence item per type: a single admin request for all of them.
+    commitment = f.commitment()
+    _login(client, f.editor())
+    evidence = [_evidence_with(name, content) for name, content in ACCEPTED.items()]
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=evidence))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stored = {Path(e.document.name).suffix: e.document.read() for e in Evidence.objects.all()}
+    assert stored == {Path(name).suffix: content for name, content in ACCEPTED.items()}
+    assert all(e.document.name.startswith("evidence/") for e in Evidence.objects.all())
+
+
+def test_other_types_and_renamed_files_are_refused_beside_the_field(client, settings):
+    commitment = f.commitment()
+    _login(client, f.editor())
+    evidence = [_evidence_with(name, content) for name, (content, _) in REFUSED.items()]
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=evidence))
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    for form, (name, (_, message)) in zip(formset.formset.forms, REFUSED.items(), strict=True):
+        assert message in " ".join(form.errors.get("document", [])), name
+    assert "Steering committee report" in response.content.decode()  # what was typed is kept
+    assert not StatusUpdate.objects.exists() and not Evidence.objects.exists()
+    assert _stored_files(settings) == []
+
+
+def test_a_file_over_the_size_limit_is_refused(client, settings):
+    assert settings.MAX_UPLOAD_MB == 20  # the default
+    commitment = f.commitment()
+    _login(client, f.editor())
+    big = PDF + bytes(21 * 1024 * 1024)
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[_evidence_with("big.pdf", big)]))
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    assert "This file is 21.0 MB; the largest accepted is 20 MB." in formset.formset.forms[0].errors["document"]
+    assert not Evidence.objects.exists() and _stored_files(settings) == []
+
+
+def test_the_commitment_form_refuses_a_bad_upload_too(client, settings):
+    _login(client, f.editor())
+    data = _commitment_post() | {
+        "evidence-TOTAL_FORMS": "1",
+        "evidence-0-title": "Leaked page",
+        "evidence-0-publisher": "Someone",
+        "evidence-0-document": SimpleUploadedFile("page.pdf", HTML),
+    }
+    response = client.post(COMMITMENT_ADD, data)
+    assert response.status_code == 200
+    assert "its content is not a PDF file" in response.content.decode()
+    assert not Commitment.objects.exists() and _stored_files(settings) == []

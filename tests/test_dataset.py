@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -433,3 +434,27 @@ def test_several_problems_are_all_listed(damaged):
     assert listed[0].startswith("sources.csv, line ") and "is not a date" in listed[0]
     assert listed[1].startswith("evidence.csv, line ") and "status_update_id: is empty" in listed[1]
 
+
+
+def reseal(dump: Path) -> None:
+    """Make datapackage.json's sizes and hashes match the files again, as a crafted dump would."""
+    meta = package(dump)
+    for resource in meta["resources"]:
+        path = dump / resource["path"]
+        resource["bytes"] = path.stat().st_size
+        resource["hash"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    (dump / "datapackage.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "evidence/../../../etc/passwd"])
+def test_a_document_path_outside_media_root_is_refused(damaged, path):
+    line = set_cell(damaged / "evidence.csv", column="document", value=path,
+                    where=lambda r: r["document"] == "evidence/2023/report.pdf")
+    as_json = json.dumps(path)[1:-1]
+    text = (damaged / "evidence.json").read_text(encoding="utf-8")
+    (damaged / "evidence.json").write_text(text.replace("evidence/2023/report.pdf", as_json), encoding="utf-8")
+    reseal(damaged)
+    message = import_error(damaged)  # one line, nothing written
+    assert message == f"Nothing imported: evidence.csv, line {line}: document {path!r} is outside MEDIA_ROOT " \
+                      "(an absolute path or one with '..')"
+    assert not Evidence.objects.exists()

@@ -95,6 +95,33 @@ def test_production_refuses_to_start_without_real_settings(env, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("value", ["Production", "prod", "staging", ""])
+def test_an_unknown_django_env_refuses_to_start_with_one_line(value):
+    # Before: anything but "production" ran development mode (DEBUG on, the public local key).
+    env = {"DJANGO_ENV": value, "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "tracker.example"}
+    result = _django(env, "check")
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no traceback
+    assert f"DJANGO_ENV={value!r} is not allowed" in lines[0] and "development, production" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SECRET_KEY": "abcde" * 12, "ALLOWED_HOSTS": "tracker.example"}, "at least 20 different"),
+        ({"SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "*"}, "refuses a wildcard in ALLOWED_HOSTS"),
+        ({"SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "tracker.example,*"}, "wildcard"),
+    ],
+)
+def test_production_refuses_a_guessable_key_and_any_host(env, message):
+    result = _django({"DJANGO_ENV": "production", **env}, "check")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
 def test_production_settings_pass_the_deployment_checklist():
     env = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "tracker.example"}
     result = _django(env, "check", "--deploy", "--fail-level", "WARNING")

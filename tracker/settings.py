@@ -16,8 +16,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# Fail closed: a misspelt DJANGO_ENV ("Production", "prod") must not quietly run development mode
+# (DEBUG on, the public local key, no HTTPS). Each refusal below is one line; manage.py and
+# gunicorn.conf.py print it without a traceback.
+DJANGO_ENVIRONMENTS = ("development", "production")
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in DJANGO_ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV={DJANGO_ENV!r} is not allowed: use one of {', '.join(DJANGO_ENVIRONMENTS)} (lower case)."
+    )
 PRODUCTION = DJANGO_ENV == "production"
+# A production SECRET_KEY must look random: long, and with many distinct characters ('abcde' * 12 is
+# 60 characters but guessable). secrets.token_urlsafe(64) gives about 50 distinct characters.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 20
 LOCAL_SECRET_KEY = "django-insecure-local-only-set-SECRET_KEY-in-production"  # noqa: S105 - refused in production
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
@@ -25,10 +37,21 @@ SECRET_KEY = env.str("SECRET_KEY", default=LOCAL_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 
 if PRODUCTION:
-    if SECRET_KEY == LOCAL_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured("DJANGO_ENV=production needs SECRET_KEY: a random value of 50 or more characters.")
+    if (
+        SECRET_KEY == LOCAL_SECRET_KEY
+        or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_DISTINCT
+    ):
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs SECRET_KEY: a random value of {SECRET_KEY_MIN_LENGTH} or more characters "
+            f"with at least {SECRET_KEY_MIN_DISTINCT} different ones (secrets.token_urlsafe(64))."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ENV=production needs ALLOWED_HOSTS: the site's host names, comma-separated.")
+    if any("*" in host for host in ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses a wildcard in ALLOWED_HOSTS: list the site's host names exactly."
+        )
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=1: it would show tracebacks and settings.")
 
@@ -182,6 +205,11 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded evidence documents: the largest accepted, in MB (commitments/uploads.py checks types and
+# size). Django's defaults for the rest are kept: an upload over 2.5 MB is streamed to a temporary
+# file rather than held in memory, and DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) caps the form fields
+# other than files. The proxy's body limit (client_max_body_size) should be a little above this.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=20)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, adopted now

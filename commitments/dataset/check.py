@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from ..uploads import unsafe_document_name
 from .export import _sha256
 from .schema import FORMAT_VERSION, PACKAGE, Table, tables
 from .values import _INTEGER, parse_value
@@ -250,6 +251,8 @@ class _Checker:
                 self.problem(file, line, f"status update {v['status_update_id']} belongs to another commitment")
             if not v["url"] and not v["document"]:
                 self.problem(file, line, "neither url nor document is given")
+            if v["document"] and (reason := unsafe_document_name(v["document"])):
+                self.problem(file, line, f"document {v['document']!r} {reason}")
             if not v["stance"]:
                 self.problem(file, line, "stance is empty; evidence of a status update supports or contradicts it")
         elif table.name == "progress_reports":
