@@ -520,8 +520,12 @@ class ProgressReport(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
+    # The published report's PDF, rendered once from the snapshot and stored (``report_pdf_store``): empty
+    # for drafts, and until the first request for a report published before PDFs were stored.
+    pdf = models.BinaryField(blank=True, default=b"", editable=False)
+    pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["snapshot"])
+    history = HistoricalRecords(excluded_fields=["snapshot", "pdf", "pdf_sha256"])
 
     class Meta:
         ordering = ["-end", "-published_at", "-id"]

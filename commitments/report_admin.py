@@ -75,6 +75,9 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
     actions = ["publish_reports", "refresh_figures"]
     readonly_fields = ["title", "slug", "period_label", "state", "published_at", "published_by", "links"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")  # the stored PDF: read only to serve it
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["period", "start", "end", "supersedes", "introduction"]

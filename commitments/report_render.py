@@ -94,9 +94,14 @@ def context_for(report: ProgressReport) -> dict:
 
 
 def render_pdf(report: ProgressReport, *, base_url: str) -> bytes:
+    """The report typeset as a PDF (seconds at real size): a published one's is stored, see ``report_pdf_store``."""
+    return _typeset(render_to_string("reports/pdf.html", context_for(report)), base_url=base_url)
+
+
+def _typeset(html: str, *, base_url: str) -> bytes:
+    """HTML to PDF with WeasyPrint: the slow step, which tests replace with a stand-in."""
     from weasyprint import CSS, HTML  # imported here: heavy, and only the PDF needs it
 
-    html = render_to_string("reports/pdf.html", context_for(report))
     stylesheet = Path(settings.BASE_DIR) / "static" / "css" / "report-pdf.css"
     return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response
 
-from . import report_render
+from . import report_pdf_store, report_render
 from .models import ProgressReport
 
 VIEW_PERM = "commitments.view_progressreport"
 
 
 def _report_for(request, slug: str) -> ProgressReport:
-    report = get_object_or_404(ProgressReport, slug=slug)
+    report = get_object_or_404(ProgressReport.objects.defer("pdf"), slug=slug)
     if not report.is_published and not (request.user.is_staff and request.user.has_perm(VIEW_PERM)):
         raise Http404("No such report.")
     return report
@@ -26,26 +26,39 @@ def _file_name(report: ProgressReport) -> str:
 
 
 def report_list(request):
-    reports = ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED).select_related("supersedes")
+    reports = (
+        ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED)
+        .select_related("supersedes")
+        .defer("pdf", "supersedes__pdf")
+    )
     return render(request, "reports/list.html", {"reports": reports})
 
 
 def report_detail(request, slug: str):
     report = _report_for(request, slug)
     context = report_render.context_for(report)
-    context["superseded_by"] = report.superseded_by.filter(state=ProgressReport.State.PUBLISHED).first()
+    context["superseded_by"] = report.superseded_by.filter(state=ProgressReport.State.PUBLISHED).defer("pdf").first()
     return render(request, "reports/detail.html", context)
 
 
 def report_pdf(request, slug: str):
     report = _report_for(request, slug)
-    base_url = request.build_absolute_uri("/")
-    if report.is_published:  # frozen, so its PDF is too: render once (seconds), then serve from the cache
-        key = f"report-pdf:{report.pk}:{report.published_at.isoformat()}:{base_url}"
-        pdf = cache.get_or_set(key, lambda: report_render.render_pdf(report, base_url=base_url), 7 * 24 * 3600)
-    else:
-        pdf = report_render.render_pdf(report, base_url=base_url)
-    response = HttpResponse(pdf, content_type="application/pdf")
+    if not report.is_published:  # a draft changes: rendered for each request, never stored
+        return _pdf_response(report, report_render.render_pdf(report, base_url=request.build_absolute_uri("/")))
+    if report.pdf_sha256:  # a reader who has these bytes already gets a 304, without them being read
+        not_modified = get_conditional_response(request, etag=report_pdf_store.etag(report.pdf_sha256))
+        if not_modified is not None:
+            not_modified["ETag"] = report_pdf_store.etag(report.pdf_sha256)
+            return not_modified
+    # Rendered now (once, under a lock) if the report was published before PDFs were stored.
+    stored = report_pdf_store.stored(report)
+    response = _pdf_response(report, stored.content)
+    response["ETag"] = report_pdf_store.etag(stored.sha256)
+    return response
+
+
+def _pdf_response(report: ProgressReport, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_file_name(report)}.pdf"'
     return response
 

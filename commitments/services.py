@@ -6,14 +6,19 @@ these; nothing else writes ``Commitment.current_status`` or publishes anything.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import report_pdf_store
 from .models import Commitment, ProgressReport, StatusUpdate
 from .periods import Period, check_complete
 from .reports import build_snapshot
 from .selectors import derived_status
+
+logger = logging.getLogger(__name__)
 
 PUBLISH_UPDATE_PERM = "commitments.publish_statusupdate"
 PUBLISH_COMMITMENT_PERM = "commitments.publish_commitment"
@@ -147,9 +152,22 @@ def prepare_report(
     return report, True
 
 
-@transaction.atomic
 def publish_report(*, report: ProgressReport, user) -> ProgressReport:
-    """Freeze the figures as they stand now and make the report public. Publishers only."""
+    """Freeze the figures as they stand now and make the report public, then store its PDF. Publishers only.
+
+    The PDF is rendered after the publish commits (seconds at real size: no transaction waits on
+    it). Should that fail, the report stays published and the first request for its PDF renders it.
+    """
+    report = _freeze_report(report=report, user=user)
+    try:
+        report_pdf_store.ensure_stored(report)
+    except Exception:
+        logger.exception("Report %s is published; its PDF will be rendered on the first request for it.", report.slug)
+    return report
+
+
+@transaction.atomic
+def _freeze_report(*, report: ProgressReport, user) -> ProgressReport:
     _require(user, PUBLISH_REPORT_PERM, "publish progress reports")
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if report.is_published:

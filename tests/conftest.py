@@ -1,3 +1,4 @@
+import hashlib
 from contextlib import contextmanager
 
 import pytest
@@ -27,6 +28,28 @@ def _fresh_facet_index():
 def _media_root(settings, tmp_path):
     # Uploaded evidence documents go to a throwaway folder.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def pdf_renders(request, monkeypatch):
+    """Each typesetting of a report PDF, by its base URL: tests count renderings with it.
+
+    WeasyPrint takes a second or more per report, so a stand-in typesets instead (the template is
+    still rendered), except in tests marked ``real_pdf``."""
+    from commitments import report_render
+
+    renders: list[str] = []
+    real = report_render._typeset
+
+    def typeset(html: str, *, base_url: str) -> bytes:
+        renders.append(base_url)
+        if request.node.get_closest_marker("real_pdf") is not None:
+            return real(html, base_url=base_url)
+        digest = hashlib.sha256(html.encode()).hexdigest().encode()
+        return b"%PDF-1.7\n% stand-in for WeasyPrint " + digest + b"\n%%EOF\n"
+
+    monkeypatch.setattr(report_render, "_typeset", typeset)
+    return renders
 
 
 @pytest.fixture

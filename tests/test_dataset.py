@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from commitments import dataset, services
 from commitments.models import (
@@ -162,6 +163,22 @@ def test_restored_rows_get_one_history_record_and_new_rows_fresh_ids(data, tmp_p
     assert factories.commitment().pk > undated.pk
     u = factories.update(undated, as_of=date(2024, 1, 1), published=True)
     assert u.pk > StatusUpdate.objects.exclude(pk=u.pk).order_by("-pk").first().pk
+
+
+def test_report_pdfs_stay_out_of_the_dump_and_are_rendered_again_after_a_restore(data, tmp_path, pdf_renders):
+    """A published report's stored PDF is not in the dump: it is typeset again from the restored snapshot."""
+    url = f"/reports/{data.report.slug}.pdf"
+    before = Client().get(url).content
+    assert len(pdf_renders) == 1  # at publish
+    dump = export(tmp_path / "dump")
+    assert not {"pdf", "pdf_sha256"} & set(rows(dump, "progress_reports")[0])
+    assert not {"pdf", "pdf_sha256"} & set(json.loads((dump / "progress_reports.json").read_bytes())[0])
+    delete_tracker_rows()
+    restore(dump)
+    assert ProgressReport.objects.get(slug=data.report.slug).pdf_sha256 == ""
+    for worker in (Client(), Client()):
+        assert worker.get(url).content == before  # the same snapshot, typeset the same way
+    assert len(pdf_renders) == 2  # once after the restore
 
 
 def test_import_bumps_the_public_data_version(data, tmp_path):

@@ -2,16 +2,24 @@
 the command, the renderings (HTML, PDF, CSV, chart) and who may publish."""
 
 import csv
+import hashlib
 import io
 import re
+import threading
+import time
+import zlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from unittest.mock import Mock
 
 import pytest
+from django import db
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -264,6 +272,16 @@ def test_command_is_idempotent_and_publishes(capsys):
 
 
 @pytest.mark.django_db
+def test_command_pdf_of_a_published_report_is_the_stored_one(tmp_path, pdf_renders):
+    f.commitment(date_made=date(2019, 1, 1))
+    call_command("progress_report", "--period", "2025-Q3", "--publish", "--pdf", str(tmp_path / "q3.pdf"))
+    call_command("progress_report", "--period", "2025-Q3", "--pdf", str(tmp_path / "again.pdf"))
+    stored = bytes(ProgressReport.objects.get().pdf)
+    assert (tmp_path / "q3.pdf").read_bytes() == stored == (tmp_path / "again.pdf").read_bytes()
+    assert len(pdf_renders) == 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -315,10 +333,142 @@ def test_a_report_of_demo_data_says_so_in_every_rendering(client, db, synthetic)
         assert f'filename="{name}.{kind}"' in response["Content-Disposition"]
 
 
-def test_pdf_is_a_pdf(client, published):
+def _pdf_pages(content: bytes) -> int:
+    """The checks pdfinfo makes, by hand (poppler is not installed here): a PDF header and end, a
+    cross-reference where ``startxref`` points, and a page tree; returns its page count. WeasyPrint
+    keeps most objects in compressed object streams, so those are read too."""
+    assert content.startswith(b"%PDF-1.") and content.rstrip().endswith(b"%%EOF")
+    offset = int(re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", content)[1])
+    assert re.match(rb"xref|\d+ 0 obj\s*<<[^>]*/Type /XRef", content[offset:]), "startxref points at no xref"
+    streams = re.findall(rb"/Type /ObjStm.*?stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL)
+    text = b"".join([content, *(zlib.decompress(stream) for stream in streams)])
+    page_trees = [d for d in re.findall(rb"<<[^<>]*>>", text) if re.search(rb"/Type\s*/Pages\b", d)]
+    return int(re.search(rb"/Count (\d+)", page_trees[0])[1])
+
+
+@pytest.mark.real_pdf
+def test_publishing_stores_the_pdf_readers_get(client, published, pdf_renders, settings):
+    """The one test that typesets with WeasyPrint (a second or more): at publish, once."""
+    assert pdf_renders == [settings.SITE_URL]  # at publish, links made absolute on the site's address
+    published.refresh_from_db()
+    stored = bytes(published.pdf)
+    assert _pdf_pages(stored) >= 2
+    assert published.pdf_sha256 == hashlib.sha256(stored).hexdigest()
+
     response = client.get(reverse("reports:pdf", args=[published.slug]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert response.content == stored and response["ETag"] == f'"{published.pdf_sha256}"'
+    assert response["Content-Disposition"] == f'inline; filename="commitments-report-{published.slug}.pdf"'
+    assert len(pdf_renders) == 1
+
+
+def test_a_fresh_worker_serves_the_stored_pdf_without_rendering(published, pdf_renders, monkeypatch):
+    url = reverse("reports:pdf", args=[published.slug])
+    assert len(pdf_renders) == 1  # at publish
+    published.refresh_from_db()
+    cache.clear()  # nothing kept in this process, as in a worker that has just started
+    monkeypatch.setattr(report_render, "render_pdf", Mock(side_effect=AssertionError("rendered again")))
+    for worker in (Client(), Client()):
+        response = worker.get(url)
+        assert response.status_code == 200 and response.content == bytes(published.pdf)
+    assert len(pdf_renders) == 1
+
+
+def test_a_reader_who_has_the_pdf_gets_304(client, published):
+    url = reverse("reports:pdf", args=[published.slug])
+    etag = client.get(url)["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{64}"', etag)  # strong: the same bytes, byte for byte
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+    assert not [q for q in queries if '."pdf"' in q["sql"]]  # the bytes were not even read
+    assert client.get(url, headers={"if-none-match": f'"{"0" * 64}", W/"x"'}).status_code == 200
+    assert client.get(url, headers={"if-none-match": f'"{"0" * 64}", {etag}'}).status_code == 304
+
+
+def _as_published_before_pdfs_were_stored(report):
+    ProgressReport.objects.filter(pk=report.pk).update(pdf=b"", pdf_sha256="")  # as the migration leaves it
+
+
+def test_a_report_published_before_pdfs_were_stored_renders_once_then_serves_the_stored_pdf(
+    published, pdf_renders, settings
+):
+    _as_published_before_pdfs_were_stored(published)
+    pdf_renders.clear()
+    url = reverse("reports:pdf", args=[published.slug])
+    first = Client().get(url)
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    assert pdf_renders == [settings.SITE_URL]
+    published.refresh_from_db()
+    assert bytes(published.pdf) == first.content
+    assert first["ETag"] == f'"{hashlib.sha256(first.content).hexdigest()}"' == f'"{published.pdf_sha256}"'
+    second = Client().get(url)  # another worker
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    assert pdf_renders == [settings.SITE_URL]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_asking_at_once_wait_for_one_rendering(monkeypatch, pdf_renders):
+    """Two workers ask for a PDF that is not stored yet: one renders it, the other waits, then reads it."""
+    f.commitment(date_made=date(2019, 1, 1))
+    report = services.publish_report(report=_report(), user=None)
+    _as_published_before_pdfs_were_stored(report)
+    pdf_renders.clear()
+    url = reverse("reports:pdf", args=[report.slug])
+    typeset, rendering = report_render._typeset, threading.Event()
+
+    def slow_typeset(html, *, base_url):  # the other worker asks while this one is rendering
+        rendering.set()
+        time.sleep(1)
+        return typeset(html, base_url=base_url)
+
+    monkeypatch.setattr(report_render, "_typeset", slow_typeset)
+    responses = {}
+
+    def worker(name):
+        try:
+            responses[name] = Client().get(url)
+        finally:
+            db.connection.close()  # this thread's own connection
+
+    first = threading.Thread(target=worker, args=["first"])
+    first.start()
+    assert rendering.wait(timeout=30)
+    second = threading.Thread(target=worker, args=["second"])
+    second.start()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert [responses[n].status_code for n in ("first", "second")] == [200, 200]
+    assert responses["first"].content == responses["second"].content
+    assert len(pdf_renders) == 1
+
+
+def test_a_failed_rendering_at_publish_leaves_the_report_published(client, monkeypatch, caplog, db):
+    f.commitment(date_made=date(2019, 1, 1))
+    typeset = report_render._typeset
+    monkeypatch.setattr(report_render, "_typeset", Mock(side_effect=OSError("no fonts")))
+    report = services.publish_report(report=_report(), user=None)
+    report.refresh_from_db()
+    assert report.is_published and report.pdf_sha256 == ""
+    assert "its PDF will be rendered on the first request" in caplog.text
+    monkeypatch.setattr(report_render, "_typeset", typeset)
+    response = client.get(reverse("reports:pdf", args=[report.slug]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    report.refresh_from_db()
+    assert bytes(report.pdf) == response.content
+
+
+@pytest.mark.django_db
+def test_a_draft_pdf_is_rendered_for_each_request_and_never_stored(client, pdf_renders):
+    draft = _report()
+    client.force_login(f.editor())
+    url = reverse("reports:pdf", args=[draft.slug])
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF") and "ETag" not in response
+    assert pdf_renders == ["http://testserver/", "http://testserver/"]
+    draft.refresh_from_db()
+    assert draft.pdf_sha256 == "" and bytes(draft.pdf) == b""
 
 
 def test_csv_rows_match_the_snapshot_and_are_neutralised(client, published):

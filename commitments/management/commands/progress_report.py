@@ -54,8 +54,12 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         if pdf:
-            from commitments import report_render
+            from commitments import report_pdf_store, report_render
 
+            if report.is_published:  # the stored PDF readers get (rendered and stored now if it has none)
+                content = report_pdf_store.stored(report).content
+            else:
+                content = report_render.render_pdf(report, base_url=settings.SITE_URL)
             with open(pdf, "wb") as fh:
-                fh.write(report_render.render_pdf(report, base_url=settings.SITE_URL))
+                fh.write(content)
             self.stdout.write(f"Wrote {pdf}")
