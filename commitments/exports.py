@@ -2,14 +2,22 @@
 
 Rows come from ``CommitmentFilterSet`` exactly as on the list page; memory stays flat because
 rows are fetched in chunks and written as they come.
+
+A database error never reads as a short or empty export. The query runs, and its first chunk of
+rows is fetched, before the response starts: an error there is the 500 page. An error later, when
+the 200 and some rows are already sent, ends the body with a line that leaves no valid document
+(CSV: an opening quote that never closes, so strict readers refuse the file; JSON: the array and
+object are never closed) and is then raised again, so the server drops the connection without
+the last chunk of the chunked response and the client sees a transfer error.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
-from itertools import islice
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,6 +27,8 @@ from .aggregates import split, with_lists
 from .filtersets import CommitmentFilterSet
 from .models import Commitment
 from .status import Status
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = [
     "slug",
@@ -98,6 +108,30 @@ def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
             url,
             f"{page_prefix}{slug}/",
         )
+
+
+def _started(records: Iterator[tuple]) -> Iterator[tuple]:
+    """Run the query and fetch its first chunk now, before the response starts, so an error is a 500 page."""
+    first = next(records, None)
+    return records if first is None else chain([first], records)
+
+
+def _honest(chunks: Iterator[str], *, request_id: str, failed: Callable[[str], str]) -> Iterator[str]:
+    """``chunks``; if they fail, a last piece ``failed(message)`` that leaves the document invalid, then the error
+    again (the server then drops the connection without ending the chunked body).
+
+    The error is logged here with the request id: the middleware's log context has ended by now, and
+    the server logs only its traceback.
+    """
+    try:
+        yield from chunks
+    except Exception as exc:
+        logger.exception("Export stopped by an error after the response had started (request id %s)", request_id)
+        yield failed(
+            f"ERROR: export incomplete: a {type(exc).__name__} stopped it. Nothing in this file is complete; "
+            f"request it again. Reference: {request_id}"
+        )
+        raise
 
 
 def _batches(items: Iterable, size: int = ROWS_PER_WRITE) -> Iterator[list]:
@@ -181,12 +215,24 @@ def _csv_chunks(records: Iterable[tuple]) -> Iterator[str]:
         yield "".join(lines)
 
 
+def _csv_failed(message: str) -> str:
+    # A quoted field opened and never closed: strict CSV readers (Python's csv with strict=True, pandas)
+    # refuse the file; and no line of plain text would do, since any line is a row to a CSV reader.
+    # Every chunk ends a row, so this starts a line.
+    return '"' + message.replace('"', "'")
+
+
+def _request_id(request) -> str:
+    return getattr(request, "id", "") or "-"
+
+
 def export_csv(request):
     queryset, error = _filtered(request)
     if error:
         return error
-    records = _records(request=request, queryset=queryset)
-    response = StreamingHttpResponse(_csv_chunks(records), content_type="text/csv; charset=utf-8")
+    records = _started(_records(request=request, queryset=queryset))
+    chunks = _honest(_csv_chunks(records), request_id=_request_id(request), failed=_csv_failed)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="commitments.csv"'
     return response
 
@@ -201,9 +247,16 @@ def _json_chunks(records: Iterable[tuple]) -> Iterator[str]:
     yield "]}"
 
 
+def _json_failed(message: str) -> str:
+    # The array and object stay open (``_json_chunks`` closes them only at a clean end); the text after
+    # them makes the document invalid even to a parser that tolerates a missing end.
+    return "\n" + message
+
+
 def export_json(request):
     queryset, error = _filtered(request)
     if error:
         return error
-    records = _records(request=request, queryset=queryset)
-    return StreamingHttpResponse(_json_chunks(records), content_type="application/json")
+    records = _started(_records(request=request, queryset=queryset))
+    chunks = _honest(_json_chunks(records), request_id=_request_id(request), failed=_json_failed)
+    return StreamingHttpResponse(chunks, content_type="application/json")

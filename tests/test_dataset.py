@@ -7,13 +7,16 @@ import hashlib
 import io
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from commitments import dataset, services
 from commitments.models import (
@@ -362,6 +365,32 @@ def set_cell(path: Path, *, column: str, value: str, where) -> int:
     return rewrite_csv(path, change)[target]
 
 
+def set_field(dump: Path, table: str, *, column: str, value, where) -> int:
+    """Set ``column`` of the (last) row for which ``where(json_row)`` holds in both copies, JSON and CSV, as
+    a hand edit of both would; return the row's line in the JSON file (the copy that is restored)."""
+    path = dump / f"{table}.json"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    target = max(i for i, t in enumerate(lines) if t.startswith("{") and where(json.loads(t.removesuffix(","))))
+    item = json.loads(lines[target].removesuffix(","))
+    item[column] = value
+    lines[target] = json.dumps(item, ensure_ascii=False) + ("," if lines[target].endswith(",") else "")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    header = rows_header(dump / f"{table}.csv")
+
+    def change(i, record):  # row k is on line k + 1 of the JSON and is record k of the CSV
+        if i == target:
+            record[header.index(column)] = "" if value is None else str(value)
+            return record
+
+    rewrite_csv(dump / f"{table}.csv", change)
+    return target + 1
+
+
+def rows_header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return next(csv.reader(f))
+
+
 def import_error(dump: Path) -> str:
     stderr = io.StringIO()
     with pytest.raises(CommandError) as exc:
@@ -380,13 +409,18 @@ def damaged(data, tmp_path):
 
 
 def test_bad_date_names_file_and_line(damaged):
-    line = set_cell(damaged / "commitments.csv", column="date_made", value="2019-13-45",
-                    where=lambda r: r["slug"] == "deploy-ct-expert")
+    line = set_field(damaged, "commitments", column="date_made", value="2019-13-45",
+                     where=lambda r: r["slug"] == "deploy-ct-expert")
     message = import_error(damaged)
-    assert f"commitments.csv, line {line}: date_made: '2019-13-45' is not a date (YYYY-MM-DD)" in message
+    assert f"commitments.json, line {line}: date_made: '2019-13-45' is not a date (YYYY-MM-DD)" in message
 
 
-def test_bad_date_after_a_multi_line_field_counts_physical_lines(damaged):
+def test_a_value_of_the_wrong_json_type_is_named(damaged):
+    line = set_field(damaged, "sources", column="title", value=42, where=lambda r: True)
+    assert f"sources.json, line {line}: title: 42 is not text" in import_error(damaged)
+
+
+def test_a_csv_that_differs_from_its_json_is_named_by_physical_line(damaged):
     line = set_cell(damaged / "commitments.csv", column="due_date", value="someday",
                     where=lambda r: r["slug"] == "undated-unicode")
     # Earlier rows hold fields spanning two lines: the line named is the line in the file, not the row number.
@@ -395,7 +429,14 @@ def test_bad_date_after_a_multi_line_field_counts_physical_lines(damaged):
     with open(damaged / "commitments.csv", encoding="utf-8", newline="") as f:
         physical = re.split(r"\r\n|\n|\r", f.read())
     assert physical[line - 1].startswith(f"{data_pk(damaged, 'undated-unicode')},undated-unicode,")
-    assert f"commitments.csv, line {line}: due_date: 'someday' is not a date" in import_error(damaged)
+    assert (f"commitments.csv, line {line}: due_date is 'someday' but commitments.json, line {index + 2} gives '';"
+            " the two copies differ") in import_error(damaged)
+
+
+def test_a_json_file_cut_short_is_named(damaged):
+    path = damaged / "status_updates.json"
+    path.write_text(path.read_text(encoding="utf-8").rsplit("\n", 3)[0] + "\n", encoding="utf-8")
+    assert "status_updates.json: no closing ']' (is the file cut short?)" in import_error(damaged)
 
 
 def data_pk(dump: Path, slug: str) -> str:
@@ -408,14 +449,15 @@ def test_missing_column_names_file_and_header_line(damaged):
 
 
 def test_dangling_foreign_key_names_file_and_line(damaged):
-    line = set_cell(damaged / "status_updates.csv", column="commitment_id", value="999999", where=lambda r: True)
-    assert f"status_updates.csv, line {line}: commitment_id 999999 is not an id in commitments.csv" in import_error(
+    line = set_field(damaged, "status_updates", column="commitment_id", value=999999, where=lambda r: True)
+    assert f"status_updates.json, line {line}: commitment_id 999999 is not an id in commitments.json" in import_error(
         damaged)
 
 
 def test_dangling_link_names_file_and_line(damaged):
-    line = set_cell(damaged / "commitment_themes.csv", column="theme_id", value="424242", where=lambda r: True)
-    assert f"commitment_themes.csv, line {line}: theme_id 424242 is not an id in themes.csv" in import_error(damaged)
+    line = set_field(damaged, "commitment_themes", column="theme_id", value=424242, where=lambda r: True)
+    assert f"commitment_themes.json, line {line}: theme_id 424242 is not an id in themes.json" in import_error(
+        damaged)
 
 
 def test_missing_file_is_named(damaged):
@@ -424,16 +466,17 @@ def test_missing_file_is_named(damaged):
 
 
 def test_a_status_that_does_not_follow_from_the_updates_is_refused(damaged):
-    line = set_cell(damaged / "commitments.csv", column="current_status", value="abandoned",
-                    where=lambda r: r["slug"] == "deploy-ct-expert")
+    line = set_field(damaged, "commitments", column="current_status", value="abandoned",
+                     where=lambda r: r["slug"] == "deploy-ct-expert")
     message = import_error(damaged)
-    assert f"commitments.csv, line {line}: current_status abandoned" in message
+    assert f"commitments.json, line {line}: current_status abandoned" in message
     assert "(achieved as of 2022-03-01)" in message
 
 
 def test_a_file_changed_since_export_is_refused(damaged):
-    set_cell(damaged / "themes.csv", column="name", value="P/CVE edited", where=lambda r: r["slug"] == "pcve")
-    assert "themes.csv:" in import_error(damaged)
+    set_field(damaged, "themes", column="name", value="P/CVE edited", where=lambda r: r["slug"] == "pcve")
+    message = import_error(damaged)  # both copies agree, so the size and hash in datapackage.json tell
+    assert message.startswith("Nothing imported: themes.csv: ") and "datapackage.json says" in message
 
 
 def test_not_a_dump(tmp_path, db):
@@ -441,15 +484,16 @@ def test_not_a_dump(tmp_path, db):
 
 
 def test_several_problems_are_all_listed(damaged):
-    set_cell(damaged / "sources.csv", column="date", value="2019-02-30", where=lambda r: True)
-    set_cell(damaged / "evidence.csv", column="status_update_id", value="", where=lambda r: True)
+    set_field(damaged, "sources", column="date", value="2019-02-30", where=lambda r: True)
+    set_field(damaged, "evidence", column="status_update_id", value=None, where=lambda r: True)
     stderr = io.StringIO()
     with pytest.raises(CommandError, match=r"and 1 more problem, listed above"):
         call_command("import_dataset", str(damaged), stdout=io.StringIO(), stderr=stderr)
     listed = stderr.getvalue().splitlines()
     assert len(listed) == 2
-    assert listed[0].startswith("sources.csv, line ") and "is not a date" in listed[0]
-    assert listed[1].startswith("evidence.csv, line ") and "status_update_id: is empty" in listed[1]
+    assert listed[0].startswith("sources.json, line ") and "is not a date" in listed[0]
+    assert listed[1].startswith("evidence.json, line ")
+    assert "status_update_id: is null; a value is required" in listed[1]
 
 
 
@@ -465,13 +509,196 @@ def reseal(dump: Path) -> None:
 
 @pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "evidence/../../../etc/passwd"])
 def test_a_document_path_outside_media_root_is_refused(damaged, path):
-    line = set_cell(damaged / "evidence.csv", column="document", value=path,
+    set_cell(damaged / "evidence.csv", column="document", value=path,
                     where=lambda r: r["document"] == "evidence/2023/report.pdf")
     as_json = json.dumps(path)[1:-1]
     text = (damaged / "evidence.json").read_text(encoding="utf-8")
     (damaged / "evidence.json").write_text(text.replace("evidence/2023/report.pdf", as_json), encoding="utf-8")
     reseal(damaged)
-    message = import_error(damaged)  # one line, nothing written
-    assert message == f"Nothing imported: evidence.csv, line {line}: document {path!r} is outside MEDIA_ROOT " \
+    json_line = next(n for n, row in enumerate(text.splitlines(), 1) if "evidence/2023/report.pdf" in row)
+    message = import_error(damaged)  # one line, nothing written; the restore reads (and names) the JSON copy
+    assert message == f"Nothing imported: evidence.json, line {json_line}: document {path!r} is outside MEDIA_ROOT " \
                       "(an absolute path or one with '..')"
     assert not Evidence.objects.exists()
+
+
+# --- every value the models accept comes back exactly --------------------------------------------------
+
+# Text that trips spreadsheets, CSV and JSON lines: formula starts, tab, CRLF, CR, LF, quotes, commas,
+# right-to-left text and marks, emoji with joiners, Cyrillic, a no-break space, a byte-order mark, a backslash.
+AWKWARD = ('=THEME("x")\t+1 -2 @A1, "quoted" \'single\' ;\r\nCRLF\rCR\nLF — Қазақстан Oʻzbekiston '
+           "مرحبا בעברית \u200f\u202e 😀 👩\u200d👩\u200d👧 \u00a0nbsp \ufeffbom \\ back ")
+HUGE = 1_000_000  # a text field far beyond any other limit (csv's default field limit is 131,072)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text(n: int, start: str = "") -> str:
+    """Exactly ``n`` characters: ``start``, then AWKWARD over and over."""
+    return (start + AWKWARD * (n // len(AWKWARD) + 1))[:n]
+
+
+def longest(model, name: str, start: str = "") -> str:
+    """The longest text ``model.name`` accepts (its max_length), starting with ``start``."""
+    return text(model._meta.get_field(name).max_length, start)
+
+
+def longest_url(model, name: str) -> str:
+    start = "https://example.org/Қазақстан/😀/?q=a&b=\"c\"#"
+    return (start + "x" * 2000)[:model._meta.get_field(name).max_length]
+
+
+def build_extremes(publisher) -> SimpleNamespace:
+    """One row of each kind at its largest, one at its emptiest; every text starting with something awkward."""
+    ns = SimpleNamespace()
+    ns.theme_formula = Theme.objects.create(slug="-" + "t" * 99, name=longest(Theme, "name", '=THEME("x")'))
+    ns.theme_quoted = Theme.objects.create(slug="quoted", name="'=already quoted", is_synthetic=True)
+    ns.theme_plain = Theme.objects.create(slug="plain", name="Plain")
+    actors = [Actor.objects.create(slug=f"a{i}", name=longest(Actor, "name", s)) for i, s in enumerate("+@\t")]
+    countries = [Country.objects.create(slug="kz", name=longest(Country, "name", "-")),
+                 Country.objects.create(slug="tj", name="\rCR first")]
+    ns.full_source = Source.objects.create(
+        slug="s" * 100, title=longest(Source, "title", "@"), issuer=longest(Source, "issuer", "+"),
+        date=date(1, 1, 1), date_note=text(HUGE, "-"), kind=Source.Kind.STRATEGY,
+        url=longest_url(Source, "url"), notes=text(HUGE, "="), is_synthetic=True)
+    ns.bare_source = Source.objects.create(slug="bare", title="T", issuer="I", date=None,
+                                           kind=Source.Kind.CONFERENCE_STATEMENT)
+    c = ns.full = Commitment.objects.create(
+        slug="-" + "c" * 99, title=longest(Commitment, "title", "="), quote=text(HUGE, "+"),
+        quote_context=text(HUGE, "\r\n"), source=ns.full_source, attributed_to=ns.bare_source,
+        location=longest(Commitment, "location", "-"), statement_type=Commitment.StatementType.PLEDGE,
+        scope_note=text(HUGE, "@"), date_made=date(1, 1, 1), date_note=text(HUGE, "\t"),
+        due_date=date(9999, 12, 31), due_text=longest(Commitment, "due_text", "'="),
+        actors_basis=Commitment.ActorsBasis.STATED, actors_note=text(HUGE, "="),
+        other_countries=longest(Commitment, "other_countries", "\t"), is_synthetic=True,
+        state=Commitment.State.PUBLISHED)
+    ns.bare = Commitment.objects.create(slug="b", title="B", quote="Q", source=ns.bare_source, date_made=None,
+                                        state=Commitment.State.PUBLISHED)
+    c.actors.set(actors)
+    c.countries.set(countries)
+    c.themes.set([ns.theme_formula, ns.theme_quoted, ns.theme_plain])
+    c.related.add(ns.bare)
+    today = timezone.localdate()  # the latest as-of and evidence date the models accept
+    for as_of, status, when in ((date(1, 1, 1), "stalled", datetime(2000, 2, 29, 0, 0, 0, 1, tzinfo=UTC)),
+                                (today, "achieved", datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))):
+        u = StatusUpdate.objects.create(commitment=c, status=status, as_of=as_of, summary=text(HUGE, "="),
+                                        confidence=StatusUpdate.Confidence.HIGH, is_synthetic=True)
+        Evidence.objects.create(
+            commitment=c, status_update=u, title=longest(Evidence, "title", "-"),
+            publisher=longest(Evidence, "publisher", "="), date=as_of, url=longest_url(Evidence, "url"),
+            document=("evidence/Қазақстан 😀 =" + "d" * 100)[:Evidence._meta.get_field("document").max_length],
+            stance=Evidence.Stance.SUPPORTS, description=text(HUGE, "@"), quote=text(HUGE, "\t"),
+            is_synthetic=True)
+        Evidence.objects.create(commitment=c, status_update=u, title="E", publisher="P", date=None,
+                                url="https://example.org/e", stance=Evidence.Stance.CONTRADICTS)
+        services.publish_status_update(update=u, user=publisher)
+        StatusUpdate.objects.filter(pk=u.pk).update(published_at=when)
+    services.refresh_current_status(commitment=Commitment.objects.get(pk=c.pk))
+    snapshot = {"text": text(HUGE, "="), "nested": {"é": [1, -2, 2.5, None, True, False, "😀\r\n"]}, "": {}}
+    first = ProgressReport.objects.create(
+        slug="r" * 100, title=longest(ProgressReport, "title", "="),
+        period_label=longest(ProgressReport, "period_label", "+"), start=date(1, 1, 1), end=date(9999, 12, 31),
+        introduction=text(HUGE, "-"), state=ProgressReport.State.PUBLISHED, snapshot=snapshot,
+        published_at=datetime(2025, 1, 1, 0, 0, 0, 123456, tzinfo=UTC))
+    ProgressReport.objects.create(slug="second", title="Second", period_label="2025", start=date(2025, 1, 1),
+                                  end=date(2025, 12, 31), state=ProgressReport.State.PUBLISHED, snapshot={},
+                                  supersedes=first, published_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return ns
+
+
+def dumped_rows() -> dict[str, list[tuple]]:
+    """Every value of every table the dump holds, as the database gives it."""
+    return {t.name: list(t.rows().values_list(*[c.attr for c in t.columns])) for t in dataset.tables()}
+
+
+@pytest.fixture(scope="module")
+def extremes(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The extreme rows, built and exported once for the module, then rolled back: the dump and what it holds."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        ns = build_extremes(factories.publisher())
+        ns.source_notes = Source.objects.get(pk=ns.full_source.pk).notes
+        ns.rows = dumped_rows()
+        ns.dump = export(tmp_path_factory.mktemp("extremes") / "dump", "--allow-synthetic")
+        transaction.set_rollback(True)
+    return ns
+
+
+def test_every_value_the_models_accept_comes_back_exactly(extremes, db, tmp_path):
+    assert extremes.source_notes == text(HUGE, "=")  # stored whole
+    assert all(extremes.rows.values()), "every table holds rows"
+    restore(extremes.dump)
+    assert dumped_rows() == extremes.rows
+    assert Source.objects.get(slug="s" * 100).notes == extremes.source_notes
+    assert Theme.objects.get(slug="quoted").name == "'=already quoted"  # an apostrophe typed is kept
+    assert ProgressReport.objects.get(slug="r" * 100).snapshot["nested"] == {
+        "é": [1, -2, 2.5, None, True, False, "😀\r\n"]}
+    # …and a dump of the restored database is the same dump, byte for byte.
+    again = export(tmp_path / "again", "--allow-synthetic")
+    first, second = dump_files(extremes.dump), dump_files(again)
+    assert first.keys() == second.keys()
+    for name in first:
+        if name != "datapackage.json":
+            assert first[name] == second[name], name
+
+
+def test_a_source_note_of_150000_characters_is_restored(data, tmp_path):
+    Source.objects.filter(pk=data.strategy.pk).update(notes=text(150_000, "Coverage: "))
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    restore(dump)
+    assert Source.objects.get(slug=data.strategy.slug).notes == text(150_000, "Coverage: ")
+
+
+def read_big_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        limit = csv.field_size_limit(path.stat().st_size)
+        try:
+            return list(csv.DictReader(f, strict=True))
+        finally:
+            csv.field_size_limit(limit)
+
+
+def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps_the_text(extremes, db, client):
+    themes = {r["id"]: r for r in read_big_csv(extremes.dump / "themes.csv")}
+    name = extremes.theme_formula.name
+    formula, quoted, plain = (str(t.pk) for t in (extremes.theme_formula, extremes.theme_quoted, extremes.theme_plain))
+    assert themes[formula]["name"] == "'" + name  # a spreadsheet shows it as text
+    assert themes[formula]["slug"] == "'-" + "t" * 99
+    assert themes[quoted]["name"] == "'=already quoted"
+    assert themes[plain]["name"] == "Plain"
+    as_json = {str(r["id"]): r for r in json.loads((extremes.dump / "themes.json").read_text(encoding="utf-8"))}
+    assert as_json[formula]["name"] == name and as_json[formula]["slug"] == "-" + "t" * 99
+    # Every text cell that starts like a formula is neutralised; numbers, dates and JSON objects are data.
+    for table in dataset.tables():
+        for row in read_big_csv(extremes.dump / table.csv):
+            for column in table.columns:
+                value = row[column.name]
+                assert not value.startswith(FORMULA_STARTS), (table.csv, column.name, value[:20])
+    # The same cells as in /commitments/export.csv, which uses the same function.
+    restore(extremes.dump)
+    response = client.get("/commitments/export.csv")
+    exported = {r["slug"]: r for r in csv.DictReader(io.StringIO(
+        b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff"), newline=""))}
+    dumped = {r["id"]: r for r in read_big_csv(extremes.dump / "commitments.csv")}
+    full = dumped[str(extremes.full.pk)]
+    assert full["slug"] == "'-" + "c" * 99 and full["slug"] in exported
+    assert full["title"] == exported[full["slug"]]["title"] == "'" + extremes.full.title
+    assert full["location"] == "'" + extremes.full.location
+
+
+def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_path):
+    import hashlib
+
+    factories.theme(slug="formula", name="=Formula theme")
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    # Version 1 wrote the CSV's text raw: take the apostrophes off again, as that version wrote it.
+    rewrite_csv(dump / "themes.csv", lambda i, r: [c.removeprefix("'") for c in r])
+    assert ",=Formula theme," in (dump / "themes.csv").read_text(encoding="utf-8")
+    pkg = package(dump)
+    pkg["tracker_format_version"] = 1
+    resource = next(r for r in pkg["resources"] if r["name"] == "themes")
+    body = (dump / "themes.csv").read_bytes()
+    resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"
+    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    restore(dump)
+    assert Theme.objects.get(slug="formula").name == "=Formula theme"

@@ -220,3 +220,106 @@ def test_filtered_rows_carry_the_same_taxonomies_as_unfiltered_ones(client, many
         assert rows
         for row in rows:
             assert {k: row[k] for k in taxonomies} == {k: everything[row["slug"]][k] for k in taxonomies}
+
+
+# --- a database error is never read as an empty or complete export ------------------------------
+
+
+def fail_after(monkeypatch, n: int) -> None:
+    """The export's rows raise OperationalError when the row after the ``n``th is fetched."""
+    from django.db import OperationalError
+
+    from commitments import exports
+
+    real = exports._records
+
+    def records(**kwargs):
+        for i, record in enumerate(real(**kwargs)):
+            if i == n:
+                raise OperationalError("server closed the connection unexpectedly")
+            yield record
+
+    monkeypatch.setattr(exports, "_records", records)
+
+
+@pytest.fixture
+def rows_150(db):
+    """150 public commitments: more than one write of the stream (ROWS_PER_WRITE rows each)."""
+    from commitments.models import Commitment
+
+    src = factories.source(slug="src", url="https://example.org/a")
+    Commitment.objects.bulk_create(
+        Commitment(slug=f"c-{i:03d}", title=f"Commitment {i:03d}", quote="Words.", source=src,
+                   date_made=date(2020, 1, 1), state=Commitment.State.PUBLISHED)
+        for i in range(150)
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_database_error_before_the_first_row_is_a_500_page_not_an_empty_export(rows_150, monkeypatch, fmt):
+    from django.test import Client
+
+    fail_after(monkeypatch, 0)
+    response = Client(raise_request_exception=False).get(f"/commitments/export.{fmt}")
+    assert response.status_code == 500
+    assert not response.streaming
+    assert response["Content-Type"].startswith("text/html")
+    assert response["X-Request-ID"] in response.content.decode()  # the page gives the reference that was logged
+
+
+def consume(response) -> tuple[bytes, Exception | None]:
+    """What a client receives before the stream stops, and the error that stopped it (None: a clean end)."""
+    chunks = []
+    try:
+        for chunk in response.streaming_content:
+            chunks.append(chunk)
+    except Exception as exc:  # noqa: BLE001 - the point is to see what stops the stream
+        return b"".join(chunks), exc
+    return b"".join(chunks), None
+
+
+def test_a_database_error_mid_stream_aborts_the_csv_and_leaves_it_unreadable(client, rows_150, monkeypatch):
+    from django.db import OperationalError
+
+    fail_after(monkeypatch, 120)
+    response = client.get("/commitments/export.csv")
+    assert response.status_code == 200  # already sent when the error comes
+    body, error = consume(response)
+    # The response is aborted: the server drops the connection without ending the chunked body.
+    assert isinstance(error, OperationalError)
+    text = body.decode("utf-8").lstrip("\ufeff")
+    assert text.startswith(",".join(COLUMNS) + "\r\n") and "c-099" in text  # rows before the error went out
+    # A client that reads whatever arrived still cannot take it for a complete CSV: the last line opens a
+    # quoted field that never closes, which a strict reader refuses; a person reading it sees why.
+    with pytest.raises(csv.Error, match="unexpected end of data"):
+        list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    last = text.rsplit("\r\n", 1)[1]
+    assert last.startswith('"ERROR: export incomplete') and response["X-Request-ID"] in last
+
+
+def test_a_database_error_mid_stream_aborts_the_json_and_leaves_it_invalid(client, rows_150, monkeypatch):
+    from django.db import OperationalError
+
+    fail_after(monkeypatch, 120)
+    response = client.get("/commitments/export.json")
+    assert response.status_code == 200
+    body, error = consume(response)
+    assert isinstance(error, OperationalError)
+    text = body.decode("utf-8")
+    assert text.startswith('{"commitments": [{') and "c-099" in text
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+    assert "]}" not in text  # the array and the object are never closed
+    assert "ERROR: export incomplete" in text and response["X-Request-ID"] in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_that_ends_cleanly_is_complete(client, rows_150, fmt):
+    body, error = consume(client.get(f"/commitments/export.{fmt}"))
+    assert error is None
+    text = body.decode("utf-8")
+    if fmt == "json":
+        assert len(json.loads(text)["commitments"]) == 150
+    else:
+        assert len(list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True))) == 151
+    assert "ERROR" not in text

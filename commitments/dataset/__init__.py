@@ -13,7 +13,9 @@ read, into a temporary folder beside the target that is renamed into place only 
 ``import_dataset`` restores such a dump into an empty database: it checks ``datapackage.json`` and
 every row of every file first (types, field rules, keys, links, the derived current status, the
 files' sizes and hashes) and writes nothing if anything is wrong; then it writes everything in one
-transaction, keeping primary keys and slugs.
+transaction, keeping primary keys and slugs. It reads the JSON copy, which holds every value
+exactly; the CSV copy neutralises spreadsheet formulas as ``export.csv`` does (a leading
+apostrophe, which cannot be undone reliably), and the check requires it to say what the JSON says.
 
 One job a module: ``schema`` (the tables and columns), ``values`` (a cell in CSV and JSON),
 ``export`` (writing a dump), ``check`` (validating one) and ``restore`` (importing it).

@@ -1,4 +1,10 @@
-"""Validating a dump before anything is written: the package, every file, every row, the links between them."""
+"""Validating a dump before anything is written: the package, every file, every row, the links between them.
+
+The rows are read from the JSON copy, which holds every value exactly (the CSV copy neutralises
+formulas for spreadsheets, which cannot be undone); each CSV row must say what its JSON row says.
+Value problems are named by JSON file and line (one row a line); a CSV that disagrees, by CSV
+file and physical line.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,8 +21,8 @@ from django.core.exceptions import ValidationError
 
 from ..uploads import unsafe_document_name
 from .export import _sha256
-from .schema import FORMAT_VERSION, PACKAGE, Table, tables
-from .values import _INTEGER, parse_value
+from .schema import FORMAT_VERSION, PACKAGE, READABLE_VERSIONS, Table, tables
+from .values import _short, csv_value, parse_value
 
 MAX_PROBLEMS = 50
 
@@ -42,19 +49,76 @@ class _TooMany(Exception):
     pass
 
 
-def _read_csv(folder: Path, table: Table) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line where the record starts, raw values by column) for each record; the header is checked before."""
-    with open(folder / table.csv, encoding="utf-8", newline="") as f:
+@contextmanager
+def _csv_field_limit(path: Path) -> Iterator[None]:
+    """Let a cell be as long as the file: csv's default limit (131,072 characters) is below what a text
+    field may hold. The limit is process-wide, so it is put back after."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, path.stat().st_size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_csv(folder: Path, table: Table) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, its cells) for each record; the header is checked before."""
+    path = folder / table.csv
+    with _csv_field_limit(path), open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f, strict=True)
-        next(reader)
-        line = reader.line_num + 1
-        for record in reader:
-            start, line = line, reader.line_num + 1
-            if len(record) != len(table.columns):
-                raise _RowError(
-                    table.csv, start, f"{len(record)} values where the header has {len(table.columns)} columns"
-                )
-            yield start, dict(zip(table.names, record, strict=True))
+        try:
+            next(reader)
+            line = reader.line_num + 1
+            for record in reader:
+                start, line = line, reader.line_num + 1
+                if len(record) != len(table.columns):
+                    raise _RowError(
+                        table.csv, start, f"{len(record)} values where the header has {len(table.columns)} columns"
+                    )
+                yield start, record
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise _RowError(table.csv, reader.line_num or None, f"unreadable ({exc})") from None
+
+
+def _read_json(folder: Path, table: Table) -> Iterator[tuple[int, dict]]:
+    """(line, object) for each row of the JSON copy, in the layout export_dataset writes: ``[`` on the first
+    line, one object a line with a comma after each but the last, ``]`` on the last line (``[]`` if empty).
+
+    Its values are read as they are, whatever their length: this is the copy that is restored.
+    """
+    path, name = folder / table.json, table.json
+    with open(path, encoding="utf-8") as f:
+        lines = enumerate(f, start=1)
+        try:
+            first = next(lines, (1, ""))[1].rstrip("\n")
+            if first not in ("[", "[]"):
+                raise _RowError(name, 1, "not in the layout export_dataset writes: the first line is not '['")
+            closed, comma = first == "[]", None  # comma: whether the last object line ended with one
+            for number, text in lines:
+                text = text.rstrip("\n")
+                if closed:
+                    if text.strip():
+                        raise _RowError(name, number, "text after the closing ']'")
+                    continue
+                if text == "]":
+                    if comma:
+                        raise _RowError(name, number - 1, "a comma after the last object")
+                    closed = True
+                    continue
+                if comma is False:
+                    raise _RowError(name, number - 1, "no comma after the object")
+                comma = text.endswith(",")
+                try:
+                    item = json.loads(text.removesuffix(","))
+                except ValueError as exc:
+                    raise _RowError(name, number, f"not valid JSON ({exc})") from None
+                if not isinstance(item, dict) or list(item) != table.names:
+                    raise _RowError(name, number, f"not an object with the fields {', '.join(table.names)}")
+                yield number, item
+        except UnicodeDecodeError as exc:
+            raise _RowError(name, None, f"unreadable ({exc})") from None
+    if not closed:
+        raise _RowError(name, None, "no closing ']' (is the file cut short?)")
 
 
 class _RowError(Exception):
@@ -70,6 +134,7 @@ class _Checker:
         self.folder = folder
         self.problems: list[Problem] = []
         self.package: dict = {}
+        self.neutralised = FORMAT_VERSION >= 2
         self.ids: dict[str, set[int]] = {}
         self.counts: dict[str, int] = {}
         self.update_commitment: dict[int, int] = {}
@@ -92,7 +157,7 @@ class _Checker:
             if not self.problems:
                 self.check_statuses()
             if not self.problems:
-                self.check_json_and_hashes()
+                self.check_hashes()
         except _TooMany:
             pass
         return self.problems
@@ -111,13 +176,15 @@ class _Checker:
             return self.problem(PACKAGE, getattr(exc, "lineno", None), f"not valid JSON ({exc})")
         if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
             return self.problem(PACKAGE, None, "not a data package: it has no 'resources' list")
-        if package.get("tracker_format_version") != FORMAT_VERSION:
+        version = package.get("tracker_format_version")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
             return self.problem(
                 PACKAGE, None,
-                f"tracker_format_version is {package.get('tracker_format_version')!r}; this version reads "
-                f"{FORMAT_VERSION}",
+                f"tracker_format_version is {version!r}; this version reads "
+                f"{' or '.join(map(str, READABLE_VERSIONS))}",
             )
         self.package = package
+        self.neutralised = version >= 2  # version 1 wrote the CSV's text raw
         by_name = {r.get("name"): r for r in package["resources"] if isinstance(r, dict)}
         for table in tables():
             for name, path_ in ((table.name, table.csv), (f"{table.name}-json", table.json)):
@@ -163,27 +230,33 @@ class _Checker:
     # rows
 
     def check_rows(self, table: Table) -> None:
+        """Each JSON row (types, field rules, keys, links), and the CSV row beside it."""
         ids, seen_keys = set(), set()
         unique = {c.name: set() for c in table.columns if c.unique and c.name != "id"}
         pending_self = []  # (line, column, id) for self-references, checked once the table is read
-        count = 0
+        count = csv_count = 0
+        csv_rows = _read_csv(self.folder, table)
         try:
-            for line, raw in _read_csv(self.folder, table):
+            for line, item in _read_json(self.folder, table):
                 count += 1
-                values = self.parse_row(table, line, raw)
+                values = self.parse_row(table, line, item)
+                csv_row = next(csv_rows, None)
+                csv_count += csv_row is not None
                 if values is None:
-                    if _INTEGER.fullmatch(raw.get("id", "")):
-                        ids.add(int(raw["id"]))  # so rows pointing at it are not reported as well
+                    if isinstance(item.get("id"), int):
+                        ids.add(item["id"])  # so rows pointing at it are not reported as well
                     continue
+                if csv_row is not None:
+                    self.compare_csv(table, csv_row, line, values)
                 key = tuple(values[k] for k in table.primary_key)
                 if key in seen_keys:
-                    self.problem(table.csv, line, f"duplicate {'/'.join(table.primary_key)} {'/'.join(map(str, key))}")
+                    self.problem(table.json, line, f"duplicate {'/'.join(table.primary_key)} {'/'.join(map(str, key))}")
                 seen_keys.add(key)
                 if "id" in values:
                     ids.add(values["id"])
                 for name, seen in unique.items():
                     if values[name] in seen:
-                        self.problem(table.csv, line, f"{name}: {values[name]!r} appears twice")
+                        self.problem(table.json, line, f"{name}: {values[name]!r} appears twice")
                     seen.add(values[name])
                 for column, target in table.foreign_keys:
                     value = values[column]
@@ -192,28 +265,46 @@ class _Checker:
                     if target == "":
                         pending_self.append((line, column, value))
                     elif value not in self.ids[target]:
-                        self.problem(table.csv, line, f"{column} {value} is not an id in {target}.csv")
+                        self.problem(table.json, line, f"{column} {value} is not an id in {target}.json")
                 self.check_rules(table, line, values)
+            csv_count += sum(1 for _ in csv_rows)
         except _RowError as exc:
             self.problem(exc.problem.file, exc.problem.line, exc.problem.message)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            self.problem(table.csv, None, f"unreadable ({exc})")
+            csv_count = None
+        finally:
+            csv_rows.close()
         for line, column, value in pending_self:
             if value not in ids:
-                self.problem(table.csv, line, f"{column} {value} is not an id in {table.csv}")
+                self.problem(table.json, line, f"{column} {value} is not an id in {table.json}")
         self.ids[table.name] = ids
         self.counts[table.name] = count
+        if csv_count is None:
+            return
         expected = self.resource(table.name).get("rows")
-        if expected is not None and expected != count:
-            self.problem(table.csv, None, f"{count} rows, but {PACKAGE} says {expected} (is the file cut short?)")
+        if expected is not None and expected != csv_count:
+            self.problem(table.csv, None, f"{csv_count} rows, but {PACKAGE} says {expected} (is the file cut short?)")
+        elif csv_count != count:
+            self.problem(table.json, None, f"{count} rows where {table.csv} has {csv_count}")
 
-    def parse_row(self, table: Table, line: int, raw: dict[str, str]) -> dict | None:
+    def compare_csv(self, table: Table, csv_row: tuple[int, list[str]], json_line: int, values: dict) -> None:
+        """The CSV row must be what export_dataset writes for the JSON row: the two copies say the same."""
+        line, cells = csv_row
+        for column, cell in zip(table.columns, cells, strict=True):
+            expected = csv_value(column, values[column.name], neutralised=self.neutralised)
+            if cell != expected:
+                return self.problem(
+                    table.csv, line,
+                    f"{column.name} is {_short(cell)} but {table.json}, line {json_line} gives {_short(expected)}; "
+                    "the two copies differ",
+                )
+
+    def parse_row(self, table: Table, line: int, item: dict) -> dict | None:
         values, ok = {}, True
         for column in table.columns:
             try:
-                values[column.name] = parse_value(column, raw[column.name])
+                values[column.name] = parse_value(column, item[column.name])
             except ValueError as exc:
-                self.problem(table.csv, line, f"{column.name}: {exc}")
+                self.problem(table.json, line, f"{column.name}: {exc}")
                 ok = False
         if not ok:
             return None
@@ -226,13 +317,13 @@ class _Checker:
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for message in messages:
-                    self.problem(table.csv, line, f"{name}: {message}")
+                    self.problem(table.json, line, f"{name}: {message}")
             return None
         return values
 
     def check_rules(self, table: Table, line: int, v: dict) -> None:
         """The database's own constraints and the links between tables that a foreign key cannot say."""
-        file = table.csv
+        file = table.json
         if table.name == "countries" and not re.fullmatch(r"[a-z]{2}", v["slug"]):
             self.problem(file, line, f"slug {v['slug']!r} is not a two-letter lower-case ISO code")
         elif table.name == "commitments":
@@ -269,14 +360,12 @@ class _Checker:
             if (status, status_date) != expected:
                 said = f"{expected[0]} as of {expected[1]}" if expected[1] else expected[0]
                 self.problem(
-                    "commitments.csv", line,
+                    "commitments.json", line,
                     f"current_status {status} ({status_date or 'no date'}) is not what its updates in "
-                    f"status_updates.csv give ({said})",
+                    f"status_updates.json give ({said})",
                 )
 
-    def check_json_and_hashes(self) -> None:
-        for table in tables():
-            self.check_json(table)
+    def check_hashes(self) -> None:
         for table in tables():
             for resource in (self.resource(table.name), self.resource(f"{table.name}-json")):
                 self.check_size_and_hash(resource)
@@ -289,26 +378,6 @@ class _Checker:
             self.problem(resource["path"], None, f"{path.stat().st_size} bytes, but {PACKAGE} says {size}")
         elif digest and digest.startswith("sha256:") and _sha256(path) != digest.removeprefix("sha256:"):
             self.problem(resource["path"], None, f"its SHA-256 differs from the hash in {PACKAGE}: changed or damaged")
-
-    def check_json(self, table: Table) -> None:
-        """The JSON copy: an array with one object per line, as many as the CSV has rows, same ids."""
-        count, lines = 0, 0
-        try:
-            with open(self.folder / table.json, encoding="utf-8") as f:
-                for lines, text in enumerate(f, start=1):
-                    text = text.rstrip("\n")
-                    if lines == 1 and text in ("[", "[]"):
-                        continue
-                    if text == "]":
-                        continue
-                    item = json.loads(text.removesuffix(","))
-                    if not isinstance(item, dict) or list(item) != table.names:
-                        raise ValueError(f"not an object with the fields {', '.join(table.names)}")
-                    count += 1
-        except (ValueError, UnicodeDecodeError) as exc:
-            return self.problem(table.json, lines or None, f"not in the layout export_dataset writes ({exc})")
-        if count != self.counts[table.name]:
-            self.problem(table.json, None, f"{count} rows where {table.csv} has {self.counts[table.name]}")
 
 
 def check_dataset(directory: str | Path) -> list[Problem]:

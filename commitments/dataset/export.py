@@ -135,6 +135,9 @@ def _package(folder: Path, counts: dict[str, int], *, synthetic: bool) -> dict:
         "published progress reports with their frozen figures. Drafts, archived commitments, evidence not yet "
         "used in a published assessment, staff accounts, internal notes and the change history are not included. "
         "Each table is given as CSV (UTF-8, header row; lists as link tables) and as JSON. "
+        "In the CSV, a text cell that a spreadsheet would run as a formula (one starting with =, +, -, @, a tab "
+        "or a carriage return) begins with an apostrophe, as in the site's export.csv; the JSON holds every "
+        "text exactly, and is the copy import_dataset restores. "
         "Evidence 'document' is a path under the site's media URL. "
         "Licence: ODC-BY-1.0 is the default of this export; the publisher should confirm it."
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .. import cache, services
 from ..models import Commitment
-from .check import DatasetInvalid, _read_csv, check_dataset
+from .check import DatasetInvalid, _read_json, check_dataset
 from .export import DatasetRefused
 from .schema import BATCH, KEYED_MODELS, Table, tables
 from .values import parse_value
@@ -43,8 +43,9 @@ def _refuse_if_not_empty() -> None:
 
 
 def _parsed(folder: Path, table: Table) -> Iterator[dict]:
-    for _, raw in _read_csv(folder, table):
-        yield {c.attr: parse_value(c, raw[c.name]) for c in table.columns}
+    """The rows from the JSON copy, which holds the exact text (the CSV's is neutralised for spreadsheets)."""
+    for _, item in _read_json(folder, table):
+        yield {c.attr: parse_value(c, item[c.name]) for c in table.columns}
 
 
 def _batches(items, size: int = BATCH) -> Iterator[list]:

@@ -11,7 +11,8 @@ from django.db.models import F
 
 from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON
+READABLE_VERSIONS = (1, 2)  # a dump of version 1 holds the same JSON, and its CSV raw
 PACKAGE = "datapackage.json"
 BATCH = 1000
 LICENSE = {

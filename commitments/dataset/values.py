@@ -1,4 +1,11 @@
-"""Values in the files: how a cell is written to CSV and JSON, and how a CSV cell is read back."""
+"""Values in the files: how a cell is written to CSV and JSON, and how a JSON value is read back.
+
+The JSON copy holds every value exactly; it is what ``import_dataset`` reads. The CSV copy is for
+spreadsheets: a text cell that a spreadsheet would run as a formula gets a leading apostrophe, by
+the very function ``/commitments/export.csv`` uses (``exports.neutralise``). That is not
+reversible (a typed ``'=x`` and a neutralised ``=x`` read the same), which is why the restore reads
+JSON and only checks that the CSV says the same.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 
+from ..exports import neutralise
 from .schema import Column
 
 
@@ -23,7 +31,8 @@ def _sorted(value):
     return value
 
 
-def csv_value(column: Column, value) -> str:
+def csv_value(column: Column, value, *, neutralised: bool = True) -> str:
+    """The CSV cell; ``neutralised=False`` gives the raw text of format version 1 (before neutralising)."""
     if value is None:
         return ""
     if column.type == "boolean":
@@ -34,6 +43,8 @@ def csv_value(column: Column, value) -> str:
         return value.isoformat()
     if column.type == "object":
         return json.dumps(_sorted(value), ensure_ascii=False)
+    if column.type == "string" and neutralised:
+        return neutralise(value)
     return str(value)
 
 
@@ -56,28 +67,36 @@ def _short(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def parse_value(column: Column, text: str):
-    """The typed value of one CSV cell; ValueError with a plain message if it is not one."""
-    if text == "":
-        if column.required and column.type != "string":
-            raise ValueError("is empty; a value is required")
-        return "" if column.type == "string" else None
+def _shown(value) -> str:
+    """A value as a message shows it: text quoted, anything else as JSON; both cut short."""
+    if isinstance(value, str):
+        return _short(value)
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_value(column: Column, value):
+    """The typed value of one field of a JSON row; ValueError with a plain message if it is not one."""
     kind = column.type
-    try:
-        if kind == "integer" and _INTEGER.fullmatch(text):
-            return int(text)
-        if kind == "boolean" and text in ("true", "false"):
-            return text == "true"
-        if kind == "date" and _DATE.fullmatch(text):
-            return date.fromisoformat(text)
-        if kind == "datetime" and _DATETIME.fullmatch(text):
-            return datetime.fromisoformat(text)
-        if kind == "object":
-            value = json.loads(text)
-            if isinstance(value, dict):
-                return value
+    if value is None:
         if kind == "string":
-            return text
+            raise ValueError('is null; text is expected ("" when empty)')
+        if column.required:
+            raise ValueError("is null; a value is required")
+        return None
+    try:
+        if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if kind == "boolean" and isinstance(value, bool):
+            return value
+        if kind == "date" and isinstance(value, str) and _DATE.fullmatch(value):
+            return date.fromisoformat(value)
+        if kind == "datetime" and isinstance(value, str) and _DATETIME.fullmatch(value):
+            return datetime.fromisoformat(value)
+        if kind == "object" and isinstance(value, dict):
+            return value
+        if kind == "string" and isinstance(value, str):
+            return value
     except ValueError:
         pass
     expected = {
@@ -86,5 +105,6 @@ def parse_value(column: Column, text: str):
         "date": "a date (YYYY-MM-DD)",
         "datetime": "a date and time (YYYY-MM-DDThh:mm:ssZ)",
         "object": "a JSON object",
+        "string": "text",
     }[kind]
-    raise ValueError(f"{_short(text)} is not {expected}")
+    raise ValueError(f"{_shown(value)} is not {expected}")
