@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import report_render
+from . import report_render, soft_cache
 from .models import ProgressReport
 
 VIEW_PERM = "commitments.view_progressreport"
@@ -42,7 +41,7 @@ def report_pdf(request, slug: str):
     base_url = request.build_absolute_uri("/")
     if report.is_published:  # frozen, so its PDF is too: render once (seconds), then serve from the cache
         key = f"report-pdf:{report.pk}:{report.published_at.isoformat()}:{base_url}"
-        pdf = cache.get_or_set(key, lambda: report_render.render_pdf(report, base_url=base_url), 7 * 24 * 3600)
+        pdf = soft_cache.get_or_set(key, lambda: report_render.render_pdf(report, base_url=base_url), 7 * 24 * 3600)
     else:
         pdf = report_render.render_pdf(report, base_url=base_url)
     response = HttpResponse(pdf, content_type="application/pdf")
