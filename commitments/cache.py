@@ -12,8 +12,8 @@ import uuid
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 
+from . import soft_cache
 from .models import PublicDataVersion
 
 
@@ -40,6 +40,7 @@ def cached_public_page(view):
     """Serve anonymous GETs of a public page from the cache while the data version is unchanged.
 
     Only complete 200 responses are stored; staff (who may see draft banners) always get a fresh page.
+    When the cache is down, every page is built from the database (``soft_cache``).
     """
 
     @wraps(view)
@@ -47,11 +48,11 @@ def cached_public_page(view):
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         key = _key(request, current_version())
-        response = cache.get(key)
-        if response is None:
+        response = soft_cache.get(key)
+        if response is soft_cache.MISSING:
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming:
-                cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
+                soft_cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
         return response
 
     return wrapper

@@ -21,6 +21,13 @@ from .models import Actor, Commitment, Country, Source, Theme
 from .status import Status
 
 ISO_DATE = ["%Y-%m-%d"]
+# The dates the filters accept: far wider than any date in the record, but bounded, so that date
+# arithmetic (the stale cutoff is nine months before ``as_of``) stays within Python's years 1-9999.
+# ``as_of`` runs from FIRST_DAY to today; due dates, which may lie ahead, to LAST_DUE_DAY.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DUE_DAY = date(2100, 12, 31)
+AS_OF_RANGE_ERROR = "The as-of date cannot be before 1 January 1900."
+DUE_RANGE_ERROR = "Due dates can be from 1 January 1900 to 31 December 2100."
 
 # Every order ends in the primary key, so rows that tie keep one order across pages and exports.
 SORTS = {
@@ -115,6 +122,12 @@ class CommitmentFilterForm(forms.Form):
         as_of = cleaned.get("as_of")
         if as_of and as_of > timezone.localdate():
             self.add_error("as_of", "The as-of date cannot be in the future.")
+        elif as_of and as_of < FIRST_DAY:
+            self.add_error("as_of", AS_OF_RANGE_ERROR)
+        for name in ("due_after", "due_before"):
+            due = cleaned.get(name)
+            if due and not FIRST_DAY <= due <= LAST_DUE_DAY:
+                self.add_error(name, DUE_RANGE_ERROR)  # also drops it from ``cleaned``
         after, before = cleaned.get("due_after"), cleaned.get("due_before")
         if after and before and after > before:
             self.add_error("due_before", "“Due on or before” must not be earlier than “Due on or after”.")
@@ -182,6 +195,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
         )
         # Render the required-looking sort field as optional: absent means the default order.
         self.form.fields["sort"].required = False
+        # A browser's date picker offers only the dates the form accepts.
+        for name, last in (("due_after", LAST_DUE_DAY), ("due_before", LAST_DUE_DAY), ("as_of", timezone.localdate())):
+            self.form.fields[name].widget.attrs.update(min=FIRST_DAY.isoformat(), max=last.isoformat())
         for name in TAXONOMY_FACETS:
             if name in self.data:  # only then is there a slug to validate
                 self.form.fields[name].choices = [(slug, e.label) for slug, e in self.catalogue[name].items()]

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
 
 from . import facets as facet_builder
-from . import public_counts, selectors
+from . import public_counts, selectors, soft_cache
 from . import status as status_scale
 from .cache import cached_public_page
 from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
-from .models import Commitment
+from .models import Commitment, PublicDataVersion
 
 PER_PAGE = 25
 PAGE_ERROR = "The page number must be a whole number of 1 or more."
@@ -42,15 +42,20 @@ def handler500(request):
 
 
 def healthz(request):
-    """200 when the database answers, 503 otherwise. Says nothing else (no versions, no settings)."""
+    """Whether the site can serve pages: 503 unless the database holds the app's tables and answers.
+
+    It reads the app's own data (the public data version, which every public page reads first),
+    so an empty, corrupt or dropped database or a missing table is a 503, not a cheerful
+    ``SELECT 1``. The cache only speeds pages up: when it is down the site still works, so the
+    answer is 200 with ``"cache": "degraded"``. Says nothing else (no versions, no settings).
+    """
+    cache = "ok" if soft_cache.probe() else "degraded"
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        list(PublicDataVersion.objects.filter(pk=1).values_list("token", "counts_token"))
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
-        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return JsonResponse({"status": "unavailable", "database": "unavailable", "cache": cache}, status=503)
+    return JsonResponse({"status": "ok" if cache == "ok" else "degraded", "database": "ok", "cache": cache})
 
 
 class CountedPaginator(Paginator):

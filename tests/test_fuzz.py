@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commitments import services
+from commitments.filtersets import FIRST_DAY, LAST_DUE_DAY
 from commitments.models import ProgressReport
 from commitments.periods import parse_period
 from commitments.status import Status
@@ -59,6 +61,18 @@ KNOWN_VALUES = [
     "updated", "-updated", "1", "0", "2", "2020-01-01", "2024-02-29", "",
 ]
 
+# Dates where a rule changes its answer (``site`` below: due 2020-12-31, last update 2020-06-01,
+# made 2019-05-15): the accepted ranges, the overdue and stale boundaries (nine calendar
+# months, clamped to a month's end), and the first days whose stale cutoff leaves year 1.
+BOUNDARY_DATES = [
+    date(1, 1, 1), date(1, 9, 30), date(1, 10, 1), date(9999, 12, 31),
+    date(1899, 12, 31), date(1900, 1, 1), date(1900, 9, 30), date(1900, 10, 1),
+    date(2020, 2, 14), date(2020, 2, 15), date(2020, 11, 29), date(2020, 11, 30),  # stale from the date made; leap
+    date(2020, 12, 31), date(2021, 1, 1),  # overdue from the day after the due date
+    date(2021, 2, 28), date(2021, 3, 1),  # stale from nine months after the last update
+    date(2100, 12, 31), date(2101, 1, 1),
+]
+
 # --- strategies -----------------------------------------------------------------------------
 
 # Any code point, lone surrogates included (they travel as the WTF-8 bytes a broken client would send).
@@ -81,6 +95,7 @@ dates = st.one_of(
               st.integers(0, 99)),
     st.sampled_from(["9999-12-31", "0001-01-01", "0000-01-01", "2024-02-30", "+10000-01-01", "2020-1-1",
                      "2020-01-01T00:00:00", "01/02/2020", "2020-01-01\x00", "２０２０-０１-０１", "today"]),
+    st.sampled_from(BOUNDARY_DATES).map(date.isoformat),
 )
 markup = st.builds(lambda a, p, b: a + p + b, short_text, st.sampled_from(PAYLOADS), short_text)
 long_text = st.builds(
@@ -208,6 +223,40 @@ def test_each_parameter_alone(client, site, name, value, path):
     response = get(client, path, [(name, value)])
     if name == "q" and "\x00" in value:
         assert response.status_code == 400  # PostgreSQL cannot store or compare NUL; nor should SQLite pretend
+
+
+DATE_PARAMS = ["as_of", "due_before", "due_after"]
+
+
+def test_dates_at_every_boundary(client, site):
+    """Year 1, year 9999 and every boundary of the ranges and of the overdue and stale rules: each
+    date gives a page (in range) or a 400 that names the field (out of range), never a 500."""
+    today = timezone.localdate()
+    days = [*BOUNDARY_DATES, today, today + timedelta(days=1)]
+    for path in ("/", "/commitments/", "/commitments/export.csv"):  # the feed filters as the export does
+        for name in DATE_PARAMS:
+            for day in days:
+                in_range = FIRST_DAY <= day <= (today if name == "as_of" else LAST_DUE_DAY)
+                extra = [[], [("overdue", "1"), ("stale", "1")]] if name == "as_of" else [[]]
+                for more in extra:
+                    response = get(client, path, [(name, day.isoformat()), *more])
+                    assert response.status_code == (200 if in_range else 400), (path, name, day, more)
+                    if not in_range and path in ("/", "/commitments/"):
+                        body = response.content.decode()
+                        assert "1 January 1900" in body or "in the future" in body, (path, name, day)
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("as_of=2020-12-31&overdue=1", False), ("as_of=2021-01-01&overdue=1", True),
+        ("as_of=2021-02-28&stale=1", False), ("as_of=2021-03-01&stale=1", True),
+    ],
+)
+def test_the_overdue_and_stale_boundaries_fall_where_the_rules_say(client, site, query, listed):
+    response = client.get(f"/commitments/?{query}")
+    assert response.status_code == 200
+    assert ("Deploy a CT expert" in response.content.decode()) is listed
 
 
 def test_nul_in_every_parameter_is_a_400_not_a_500(client, site):

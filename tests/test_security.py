@@ -169,15 +169,16 @@ def test_a_correct_login_before_the_limit_works_and_resets(settings):
 @pytest.mark.django_db
 def test_healthz_says_ok_and_nothing_else(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
 def test_healthz_is_503_when_the_database_does_not_answer(client):
-    with mock.patch("commitments.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("django.db.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
-    assert response.status_code == 503 and response.json() == {"status": "unavailable", "database": "unavailable"}
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
 
 
 @pytest.mark.django_db
