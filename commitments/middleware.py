@@ -1,4 +1,5 @@
-"""Request ids and client addresses for logs and error pages, and the admin's relaxed Content Security Policy."""
+"""Request ids and client addresses for logs and error pages; the headers every response carries;
+the admin's relaxed Content Security Policy."""
 
 from __future__ import annotations
 
@@ -60,6 +61,54 @@ class RequestIdFilter(logging.Filter):
         record.request_id = _request_id.get()
         record.client_ip = _client_ip.get()
         return True
+
+
+# Browser features the site never uses (it has no scripts, frames, media or payments), denied to
+# the page and to anything it could be made to embed. interest-cohort and browsing-topics opt the
+# site out of ad-interest tracking; browsers ignore names they do not know.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera", "display-capture",
+        "encrypted-media", "fullscreen", "gamepad", "geolocation", "gyroscope", "hid", "idle-detection",
+        "interest-cohort", "local-fonts", "magnetometer", "microphone", "midi", "payment",
+        "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial", "sync-xhr",
+        "usb", "web-share", "xr-spatial-tracking",
+    )
+)
+
+
+class ResponseHeadersMiddleware:
+    """``Permissions-Policy`` on every response, and a ``Cache-Control`` on every response without one.
+
+    Public: an anonymous reader's successful GET of any page outside the admin that sets no cookie,
+    kept for ``cache.public_max_age()`` seconds by browsers and shared caches. Everything else is
+    ``private`` (a signed-in person's pages, errors, POSTs), and the admin ``private, no-store``.
+    A view's own ``Cache-Control`` (``never_cache`` on /healthz and the admin, WhiteNoise's on static
+    files) is left alone. Placed outside the session and auth middleware, so it sees their cookies.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = _cache_control(request, response)
+        return response
+
+
+def _cache_control(request, response) -> str:
+    from .cache import public_max_age  # not at import: logging loads this module before the models
+
+    if request.path.startswith("/admin/"):
+        return "private, no-store"
+    user = getattr(request, "user", None)
+    anonymous = user is not None and not user.is_authenticated
+    if anonymous and request.method in ("GET", "HEAD") and response.status_code == 200 and not response.cookies:
+        return f"public, max-age={public_max_age()}"
+    return "private"
 
 
 class AdminCSPMiddleware:

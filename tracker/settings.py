@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "commitments.middleware.RequestIdMiddleware",
+    "commitments.middleware.ResponseHeadersMiddleware",  # outside sessions and auth: sees their cookies
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
