@@ -16,6 +16,15 @@ from django.conf import settings
 from . import soft_cache
 from .models import PublicDataVersion
 
+# Browsers and shared caches cannot see a publish (the page cache can: its key changes at once), so
+# they keep a public page a minute at most, and not at all when the page cache is switched off.
+BROWSER_MAX_AGE = 60
+
+
+def public_max_age() -> int:
+    """Seconds a browser or shared cache may keep a public page (``Cache-Control: public, max-age``)."""
+    return max(0, min(BROWSER_MAX_AGE, settings.PUBLIC_PAGE_CACHE_SECONDS))
+
 
 def current_version() -> str:
     return PublicDataVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "commitments.middleware.RequestIdMiddleware",
+    "commitments.middleware.ResponseHeadersMiddleware",  # outside sessions and auth: sees their cookies
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,15 +127,22 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes): after 5 failures an account, and separately an address,
-# is locked for 15 minutes; a success resets the count.
+# Trusted reverse proxies in front of the app (nginx: 1). With N, the client address is the N-th
+# from the right of X-Forwarded-For; with 0 the header is ignored, since a client can forge it.
+# commitments.client_ip reads it for the sign-in lockout, the log and any rate limit.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 (no proxy) or the number of trusted proxies in front of the app.")
+
+# Login throttling (django-axes): after 5 failures for one account from one client address, that
+# pair is locked for 15 minutes; a success resets the count. Locking the account alone would let
+# anyone lock the staff out; locking the address alone, behind a proxy or an office NAT, everyone.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "commitments.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1) if PRODUCTION else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PRODUCTION else ["REMOTE_ADDR"]
 
 ROOT_URLCONF = "tracker.urls"
 
@@ -219,7 +227,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "commitments.middleware.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s %(client_ip)s] %(name)s: %(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"},
