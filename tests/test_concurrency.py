@@ -70,6 +70,56 @@ def test_the_second_save_is_refused_with_what_changed_and_keeps_what_was_typed()
     assert commitment.title == "Deploy an EU security expert" and commitment.location == "Final paragraph"
 
 
+def _open_twice(commitment, url) -> tuple[Client, dict, Client, dict]:
+    ayla, bo = Client(), Client()
+    ayla.force_login(f.editor(username="ayla"))
+    bo.force_login(f.editor(username="bo"))
+    return ayla, _form_data(ayla, url), bo, _form_data(bo, url)
+
+
+def test_saving_again_after_a_conflict_keeps_the_colleagues_values_of_fields_you_did_not_touch():
+    kazakhstan, tajikistan = f.country("kz", "Kazakhstan"), f.country("tj", "Tajikistan")
+    commitment = f.commitment(title="Deploy an expert", due_text="shortly", location="Annex")
+    commitment.countries.set([tajikistan])
+    url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    ayla, ayla_form, bo, bo_form = _open_twice(commitment, url)
+
+    ayla_saves = {"title": "Deploy a regional CT expert", "countries": [str(kazakhstan.pk)], "due_text": "by 2020"}
+    assert ayla.post(url, ayla_form | ayla_saves).status_code == 302
+    refused = bo.post(url, bo_form | {"location": "Final paragraph", "due_text": "by 2021"})
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert 'value="Deploy a regional CT expert"' in page  # ayla's title, which bo did not touch
+    assert 'value="Final paragraph"' in page and 'value="by 2021"' in page  # what bo typed, kept
+    assert "Fields you had not changed now show their saved values (Title, Countries)." in page
+    # bo saves again: ayla's title and countries stand, bo's own changes win where bo made them.
+    assert bo.post(url, refused.context["adminform"].form.data.copy()).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.title == "Deploy a regional CT expert"
+    assert list(commitment.countries.all()) == [kazakhstan]
+    assert (commitment.location, commitment.due_text) == ("Final paragraph", "by 2021")
+
+
+def test_the_conflict_message_names_the_entries_added_and_removed():
+    kazakhstan, tajikistan = f.country("kz", "Kazakhstan"), f.country("tj", "Tajikistan")
+    kyrgyzstan = f.country("kg", "Kyrgyzstan")
+    borders, financing = f.theme(slug="borders", name="Border security"), f.theme(slug="cft", name="CT financing")
+    commitment = f.commitment()
+    commitment.countries.set([tajikistan])
+    commitment.themes.set([borders])
+    url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    ayla, ayla_form, bo, bo_form = _open_twice(commitment, url)
+
+    ayla_saves = {"countries": [str(kazakhstan.pk), str(kyrgyzstan.pk)], "themes": [str(borders.pk), str(financing.pk)]}
+    assert ayla.post(url, ayla_form | ayla_saves).status_code == 302
+    page = bo.post(url, bo_form | {"title": "Reworded"}).content.decode()
+
+    assert "Countries: added Kazakhstan and Kyrgyzstan, removed Tajikistan" in page
+    assert "Themes: added CT financing" in page
+    assert "(changed)" not in page
+
+
 def test_a_publish_in_between_also_counts_as_a_change():
     commitment = f.commitment(title="Cut terrorism financing")
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
