@@ -44,7 +44,7 @@ lint: install ## ruff and the migrations check
 	$(MANAGE) makemigrations --check --dry-run
 
 clean: ## Remove the virtual environment and the local SQLite database
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
 
 .PHONY: help install db run serve test bench lint clean
 

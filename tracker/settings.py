@@ -182,6 +182,17 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # cost was 10% of the filtered list at 100k commitments. Off unless DATABASE_URL's options say.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("options", "-c jit=off")
+elif "sqlite" in DATABASES["default"]["ENGINE"]:
+    # Two staff saving at once: a transaction that reads first and writes later cannot upgrade its
+    # lock while another writes (SQLite answers "database is locked" at once, without waiting), so
+    # every transaction takes the write lock when it begins and the second one waits its turn, then
+    # sees the first one's save (the admin's edit-conflict message, not a 500). WAL lets readers go on
+    # while one writes; synchronous=NORMAL is safe with WAL (a power cut may lose only the last commit).
+    # In-memory test databases ignore journal_mode. DATABASE_URL's options win.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", env.float("SQLITE_TIMEOUT_SECONDS", default=20.0))
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
