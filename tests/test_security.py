@@ -109,6 +109,15 @@ def test_an_unknown_django_env_refuses_to_start_with_one_line(value):
     assert f"DJANGO_ENV={value!r} is not allowed" in lines[0] and "development, production" in lines[0]
 
 
+@pytest.mark.parametrize("name", ["PROXY_COUNT", "MAX_UPLOAD_MB", "CONN_MAX_AGE", "DEBUG"])
+def test_a_setting_that_is_not_a_number_or_a_boolean_refuses_to_start_with_one_line(name):
+    result = _django({name: "abc"}, "check")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no traceback
+    assert f"{name}='abc' is not a valid value" in lines[0]
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

@@ -14,11 +14,29 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, but a value it cannot read (``PROXY_COUNT=abc``) is a one-line configuration
+    error naming the variable, not a bare ``ValueError`` traceback."""
+
+    BOOLEANS = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off"})
+
+    def get_value(self, var, *args, **kwargs):
+        raw = self.ENVIRON.get(var)
+        if kwargs.get("cast") is bool and raw is not None and raw.strip().lower() not in self.BOOLEANS:
+            raise ImproperlyConfigured(f"{var}={raw!r} is not a valid value (use 1 or 0).")  # "ture" is not False
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{var}={raw!r} is not a valid value ({exc}).") from exc
+
+
+env = _Env()
 
 # Fail closed: a misspelt DJANGO_ENV ("Production", "prod") must not quietly run development mode
-# (DEBUG on, the public local key, no HTTPS). Each refusal below is one line; manage.py and
-# gunicorn.conf.py print it without a traceback.
+# (DEBUG on, the public local key, no HTTPS). Each refusal below is one line, which manage.py
+# prints without a traceback (gunicorn refuses to start too, with its own traceback).
 DJANGO_ENVIRONMENTS = ("development", "production")
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in DJANGO_ENVIRONMENTS:
