@@ -339,4 +339,3 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm(services.PUBLISH_UPDATE_PERM)
-from . import report_admin  # noqa: E402,F401 - registers the progress report admin

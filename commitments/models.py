@@ -487,7 +487,7 @@ class Evidence(models.Model):
 class ProgressReport(models.Model):
     """A progress report for a period: a snapshot of the figures, frozen when published.
 
-    The snapshot (plain JSON built by ``reports.build_snapshot``) is what every rendering
+    The snapshot (plain JSON built by ``reports.snapshot.build_snapshot``) is what every rendering
     (HTML, PDF, CSV) reads; once published it never changes. A correction is a new report
     that names the one it supersedes.
     """
@@ -520,7 +520,7 @@ class ProgressReport(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
-    # The published report's PDF, rendered once from the snapshot and stored (``report_pdf_store``): empty
+    # The published report's PDF, rendered once from the snapshot and stored (``reports.pdf_store``): empty
     # for drafts, and until the first request for a report published before PDFs were stored.
     pdf = models.BinaryField(blank=True, default=b"", editable=False)
     pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)

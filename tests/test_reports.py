@@ -23,10 +23,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import report_render, services
+from commitments import services
 from commitments.models import Commitment, ProgressReport, StatusUpdate
-from commitments.periods import check_complete, parse_period, period_from_dates
-from commitments.reports import build_snapshot
+from commitments.reports import render as report_render
+from commitments.reports.periods import check_complete, parse_period, period_from_dates
+from commitments.reports.snapshot import build_snapshot
 from commitments.status import info
 
 from . import factories as f

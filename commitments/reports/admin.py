@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import ProgressReport
+from .. import services
+from ..models import ProgressReport
 from .periods import check_complete, parse_period, period_from_dates
 
 
