@@ -35,8 +35,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from commitments import facet_index, public_counts  # noqa: E402
 from commitments.models import Commitment, Country, PublicDataVersion, StatusUpdate, Theme  # noqa: E402
-from commitments.periods import parse_period  # noqa: E402
-from commitments.reports import build_snapshot  # noqa: E402
+from commitments.reports.periods import parse_period  # noqa: E402
+from commitments.reports.snapshot import build_snapshot  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -12,13 +12,9 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_actions import error_text, run_service_action
 from .admin_forms import VersionedAdminForm
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
-
-
-def _error_text(exc: Exception) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-
 
 # --- taxonomies -------------------------------------------------------------------------
 
@@ -174,15 +170,10 @@ class CommitmentAdmin(SimpleHistoryAdmin):
         return deleted, model_count, perms_needed, protected
 
     def _set_state(self, request, queryset, state: str, verb: str) -> None:
-        done = 0
-        for commitment in queryset:
-            try:
-                services.set_commitment_state(commitment=commitment, state=state, user=request.user)
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                self.message_user(request, f"{commitment}: {_error_text(exc)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{verb} {done} commitment{'s' if done != 1 else ''}.", messages.SUCCESS)
+        def call(commitment):
+            services.set_commitment_state(commitment=commitment, state=state, user=request.user)
+
+        run_service_action(self, request, queryset, call, verb=verb, noun="commitment")
 
     @admin.action(description="Publish selected commitments", permissions=["publish"])
     def publish_commitments(self, request, queryset):
@@ -300,7 +291,7 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
         try:
             services.publish_status_update(update=obj, user=request.user)
         except (PermissionDenied, ValidationError) as exc:
-            self.message_user(request, f"Saved as a draft, but not published: {_error_text(exc)}", messages.ERROR)
+            self.message_user(request, f"Saved as a draft, but not published: {error_text(exc)}", messages.ERROR)
         else:
             self.message_user(request, f"Published “{obj}” for “{obj.commitment}”.", messages.SUCCESS)
 
@@ -319,15 +310,15 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _bulk(self, request, queryset, service, verb: str) -> None:
-        done = 0
-        for update in queryset.select_related("commitment"):
-            try:
-                service(update=update, user=request.user)
-                done += 1
-            except (PermissionDenied, ValidationError) as exc:
-                self.message_user(request, f"{update.commitment}: {update}: {_error_text(exc)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{verb} {done} status update{'s' if done != 1 else ''}.", messages.SUCCESS)
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("commitment"),
+            lambda update: service(update=update, user=request.user),
+            verb=verb,
+            noun="status update",
+            name=lambda update: f"{update.commitment}: {update}",
+        )
 
     @admin.action(description="Publish selected status updates", permissions=["publish"])
     def publish_updates(self, request, queryset):
@@ -339,4 +330,3 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm(services.PUBLISH_UPDATE_PERM)
-from . import report_admin  # noqa: E402,F401 - registers the progress report admin

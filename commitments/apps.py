@@ -9,5 +9,8 @@ class CommitmentsConfig(AppConfig):
     def ready(self) -> None:
         from . import facet_index, signals
 
+        # Admin autodiscovery imports only ``commitments.admin``: the report admin registers itself on import.
+        from .reports import admin as report_admin  # noqa: F401
+
         signals.connect()
         facet_index.connect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.db.models import Exists, OuterRef
+from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from .filtersets import CommitmentFilterSet
@@ -17,7 +18,7 @@ class UpdatesFeed(Feed):
     feed_type = Atom1Feed
     title = "Commitments Tracker: status updates"
     subtitle = "Published status updates, newest first."
-    link = "/commitments/"
+    link = reverse_lazy("commitments:list")
 
     def get_object(self, request, *args, **kwargs):
         filterset = CommitmentFilterSet(request.GET, request=request)

@@ -93,6 +93,39 @@ class Actor(Taxonomy):
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("actor"))
 
 
+class EditedRecord(models.Model):
+    """The audit fields of a record staff edit in the admin: its version (optimistic concurrency,
+    see ``save_with_version``), when it was made and last changed, and whether it is demo data."""
+
+    version = models.PositiveIntegerField(
+        default=1,
+        db_default=1,  # rows bulk-loaded without it (generate_demo_data) start at 1 too
+        editable=False,
+        help_text="Raised by every save; the admin refuses a save based on an older version.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublishedRecord(models.Model):
+    """The audit fields of a record a publisher makes public: who made it, who published it and when."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Source(models.Model):
     """A document that contains commitments: a strategy, conclusions, a statement, a report."""
 
@@ -123,7 +156,7 @@ class Source(models.Model):
         return self.title
 
 
-class Commitment(models.Model):
+class Commitment(EditedRecord):
     """What was promised: a verbatim quote from a source, with who owes it and by when.
 
     ``current_status`` and ``current_status_date`` are derived from the latest published
@@ -210,15 +243,6 @@ class Commitment(models.Model):
     current_status_date = models.DateField(
         null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
     )
-    version = models.PositiveIntegerField(
-        default=1,
-        db_default=1,  # rows bulk-loaded without it (generate_demo_data) start at 1 too
-        editable=False,
-        help_text="Raised by every save; the admin refuses a save based on an older version.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CommitmentQuerySet.as_manager()
     history = HistoricalRecords(
@@ -319,7 +343,7 @@ def protect_published(collector, field, sub_objs, using):
     models.CASCADE(collector, field, sub_objs, using)
 
 
-class StatusUpdate(models.Model):
+class StatusUpdate(EditedRecord, PublishedRecord):
     """A dated assessment of one commitment. A draft until a publisher publishes it.
 
     Updates are append-only in spirit: a later update supersedes an earlier one; published
@@ -338,22 +362,6 @@ class StatusUpdate(models.Model):
     as_of = models.DateField("as of", help_text="The day the assessment describes; not in the future.")
     summary = models.TextField(help_text="What happened, in our own words, and why this status.")
     confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
-    )
-    version = models.PositiveIntegerField(
-        default=1,
-        db_default=1,  # rows bulk-loaded without it (generate_demo_data) start at 1 too
-        editable=False,
-        help_text="Raised by every save; the admin refuses a save based on an older version.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = StatusUpdateQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -484,10 +492,10 @@ class Evidence(models.Model):
             raise ValidationError(errors)
 
 
-class ProgressReport(models.Model):
+class ProgressReport(PublishedRecord):
     """A progress report for a period: a snapshot of the figures, frozen when published.
 
-    The snapshot (plain JSON built by ``reports.build_snapshot``) is what every rendering
+    The snapshot (plain JSON built by ``reports.snapshot.build_snapshot``) is what every rendering
     (HTML, PDF, CSV) reads; once published it never changes. A correction is a new report
     that names the one it supersedes.
     """
@@ -512,15 +520,8 @@ class ProgressReport(models.Model):
         related_name="superseded_by",
         help_text="The published report this one corrects.",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
-    )
-    # The published report's PDF, rendered once from the snapshot and stored (``report_pdf_store``): empty
+    # The published report's PDF, rendered once from the snapshot and stored (``reports.pdf_store``): empty
     # for drafts, and until the first request for a report published before PDFs were stored.
     pdf = models.BinaryField(blank=True, default=b"", editable=False)
     pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import report_pdf_store
 from .models import Commitment, ProgressReport, StatusUpdate
-from .periods import Period, check_complete
-from .reports import build_snapshot
+from .reports import pdf_store as report_pdf_store
+from .reports.periods import Period, check_complete
+from .reports.snapshot import build_snapshot
 from .selectors import derived_status
 
 logger = logging.getLogger(__name__)

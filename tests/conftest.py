@@ -36,7 +36,7 @@ def pdf_renders(request, monkeypatch):
 
     WeasyPrint takes a second or more per report, so a stand-in typesets instead (the template is
     still rendered), except in tests marked ``real_pdf``."""
-    from commitments import report_render
+    from commitments.reports import render as report_render
 
     renders: list[str] = []
     real = report_render._typeset

@@ -398,3 +398,34 @@ def test_the_commitment_form_refuses_a_bad_upload_too(client, settings):
     assert response.status_code == 200
     assert "its content is not a PDF file" in response.content.decode()
     assert not Commitment.objects.exists() and _stored_files(settings) == []
+
+
+# --- bulk actions: one message per refusal, one count of the successes -----------------------
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_bulk_publish_names_each_refused_update_and_counts_the_published(client):
+    commitment = f.commitment(title="Border management")
+    ready = [f.update(commitment, as_of=date(2020, 1, d)) for d in (1, 2)]
+    bare = f.update(commitment, as_of=date(2020, 1, 3), evidence=0)
+    changelist = reverse("admin:commitments_statusupdate_changelist")
+    response = _login(client, f.publisher()).post(
+        changelist, {"action": "publish_updates", "_selected_action": [u.pk for u in [*ready, bare]]}, follow=True
+    )
+    assert _messages(response) == [
+        f"Border management: {bare}: A status update needs at least one piece of evidence before it can be published.",
+        "Published 2 status updates.",
+    ]
+    assert StatusUpdate.objects.published().count() == 2
+
+
+def test_bulk_commitment_state_counts_in_the_singular_for_one(client):
+    draft = f.commitment(state=Commitment.State.DRAFT)
+    changelist = reverse("admin:commitments_commitment_changelist")
+    response = _login(client, f.publisher()).post(
+        changelist, {"action": "publish_commitments", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert _messages(response) == ["Published 1 commitment."]

@@ -29,7 +29,7 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
-from commitments.periods import parse_period
+from commitments.reports.periods import parse_period
 
 from . import factories
 

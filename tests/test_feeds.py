@@ -130,3 +130,12 @@ def test_feed_as_of_leaves_out_updates_dated_later(client):
     factories.update(c, status="achieved", as_of=date(2023, 1, 1), published=True, summary="LATE-UPDATE")
     body = client.get("/feeds/updates.atom?as_of=2021-06-01").content.decode()
     assert "EARLY-UPDATE" in body and "LATE-UPDATE" not in body
+
+
+def test_feed_links_to_the_list_wherever_the_site_is_mounted(client, settings):
+    settings.ROOT_URLCONF = "tests.urls_elsewhere"
+    response = client.get("/elsewhere/feeds/updates.atom")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output
+    assert [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "alternate"] == [
+        "http://testserver/elsewhere/commitments/"
+    ]

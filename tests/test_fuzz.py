@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from commitments import services
 from commitments.filtersets import FIRST_DAY, LAST_DUE_DAY
 from commitments.models import ProgressReport
-from commitments.periods import parse_period
+from commitments.reports.periods import parse_period
 from commitments.status import Status
 
 from . import factories

@@ -17,6 +17,7 @@ from unittest.mock import Mock
 
 import pytest
 from django import db
+from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
@@ -26,10 +27,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import report_render, services
+from commitments import services
 from commitments.models import Commitment, ProgressReport, StatusUpdate
-from commitments.periods import check_complete, parse_period, period_from_dates
-from commitments.reports import build_snapshot
+from commitments.reports import render as report_render
+from commitments.reports.admin import ProgressReportAdmin
+from commitments.reports.periods import check_complete, parse_period, period_from_dates
+from commitments.reports.snapshot import build_snapshot
 from commitments.status import info
 
 from . import factories as f
@@ -561,3 +564,15 @@ def test_admin_add_form_creates_a_draft_or_says_what_is_wrong(client):
     again = client.post(add, {"period": "2025-Q3"})
     assert "already published for this period" in again.content.decode()
     assert ProgressReport.objects.count() == 1
+
+
+# --- links come from the URL configuration -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_links_to_a_report_follow_the_url_configuration(settings):
+    settings.ROOT_URLCONF = "tests.urls_elsewhere"
+    report = _report()
+    links = ProgressReportAdmin(ProgressReport, admin.site).links(report)
+    for suffix in ("/", ".pdf", ".csv"):
+        assert f'href="/elsewhere/reports/{report.slug}{suffix}"' in links

@@ -7,7 +7,7 @@ from commitments import views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", never_cache(views.healthz), name="healthz"),
-    path("reports/", include("commitments.report_urls")),
+    path("reports/", include("commitments.reports.urls")),
     path("", include("commitments.urls")),
 ]
 

@@ -1,12 +1,12 @@
 """Import commitments, sources, evidence and assessments from YAML files (see fixtures/README.md).
 
-A thin wrapper around ``commitments.importer.import_files``: bad input is listed on stderr and
+A thin wrapper around ``commitments.importing.importer.import_files``: bad input is listed on stderr and
 ends in one CommandError line (non-zero exit), never a traceback, and nothing is written.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.importer import ImportFailed, SyntheticDatabase, import_files
+from commitments.importing.importer import ImportFailed, SyntheticDatabase, import_files
 from commitments.models import Commitment
 
 

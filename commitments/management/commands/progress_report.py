@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments import services
-from commitments.periods import parse_period, period_from_dates
+from commitments.reports.periods import parse_period, period_from_dates
 
 
 def _iso(value: str) -> date:
@@ -54,7 +54,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         if pdf:
-            from commitments import report_pdf_store, report_render
+            from commitments.reports import pdf_store as report_pdf_store
+            from commitments.reports import render as report_render
 
             if report.is_published:  # the stored PDF readers get (rendered and stored now if it has none)
                 content = report_pdf_store.stored(report).content

@@ -1,7 +1,7 @@
 """Import commitments from YAML files: check everything, then write it all in one transaction.
 
 ``import_files`` is the one entry point; the ``import_commitments`` command wraps it. Reading the
-files is ``import_records``'s job. Here every record becomes a model instance that is validated
+files is ``records``'s job. Here every record becomes a model instance that is validated
 (``full_clean``) before anything is written; only then is everything written in one
 ``transaction.atomic``. Rows are matched by slug (taxonomies, sources, commitments), by
 (commitment, url, title, date) (evidence) and by (commitment, as_of, status) (status updates), and
@@ -21,8 +21,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from . import services
-from .import_records import (
+from .. import services
+from ..models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from .records import (
     AssessmentRecord,
     CommitmentRecord,
     Dataset,
@@ -32,7 +33,6 @@ from .import_records import (
     Where,
     read_files,
 )
-from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 
 KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence items", "status updates")
 

@@ -6,8 +6,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 
-from . import report_pdf_store, report_render
-from .models import ProgressReport
+from ..models import ProgressReport
+from . import pdf_store
+from . import render as report_render
 
 VIEW_PERM = "commitments.view_progressreport"
 
@@ -46,14 +47,14 @@ def report_pdf(request, slug: str):
     if not report.is_published:  # a draft changes: rendered for each request, never stored
         return _pdf_response(report, report_render.render_pdf(report, base_url=request.build_absolute_uri("/")))
     if report.pdf_sha256:  # a reader who has these bytes already gets a 304, without them being read
-        not_modified = get_conditional_response(request, etag=report_pdf_store.etag(report.pdf_sha256))
+        not_modified = get_conditional_response(request, etag=pdf_store.etag(report.pdf_sha256))
         if not_modified is not None:
-            not_modified["ETag"] = report_pdf_store.etag(report.pdf_sha256)
+            not_modified["ETag"] = pdf_store.etag(report.pdf_sha256)
             return not_modified
     # Rendered now (once, under a lock) if the report was published before PDFs were stored.
-    stored = report_pdf_store.stored(report)
+    stored = pdf_store.stored(report)
     response = _pdf_response(report, stored.content)
-    response["ETag"] = report_pdf_store.etag(stored.sha256)
+    response["ETag"] = pdf_store.etag(stored.sha256)
     return response
 
 

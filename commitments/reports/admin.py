@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import ProgressReport
+from .. import services
+from ..admin_actions import run_service_action
+from ..models import ProgressReport
 from .periods import check_complete, parse_period, period_from_dates
 
 
@@ -106,12 +108,11 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
     def links(self, obj) -> str:
         if obj is None or obj.pk is None:
             return ""
-        url = obj.get_absolute_url()
         return format_html(
             '<a href="{}">Web page</a> · <a href="{}">PDF</a> · <a href="{}">CSV</a>',
-            url,
-            f"/reports/{obj.slug}.pdf",
-            f"/reports/{obj.slug}.csv",
+            obj.get_absolute_url(),
+            reverse("reports:pdf", args=[obj.slug]),
+            reverse("reports:csv", args=[obj.slug]),
         )
 
     def save_model(self, request, obj, form, change):
@@ -139,17 +140,14 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Publish selected reports (freezes their figures)", permissions=["publish"])
     def publish_reports(self, request, queryset):
-        for report in queryset:
-            try:
-                services.publish_report(report=report, user=request.user)
-            except (PermissionDenied, ValidationError) as exc:
-                self.message_user(request, f"{report}: {exc}", messages.ERROR)
-            else:
-                self.message_user(request, f"Published “{report}”.", messages.SUCCESS)
+        def call(report):
+            services.publish_report(report=report, user=request.user)
+
+        run_service_action(self, request, queryset, call, verb="Published")
 
     @admin.action(description="Refresh the figures of selected draft reports", permissions=["change"])
     def refresh_figures(self, request, queryset):
-        for report in queryset.filter(state=ProgressReport.State.DRAFT):
-            period = period_from_dates(report.start, report.end)
-            services.prepare_report(period=period, user=request.user)
-            self.message_user(request, f"Refreshed “{report}”.", messages.SUCCESS)
+        def call(report):
+            services.prepare_report(period=period_from_dates(report.start, report.end), user=request.user)
+
+        run_service_action(self, request, queryset.filter(state=ProgressReport.State.DRAFT), call, verb="Refreshed")

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.utils.html import escape
 
-from . import status as status_scale
+from .. import status as status_scale
 
 # Colour and pattern per status: the pattern carries the meaning in greyscale print.
 STYLE = {

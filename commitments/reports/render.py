@@ -13,11 +13,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from .. import status as status_scale
+from ..exports import csv_cell
+from ..models import ProgressReport
 from . import charts
-from . import status as status_scale
-from .exports import csv_cell
-from .models import ProgressReport
-from .reports import NEW
+from .snapshot import NEW
 
 CSV_COLUMNS = [
     "slug",
@@ -94,7 +94,7 @@ def context_for(report: ProgressReport) -> dict:
 
 
 def render_pdf(report: ProgressReport, *, base_url: str) -> bytes:
-    """The report typeset as a PDF (seconds at real size): a published one's is stored, see ``report_pdf_store``."""
+    """The report typeset as a PDF (seconds at real size): a published one's is stored, see ``pdf_store``."""
     return _typeset(render_to_string("reports/pdf.html", context_for(report)), base_url=base_url)
 
 

@@ -25,8 +25,8 @@ from django.db.models import Case, CharField, F, Func, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from . import status as status_scale
-from .models import Actor, Commitment, Country, StatusUpdate, Theme
+from .. import status as status_scale
+from ..models import Actor, Commitment, Country, StatusUpdate, Theme
 from .periods import Period
 
 SCHEMA = 1

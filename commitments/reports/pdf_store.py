@@ -28,8 +28,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from . import report_render
-from .models import ProgressReport
+from ..models import ProgressReport
+from . import render
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _render_and_store(report: ProgressReport) -> StoredPdf:
         if found:
             return found
         frozen = ProgressReport.objects.defer("pdf").get(pk=report.pk)  # the snapshot as stored
-        content = report_render.render_pdf(frozen, base_url=settings.SITE_URL)
+        content = render.render_pdf(frozen, base_url=settings.SITE_URL)
         digest = hashlib.sha256(content).hexdigest()
         # A queryset update: no history record for a rendering, and never over a stored PDF.
         ProgressReport.objects.filter(pk=report.pk, pdf_sha256="").update(pdf=content, pdf_sha256=digest)

@@ -2,7 +2,7 @@
 
 Shapes, types, dates, vocabularies, duplicate ids and references are checked here, without the
 database (the slugs the database already holds are passed in). Model validation and writing are
-``importer.py``'s job.
+``importer``'s job.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Commitment, Evidence, Source, StatusUpdate
-from .status import ASSESSABLE
+from ..models import Commitment, Evidence, Source, StatusUpdate
+from ..status import ASSESSABLE
 from .yaml_lines import BadDate, LineDict, YamlLoadError, load
 
 NO_EVIDENCE = "no evidence found"
