@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 
 from commitments import roles, services
@@ -74,6 +75,10 @@ def staff(role: str | None = None, username: str | None = None) -> User:
     username = username or f"user{next(_seq)}"
     user = User.objects.create_user(username=username, password="pw-for-tests-only", is_staff=True)
     if role:
+        if not Group.objects.filter(name=role).exists():
+            # A transactional test (the browser tests' live server) empties every table after it,
+            # the role groups made by the migrations too: make them again, as the migration does.
+            roles.sync_roles(django_apps)
         user.groups.add(Group.objects.get(name=role))
     return user
 
