@@ -33,8 +33,10 @@ serve: db ## Serve with gunicorn and WhiteNoise as production would (DEBUG off),
 	DEBUG=0 $(MANAGE) collectstatic --no-input -v0
 	DEBUG=0 $(VENV)/bin/gunicorn -c gunicorn.conf.py tracker.wsgi
 
-test: install ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set)
-	$(PY) -m pytest
+TEST_WORKERS ?= auto
+
+test: install ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set), one worker a core
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: install ## Benchmark the pages on 1k/10k/100k demo databases (SQLite; PostgreSQL too if DATABASE_URL says so)
 	$(PY) bench/run.py

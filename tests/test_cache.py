@@ -15,7 +15,9 @@ from . import factories as f
 
 pytestmark = [pytest.mark.django_db, pytest.mark.page_cache]
 
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # parallel runs: one db each
+# Parallel runs use one Redis database each: pytest-xdist's workers (gw0, gw1, …) count down from 15.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER}")
 
 
 def _redis_up() -> bool:
