@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .admin_forms import VersionedAdminForm
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from .status import STALE_AFTER_TEXT
 
 
 def _error_text(exc: Exception) -> str:
@@ -75,7 +76,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class StaleFilter(admin.SimpleListFilter):
-    title = "stale (no update for nine months)"
+    title = f"stale (no update for {STALE_AFTER_TEXT})"
     parameter_name = "stale"
 
     def lookups(self, request, model_admin):

@@ -20,9 +20,11 @@ from django.http import QueryDict
 from . import facet_index, public_counts
 from . import status as status_scale
 from .aggregates import union_all
-from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
+from .filtersets import CommitmentFilterSet
 from .public_counts import Counts
-from .selectors import FLAG_COLUMNS
+from .querysets import FLAG_COLUMNS
+from .status import STALE_AFTER_TEXT
+from .taxonomy import TAXONOMY_FACETS, link_table
 
 FACET_SIZE = 12  # options shown before "Show all" (about a phone screen)
 
@@ -113,7 +115,7 @@ def taxonomy_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> d
     live = [name for name in TAXONOMY_FACETS if name not in (summary or {})]
     parts = []
     for name in live:
-        _, relation, _ = TAXONOMY_FACETS[name]
+        relation = TAXONOMY_FACETS[name].relation
         remaining = filterset.queryset_without(name)
         if relation == "source":
             rows, option = remaining, "source_id"
@@ -151,7 +153,7 @@ def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str,
 
 FLAGS = {
     "overdue": ("Overdue", "Only overdue commitments"),
-    "stale": ("Stale", "No update for nine months"),
+    "stale": ("Stale", f"No update for {STALE_AFTER_TEXT}"),
 }
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from . import report_pdf_store
 from .models import Commitment, ProgressReport, StatusUpdate
 from .periods import Period, check_complete
+from .querysets import derived_status
 from .reports import build_snapshot
-from .selectors import derived_status
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from . import facets as facet_builder
 from . import public_counts, selectors, soft_cache
 from . import status as status_scale
 from .cache import cached_public_page
-from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
+from .filtersets import CommitmentFilterSet
 from .models import Commitment, PublicDataVersion
+from .taxonomy import TAXONOMY_FACETS
 
 PER_PAGE = 25
 PAGE_ERROR = "The page number must be a whole number of 1 or more."
@@ -134,8 +135,9 @@ def commitment_detail(request, slug: str):
 
 
 def taxonomy_detail(request, kind: str, slug: str):
-    model, relation, _ = TAXONOMY_FACETS[kind]
-    entry = get_object_or_404(model, slug=slug)
+    taxonomy = TAXONOMY_FACETS[kind]
+    relation = taxonomy.relation
+    entry = get_object_or_404(taxonomy.model, slug=slug)
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
