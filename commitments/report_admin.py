@@ -31,7 +31,7 @@ class ProgressReportForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].required = False
         if "supersedes" in self.fields:
-            self.fields["supersedes"].queryset = ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED)
+            self.fields["supersedes"].queryset = ProgressReport.objects.published()
 
     def clean(self):
         cleaned = super().clean()
@@ -51,8 +51,8 @@ class ProgressReportForm(forms.ModelForm):
         except ValidationError as exc:
             self.add_error("period", exc)
             return cleaned
-        published = ProgressReport.objects.filter(
-            start=period.start, end=period.end, state=ProgressReport.State.PUBLISHED, superseded_by__isnull=True
+        published = ProgressReport.objects.published().filter(
+            start=period.start, end=period.end, superseded_by__isnull=True
         ).first()
         supersedes = cleaned.get("supersedes")
         if published and supersedes is None:
@@ -149,7 +149,7 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Refresh the figures of selected draft reports", permissions=["change"])
     def refresh_figures(self, request, queryset):
-        for report in queryset.filter(state=ProgressReport.State.DRAFT):
+        for report in queryset.drafts():
             period = period_from_dates(report.start, report.end)
             services.prepare_report(period=period, user=request.user)
             self.message_user(request, f"Refreshed “{report}”.", messages.SUCCESS)

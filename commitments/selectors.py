@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Prefetch, Value
 from simple_history.utils import get_m2m_reverse_field_name
 
 from . import public_counts
 from .aggregates import union_all
+from .models import Evidence
 from .querysets import CommitmentQuerySet
 from .status import scale
 from .taxonomy import LINKED, Entry, link_table, load_catalogue
@@ -48,7 +49,8 @@ def taxonomies_of(*, commitment) -> dict[str, list]:
 
 def public_timeline(*, commitment) -> list:
     """The commitment's published updates, newest first, each with its evidence."""
-    return list(commitment.status_updates.published().effective_order().prefetch_related("evidence"))
+    evidence = Prefetch("evidence", queryset=Evidence.objects.public())
+    return list(commitment.status_updates.published().effective_order().prefetch_related(evidence))
 
 
 # Fields whose changes the public may see; staff names and internal notes stay private.
