@@ -13,12 +13,12 @@ from django.db import models
 from django.db.models import F, Prefetch, Value
 from simple_history.utils import get_m2m_reverse_field_name
 
-from . import public_counts
+from . import counting
 from .aggregates import union_all
 from .models import Evidence
 from .querysets import CommitmentQuerySet
 from .status import scale
-from .taxonomy import LINKED, Entry, link_table, load_catalogue
+from .taxonomy import LINKED, Entry, link_table
 
 # --- what each public page reads ----------------------------------------------------------
 
@@ -142,37 +142,6 @@ def status_bar(counts: dict[str, int]) -> list[Segment]:
     return segments
 
 
-def breakdown(queryset: CommitmentQuerySet, relation: str) -> list[dict]:
-    """Per taxonomy entry (``themes`` or ``countries``): total and status counts, one grouped query."""
-    rows: dict[str, dict] = {}
-    for row in (
-        queryset.order_by()
-        .values(f"{relation}__slug", f"{relation}__name", "eff_status")
-        .annotate(n=models.Count("pk"))
-    ):
-        slug = row[f"{relation}__slug"]
-        if slug is None:
-            continue
-        entry = rows.setdefault(slug, {"slug": slug, "name": row[f"{relation}__name"], "total": 0, "counts": {}})
-        entry["counts"][row["eff_status"]] = row["n"]
-        entry["total"] += row["n"]
-    return _with_bars(rows.values())
-
-
-def summary_breakdowns(counts: dict, facets: tuple[str, ...]) -> dict[str, list[dict]]:
-    """``breakdown`` for each of ``facets``, read from the ``PublicCount`` summary (one query for the names)."""
-    out = {}
-    for facet, entries in load_catalogue(facets=facets).items():
-        rows = []
-        for entry in entries.values():
-            by_status = counts[facet].get(entry.id)
-            if by_status:
-                rows.append({"slug": entry.slug, "name": entry.label, "total": sum(by_status.values()),
-                             "counts": dict(by_status)})
-        out[facet] = _with_bars(rows)
-    return out
-
-
 def _with_bars(rows) -> list[dict]:
     for entry in rows:
         entry["bar"] = status_bar(entry["counts"])
@@ -185,14 +154,7 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     ``current``: the day is today and the statuses are the stored ones, so the per-theme and
     per-country counts may come from the ``PublicCount`` summary when it is up to date.
     """
-    summary = public_counts.current(facets=("theme", "country", public_counts.TOTAL)) if current else None
-    if summary is not None:
-        by = summary_breakdowns(summary, ("theme", "country"))
-        by_theme, by_country = by["theme"], by["country"]
-        counts = public_counts.status_counts(summary, public_counts.TOTAL)
-    else:
-        by_theme, by_country = breakdown(queryset, "themes"), breakdown(queryset, "countries")
-        counts = queryset.by_status_counts()
+    counts, by = counting.status_breakdown(queryset, current=current, facets=("theme", "country"))
     # Order by the stored column itself when it is the one shown, so the index gives the order.
     assessed = "current_status_date" if current else "eff_status_date"
     recent = queryset.exclude(eff_status_date=None).order_by(F(assessed).desc(), "title")
@@ -201,8 +163,8 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     return {
         "total": sum(counts.values()),
         "bar": status_bar(counts),
-        "by_theme": by_theme,
-        "by_country": by_country,
+        "by_theme": _with_bars(by["theme"]),
+        "by_country": _with_bars(by["country"]),
         "recent": list(for_list(recent)[:limit]),
         "overdue": list(for_list(overdue)[:limit]),
         "overdue_count": overdue.count(),
