@@ -15,6 +15,7 @@ from . import services
 from .admin_actions import error_text, run_service_action
 from .admin_forms import VersionedAdminForm
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from .status import STALE_AFTER_TEXT
 
 # --- taxonomies -------------------------------------------------------------------------
 
@@ -71,7 +72,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class StaleFilter(admin.SimpleListFilter):
-    title = "stale (no update for nine months)"
+    title = f"stale (no update for {STALE_AFTER_TEXT})"
     parameter_name = "stale"
 
     def lookups(self, request, model_admin):

@@ -1,8 +1,7 @@
 """SQL building blocks: a portable string aggregate (STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite), UNION ALL.
 
 Lets one streamed query carry each commitment's themes, countries and actors, so exports and
-report snapshots need no per-row queries and no model instances. ``joined`` is a correlated
-subquery per row; ``with_lists`` gives the same values faster for large exports.
+report snapshots need no per-row queries and no model instances (``with_lists``).
 """
 
 from __future__ import annotations
@@ -24,12 +23,6 @@ class ListAgg(Aggregate):
         return self.as_sql(
             compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s, CHAR(31))"
         )
-
-
-def joined(through, owner: str, value: str) -> Subquery:
-    """Per outer row: every ``value`` of its ``through`` rows, joined by ``SEPARATOR`` (NULL if none)."""
-    rows = through.objects.filter(**{owner: OuterRef("pk")}).order_by().values(owner)
-    return Subquery(rows.annotate(joined=ListAgg(value)).values("joined")[:1])
 
 
 def split(value: str | None) -> list[str]:
@@ -103,7 +96,8 @@ class _JoinedColumn(Expression):
 
 
 def with_lists(*, queryset: QuerySet, lists: dict[str, tuple[type[Model], str, str]], every_row: bool) -> QuerySet:
-    """Annotate each name in ``lists`` with what ``joined(*lists[name])`` gives, the fastest way for the database.
+    """Annotate each name in ``lists`` (through, owner, value): every ``value`` of the row's ``through`` rows,
+    joined by ``SEPARATOR`` (NULL if none), the fastest way for the database.
 
     PostgreSQL runs a correlated subquery per row and list slowly (~5 s for 100,000 rows and three
     lists), so there each link table is grouped once and joined in the same query: all of it when

@@ -24,17 +24,17 @@ import numpy as np
 from django.core.signals import request_finished
 from django.db import DatabaseError
 
+from . import status as rules
 from .cache import current_version
-from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
+from .filtersets import CommitmentFilterSet
 from .models import Commitment
-from .status import CLOSED, Status, stale_cutoff
+from .taxonomy import TAXONOMY_FACETS, link_table
 
 # The parameters the index can apply; any other narrowing one (``as_of``) means counting in SQL.
 SUPPORTED = frozenset({"q", "status", *TAXONOMY_FACETS, "overdue", "stale", "due_after", "due_before"})
-STATUS_CODES = {slug: code for code, slug in enumerate(Status.values)}
-_CLOSED_CODES = sorted(STATUS_CODES[slug] for slug in CLOSED)
+STATUS_CODES = rules.CODES
 logger = logging.getLogger(__name__)
-_NO_DAY = 0  # ordinal of "no date": real ordinals start at 1 (1 January of year 1)
+_NO_DAY = rules.NO_DAY
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,13 @@ class FacetIndex:
         mask[rows[np.isin(values, entries)]] = True
         return mask
 
-    def open(self) -> np.ndarray:
-        return ~np.isin(self.status, _CLOSED_CODES)
-
     def overdue(self, on: date) -> np.ndarray:
-        """The overdue rule (``CommitmentQuerySet.overdue_q``): due before ``on``, not closed."""
-        return (self.due != _NO_DAY) & (self.due < on.toordinal()) & self.open()
+        """The overdue rule's numpy form (``status.overdue_mask``)."""
+        return rules.overdue_mask(status=self.status, due=self.due, on=on)
 
     def stale(self, on: date) -> np.ndarray:
-        """The stale rule (``CommitmentQuerySet.stale_q``): last news on or before the cutoff, not closed."""
-        cutoff = stale_cutoff(on).toordinal()
-        return (self.last_news != _NO_DAY) & (self.last_news <= cutoff) & self.open()
+        """The stale rule's numpy form (``status.stale_mask``)."""
+        return rules.stale_mask(status=self.status, last_news=self.last_news, on=on)
 
     def count(self, facet: str, mask: np.ndarray) -> dict[int, int]:
         """Entry id -> how many rows of ``mask`` it links to (entries with none left out)."""
@@ -100,10 +96,6 @@ class FacetIndex:
         return dict(zip(present.tolist(), counts[present].tolist(), strict=True))
 
 
-def _ordinals(days) -> np.ndarray:
-    return np.fromiter((d.toordinal() if d else _NO_DAY for d in days), dtype=np.int32)
-
-
 def build(*, version: str) -> FacetIndex:
     """Read the index from the database: one query for the commitments, one per link table."""
     rows = list(
@@ -113,10 +105,10 @@ def build(*, version: str) -> FacetIndex:
     )
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     links = {}
-    for name, (_, relation, _) in TAXONOMY_FACETS.items():
-        if relation == "source":
+    for name, taxonomy in TAXONOMY_FACETS.items():
+        if not taxonomy.is_linked:
             continue
-        through, entry = link_table(relation)
+        through, entry = link_table(taxonomy.relation)
         # Every link row, keeping those of public commitments here: cheaper than joining in SQL.
         pairs = np.array(list(through.objects.values_list("commitment_id", entry)), dtype=np.int64).reshape(-1, 2)
         at = np.searchsorted(ids, pairs[:, 0]).clip(max=max(len(ids) - 1, 0))
@@ -127,8 +119,8 @@ def build(*, version: str) -> FacetIndex:
         ids=ids,
         status=np.fromiter((STATUS_CODES[r[1]] for r in rows), dtype=np.int8, count=len(rows)),
         source=np.fromiter((r[2] if r[2] is not None else -1 for r in rows), dtype=np.int32, count=len(rows)),
-        due=_ordinals(r[3] for r in rows),
-        last_news=_ordinals(r[4] or r[5] for r in rows),
+        due=rules.ordinals(r[3] for r in rows),
+        last_news=rules.ordinals(r[4] or r[5] for r in rows),
         links=links,
     )
 

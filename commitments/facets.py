@@ -1,10 +1,7 @@
 """Facets: filter options with their counts, selected state and toggle URL, so templates only loop.
 
-Each option's count is how many commitments it would leave given the *other* active filters.
-A list narrowed by a status at most reads the ``PublicCount`` summary; any other list counts in
-``facet_index`` (in memory); ``as_of``, or an index out of date, counts in SQL: the status facet and
-the two flags share one query, the four taxonomy facets another (a ``UNION ALL`` of grouped
-counts, each driven from the rows its facet's filters leave).
+Each option's count is how many commitments it would leave given the *other* active filters;
+``counting.list_counts`` counts them (and chooses how), this module only presents them.
 A long taxonomy facet shows its ``FACET_SIZE`` largest options plus any selected one, with a
 link (``expand=<facet>``) to all of them.
 """
@@ -14,15 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import CharField, Count, F, Value
 from django.http import QueryDict
 
-from . import facet_index, public_counts
 from . import status as status_scale
-from .aggregates import union_all
-from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet, link_table
-from .public_counts import Counts
-from .selectors import FLAG_COLUMNS
+from .counting import ListCounts
+from .filtersets import CommitmentFilterSet
+from .status import STALE_AFTER_TEXT
+from .taxonomy import TAXONOMY_FACETS
 
 FACET_SIZE = 12  # options shown before "Show all" (about a phone screen)
 
@@ -80,55 +75,6 @@ def status_facet(params: QueryDict, counts: dict[str, int]) -> Facet:
     return facet
 
 
-def _only_status(filterset: CommitmentFilterSet, facet: str) -> bool:
-    """True when the rows ``facet`` counts are narrowed by a status choice at most (no ``as_of`` either)."""
-    return not filterset.narrowing(ignoring=(facet, "status"))
-
-
-def summary_for(filterset: CommitmentFilterSet) -> Counts | None:
-    """The ``PublicCount`` summary of every facet it can answer here, if up to date (one query), else None.
-
-    It can answer a facet whose other filters are at most a status choice (no ``as_of`` either):
-    so the status facet (which ignores the status filter) only when no other filter is active.
-    """
-    names = [name for name in TAXONOMY_FACETS if _only_status(filterset, name)]
-    if _only_status(filterset, "status"):
-        names.append(public_counts.TOTAL)
-    return public_counts.current(facets=names) if names else None
-
-
-def taxonomy_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> dict[str, dict[int, int]]:
-    """Per taxonomy facet: entry id -> count of the rows the *other* filters leave.
-
-    Facets the summary holds are read from it; the rest share one live query, each part grouping
-    the link rows of just the commitments its filters leave, so a narrow filter means little work.
-    """
-    counts: dict[str, dict[int, int]] = {name: {} for name in TAXONOMY_FACETS}
-    statuses = filterset.form.cleaned_data.get("status") or None
-    for name in TAXONOMY_FACETS:
-        for entry, by_status in (summary or {}).get(name, {}).items():
-            n = sum(c for status, c in by_status.items() if statuses is None or status in statuses)
-            if n:
-                counts[name][entry] = n
-    live = [name for name in TAXONOMY_FACETS if name not in (summary or {})]
-    parts = []
-    for name in live:
-        _, relation, _ = TAXONOMY_FACETS[name]
-        remaining = filterset.queryset_without(name)
-        if relation == "source":
-            rows, option = remaining, "source_id"
-        else:
-            through, option = link_table(relation)
-            rows = through.objects.filter(commitment__in=remaining.values("pk"))
-        facet = Value(name, output_field=CharField())
-        parts.append(rows.order_by().values(facet=facet, option=F(option)).annotate(n=Count("*")))
-    if parts:
-        for row in union_all(parts):
-            if row["option"] is not None:
-                counts[row["facet"]][row["option"]] = row["n"]
-    return counts
-
-
 def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str, counts: dict[int, int]) -> Facet:
     chosen = _selected(params, name)
     entries = list(filterset.catalogue[name].values())  # ordered by label
@@ -151,33 +97,8 @@ def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str,
 
 FLAGS = {
     "overdue": ("Overdue", "Only overdue commitments"),
-    "stale": ("Stale", "No update for nine months"),
+    "stale": ("Stale", f"No update for {STALE_AFTER_TEXT}"),
 }
-
-
-def status_and_flag_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> tuple[dict, dict]:
-    """The status facet's counts (status -> n) and the ``overdue=1`` / ``stale=1`` options' counts (flag -> n).
-
-    With nothing chosen but a status, the statuses come from the summary and each flag is one range
-    of an index. Otherwise one grouped query over the rows the other filters leave, ignoring the
-    status and both flags, counts per status all, overdue, stale and both; every number of these
-    three facets is a sum of those. (A flag's option counts the rows with that flag switched on, so
-    it is the same number whether the flag is on now or not.)
-    """
-    cleaned = filterset.form.cleaned_data
-    on = cleaned.get("as_of")
-    if summary is not None and public_counts.TOTAL in summary:
-        flags = {name: getattr(filterset.queryset_without(name), name)(on=on).count() for name in FLAGS}
-        return public_counts.status_counts(summary, public_counts.TOTAL), flags
-    grouped = filterset.queryset_without("status", *FLAGS).by_status_and_flag_counts(on=on)
-    overdue, stale = (cleaned.get(name) == "1" for name in FLAGS)
-    chosen = cleaned.get("status") or list(grouped)
-    statuses = {slug: row[FLAG_COLUMNS[overdue, stale]] for slug, row in grouped.items()}
-    flags = {
-        "overdue": sum(grouped[slug][FLAG_COLUMNS[True, stale]] for slug in chosen),
-        "stale": sum(grouped[slug][FLAG_COLUMNS[overdue, True]] for slug in chosen),
-    }
-    return statuses, flags
 
 
 def flag_facets(params: QueryDict, counts: dict[str, int]) -> list[Facet]:
@@ -190,32 +111,12 @@ def flag_facets(params: QueryDict, counts: dict[str, int]) -> list[Facet]:
     return facets
 
 
-def matching_count(facets: list[Facet]) -> int:
-    """How many rows the list holds, read off the status facet (its counts ignore only the status filter)."""
-    status = next(f for f in facets if f.name == "status")
-    chosen = [o.count for o in status.options if o.selected]
-    return sum(chosen) if chosen else sum(o.count for o in status.options)
-
-
-def _counts(filterset: CommitmentFilterSet) -> tuple[dict, dict, dict]:
-    """The status, flag and taxonomy counts: the summary answers a list narrowed by a status at most;
-    the in-memory index any other list it can filter; SQL the rest (``as_of``, or a change mid-build)."""
-    if filterset.narrowing(ignoring=("status",)) and facet_index.applies(filterset):
-        index = facet_index.current()
-        if index is not None:
-            masks = facet_index.Masks(index, filterset)
-            statuses, flags = facet_index.status_and_flag_counts(masks)
-            return statuses, flags, facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
-    summary = summary_for(filterset)
-    return (*status_and_flag_counts(filterset, summary), taxonomy_counts(filterset, summary))
-
-
-def build_facets(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
-    statuses, flags, counts = _counts(filterset)
+def build_facets(filterset: CommitmentFilterSet, params: QueryDict, counts: ListCounts) -> list[Facet]:
+    """Every facet of the list, from the counts ``counting.list_counts`` gave."""
     return [
-        status_facet(params, statuses),
-        *flag_facets(params, flags),
-        *(taxonomy_facet(filterset, params, name, counts[name]) for name in TAXONOMY_FACETS),
+        status_facet(params, counts.statuses),
+        *flag_facets(params, counts.flags),
+        *(taxonomy_facet(filterset, params, name, counts.taxonomies[name]) for name in TAXONOMY_FACETS),
     ]
 
 

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import NamedTuple
 
 import django_filters
 from django import forms
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from .aggregates import union_all
-from .models import Actor, Commitment, Country, Source, Theme
-from .status import Status
+from .models import Commitment
+from .status import STALE_AFTER_TEXT, Status
+from .taxonomy import TAXONOMY_FACETS, Entry, link_table, load_catalogue
 
 ISO_DATE = ["%Y-%m-%d"]
 # The dates the filters accept: far wider than any date in the record, but bounded, so that date
-# arithmetic (the stale cutoff is nine months before ``as_of``) stays within Python's years 1-9999.
+# arithmetic (the stale cutoff is ``STALE_AFTER_MONTHS`` before ``as_of``) stays within Python's years 1-9999.
 # ``as_of`` runs from FIRST_DAY to today; due dates, which may lie ahead, to LAST_DUE_DAY.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DUE_DAY = date(2100, 12, 31)
@@ -39,15 +38,6 @@ SORTS = {
 }
 DEFAULT_SORT = "title"
 
-# Facets over a taxonomy: GET parameter -> (model, the m2m/fk field on Commitment, the model's label field).
-TAXONOMY_FACETS = {
-    "theme": (Theme, "themes", "name"),
-    "country": (Country, "countries", "name"),
-    "actor": (Actor, "actors", "name"),
-    "source": (Source, "source", "title"),
-}
-
-
 def _order_by(spec: list) -> list:
     out = []
     for item in spec:
@@ -57,39 +47,6 @@ def _order_by(spec: list) -> list:
         else:
             out.append(item)
     return out
-
-
-def link_table(relation: str) -> tuple[type, str]:
-    """The link table of a many-to-many ``relation`` of Commitment and its entry-id column, e.g. ``theme_id``."""
-    field = Commitment._meta.get_field(relation)
-    return field.remote_field.through, f"{field.m2m_reverse_field_name()}_id"
-
-
-class Entry(NamedTuple):
-    """One theme, country, actor or source as the filters and facets see it (a tuple: thousands per page)."""
-
-    id: int
-    slug: str
-    label: str
-
-
-def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
-    """Every entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug, in one query.
-
-    It validates the slug filters and labels the facets, so neither asks once per facet.
-    """
-    parts = [
-        model.objects.order_by()
-        .annotate(facet=Value(name, output_field=CharField()))
-        .values_list("facet", "id", "slug", label_field)
-        for name, (model, _, label_field) in TAXONOMY_FACETS.items()
-        if name in facets
-    ]
-    catalogue: dict[str, dict[str, Entry]] = {name: {} for name in facets}
-    rows = sorted(((label.casefold(), slug, facet, pk, label) for facet, pk, slug, label in union_all(parts)))
-    for _, slug, facet, pk, label in rows:
-        catalogue[facet][slug] = Entry(pk, slug, label)
-    return catalogue
 
 
 class SlugMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
@@ -151,7 +108,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     source = SlugMultipleChoiceFilter(label="Source", relation="source")
     overdue = django_filters.ChoiceFilter(label="Overdue only", choices=[("1", "Overdue only")], method="only_overdue")
     stale = django_filters.ChoiceFilter(
-        label="Stale only", choices=[("1", "No update for nine months")], method="only_stale"
+        label="Stale only", choices=[("1", f"No update for {STALE_AFTER_TEXT}")], method="only_stale"
     )
     due_after = django_filters.DateFilter(
         label="Due on or after",

@@ -1,7 +1,7 @@
 """The domain: sources, taxonomies, commitments, status updates and their evidence.
 
 Models hold invariants (constraints, ``clean()`` for cross-field rules); workflow lives in
-``services.py`` and read questions in ``selectors.py``.
+``services.py``, visibility and read questions in the QuerySets (``querysets.py``).
 """
 
 import re
@@ -15,8 +15,17 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import uploads
-from .selectors import CommitmentQuerySet, StatusUpdateQuerySet
-from .status import ASSESSABLE, Status
+from .querysets import (
+    DRAFT,
+    PUBLISHED,
+    PUBLISHED_DELETE_MESSAGE,
+    CommitmentQuerySet,
+    EvidenceQuerySet,
+    ProgressReportQuerySet,
+    StatusUpdateQuerySet,
+    published_q,
+)
+from .status import ASSESSABLE, Status, is_overdue
 
 SYNTHETIC_HELP = "Made by generate_demo_data for demos and benchmarks; never mixed with real data."
 SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
@@ -164,8 +173,8 @@ class Commitment(EditedRecord):
     """
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft (staff only)"
-        PUBLISHED = "published", "Published"
+        DRAFT = DRAFT, "Draft (staff only)"
+        PUBLISHED = PUBLISHED, "Published"
         ARCHIVED = "archived", "Archived (withdrawn from public view)"
 
     class StatementType(models.TextChoices):
@@ -297,7 +306,7 @@ class Commitment(EditedRecord):
         return reverse("commitments:detail", args=[self.slug])
 
     def delete(self, *args, **kwargs):
-        refuse_delete_if_published(Commitment.objects.filter(pk=self.pk))
+        Commitment.objects.filter(pk=self.pk).refuse_delete_if_published()
         return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
@@ -312,24 +321,10 @@ class Commitment(EditedRecord):
 
     @property
     def is_overdue(self) -> bool:
-        from .status import is_overdue
-
         return is_overdue(status=self.current_status, due_date=self.due_date, on=timezone.localdate())
 
 
 DERIVED_FIELDS = ("current_status", "current_status_date")
-PUBLISHED_DELETE_MESSAGE = "This commitment has published status updates and cannot be deleted; archive it instead."
-
-
-def refuse_delete_if_published(commitments) -> None:
-    """Raise ProtectedError (saying to archive) if any of these commitments has a published update.
-
-    Checked before Django's deletion collector runs: the collector replaces the message that
-    ``protect_published`` raises with a generic one about protected foreign keys.
-    """
-    published = StatusUpdate.objects.published().filter(commitment__in=commitments.values("pk"))
-    if published.exists():
-        raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
 
 
 def protect_published(collector, field, sub_objs, using):
@@ -337,7 +332,7 @@ def protect_published(collector, field, sub_objs, using):
 
     A commitment with published updates is part of the public record: archive it instead.
     """
-    published = [u for u in sub_objs if u.published_at is not None]
+    published = [u for u in sub_objs if u.is_published]
     if published:
         raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
     models.CASCADE(collector, field, sub_objs, using)
@@ -377,7 +372,7 @@ class StatusUpdate(EditedRecord, PublishedRecord):
                 models.F("published_at").desc(),
                 models.F("id").desc(),
                 name="update_effective_idx",
-                condition=Q(published_at__isnull=False),
+                condition=published_q(),
             ),
             models.Index(fields=["published_at"], name="update_published_at_idx"),
         ]
@@ -391,6 +386,7 @@ class StatusUpdate(EditedRecord, PublishedRecord):
 
     @property
     def is_published(self) -> bool:
+        """Python's ``StatusUpdate.objects.published()``, for one update already loaded."""
         return self.published_at is not None
 
     def clean(self) -> None:
@@ -460,6 +456,7 @@ class Evidence(models.Model):
     note = models.TextField(blank=True)
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
+    objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -501,8 +498,8 @@ class ProgressReport(PublishedRecord):
     """
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft (staff only)"
-        PUBLISHED = "published", "Published"
+        DRAFT = DRAFT, "Draft (staff only)"
+        PUBLISHED = PUBLISHED, "Published"
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("report"))
     title = models.CharField(max_length=200)
@@ -526,6 +523,7 @@ class ProgressReport(PublishedRecord):
     pdf = models.BinaryField(blank=True, default=b"", editable=False)
     pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
 
+    objects = ProgressReportQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["snapshot", "pdf", "pdf_sha256"])
 
     class Meta:
@@ -548,6 +546,7 @@ class ProgressReport(PublishedRecord):
 
     @property
     def is_published(self) -> bool:
+        """Python's ``ProgressReport.objects.published()``, for one report already loaded."""
         return self.state == self.State.PUBLISHED
 
     def clean(self) -> None:

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import CharField, Count, Exists, F, IntegerField, Value
 
 from .aggregates import union_all
-from .filtersets import TAXONOMY_FACETS, link_table
 from .models import Commitment, PublicCount, PublicDataVersion
+from .querysets import public_links
 from .status import Status
+from .taxonomy import TAXONOMY_FACETS, link_table
 
 # facet -> entry id -> status -> count
 Counts = dict[str, dict[int, dict[str, int]]]
@@ -30,13 +31,13 @@ def live_rows(*, facets=FACETS) -> list[tuple[str, int, str, int]]:
     parts = []
     for name in facets:
         facet = Value(name, output_field=CharField())
-        relation = None if name == TOTAL else TAXONOMY_FACETS[name][1]
+        relation = None if name == TOTAL else TAXONOMY_FACETS[name].relation
         if relation in (None, "source"):
             entry = Value(0, output_field=IntegerField()) if relation is None else F("source_id")
             rows = Commitment.objects.public().values(facet=facet, entry=entry, status=F("current_status"))
         else:
             through, target = link_table(relation)
-            rows = through.objects.filter(commitment__state=Commitment.State.PUBLISHED).values(
+            rows = public_links(through).values(
                 facet=facet, entry=F(target), status=F("commitment__current_status")
             )
         parts.append(rows.order_by().annotate(n=Count("*")).values_list("facet", "entry", "status", "n"))

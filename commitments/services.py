@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Commitment, ProgressReport, StatusUpdate
+from .querysets import derived_status
 from .reports import pdf_store as report_pdf_store
 from .reports.periods import Period, check_complete
 from .reports.snapshot import build_snapshot
-from .selectors import derived_status
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,26 @@
-"""The status scale: slugs, labels and definitions, and the overdue and stale rules.
+"""The status scale (slugs, labels, definitions) and the rules over it: overdue, stale, status on a date.
 
 The slugs are part of the public URL contract (``?status=in_progress``); never rename one.
 Everything else in the project asks this module what a status means.
+
+Each rule is written here in every form the project evaluates it in, side by side: a SQL
+condition (``Q`` or expression, for querysets), a numpy mask (for ``facet_index``, over arrays of
+status codes and date ordinals) and a Python predicate (for reports and single rows).
+``tests/test_rules.py`` checks that the three agree around every boundary day.
 """
 
+from __future__ import annotations
+
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from django.db import models
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 
 
 class Status(models.TextChoices):
@@ -39,6 +51,10 @@ CLOSED = frozenset({Status.ACHIEVED, Status.ABANDONED})
 
 # A commitment with no published update for this many calendar months is stale.
 STALE_AFTER_MONTHS = 9
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve")
+# "nine months": how pages, labels and the report's methodology say the stale period.
+STALE_AFTER_TEXT = f"{_NUMBER_WORDS[STALE_AFTER_MONTHS]} months"
 
 
 @dataclass(frozen=True)
@@ -71,14 +87,164 @@ def stale_cutoff(on: date) -> date:
     return months_before(on, STALE_AFTER_MONTHS)
 
 
+# --- the forms' shared vocabulary -----------------------------------------------------------
+
+# numpy's code for each status (its index in the scale); ``facet_index`` stores statuses as these.
+CODES = {slug: code for code, slug in enumerate(Status.values)}
+_CLOSED_SLUGS = sorted(CLOSED)
+_CLOSED_CODES = sorted(CODES[slug] for slug in CLOSED)
+NO_DAY = 0  # numpy's ordinal for "no date": real ordinals start at 1 (1 January of year 1)
+
+
+def ordinals(days: Iterable[date | None]) -> np.ndarray:
+    """Dates as the ordinals the masks compare (``NO_DAY`` for none)."""
+    return np.fromiter((d.toordinal() if d else NO_DAY for d in days), dtype=np.int32)
+
+
+# --- open: not achieved or abandoned (the half both clocks share) -----------------------------
+
+
+def open_q(status: str) -> Q:
+    """SQL: the status column ``status`` is open."""
+    return ~Q(**{f"{status}__in": _CLOSED_SLUGS})
+
+
+def open_mask(status: np.ndarray) -> np.ndarray:
+    return ~np.isin(status, _CLOSED_CODES)
+
+
+def is_open(status: str) -> bool:
+    return status not in CLOSED
+
+
+# --- overdue: a due date in the past, and open ------------------------------------------------
+
+
+def past_due_q(on: date) -> Q:
+    """SQL, the date half of overdue: due before ``on``."""
+    return Q(due_date__lt=on)
+
+
+def overdue_q(*, status: str, on: date) -> Q:
+    """SQL: overdue on ``on``, reading the status from the column ``status``."""
+    return open_q(status) & past_due_q(on)
+
+
+def past_due_mask(due: np.ndarray, on: date) -> np.ndarray:
+    return (due != NO_DAY) & (due < on.toordinal())
+
+
+def overdue_mask(*, status: np.ndarray, due: np.ndarray, on: date) -> np.ndarray:
+    """numpy: overdue on ``on``; ``status`` in ``CODES``, ``due`` in ordinals."""
+    return past_due_mask(due, on) & open_mask(status)
+
+
 def is_overdue(*, status: str, due_date: date | None, on: date) -> bool:
     """Overdue: a due date in the past and not achieved or abandoned."""
-    return due_date is not None and due_date < on and status not in CLOSED
+    return due_date is not None and due_date < on and is_open(status)
+
+
+# --- stale: open, and no published update for STALE_AFTER_MONTHS (none: since it was made) --
+
+
+def quiet_q(*, status_date: str, on: date) -> Q:
+    """SQL, the date half of stale: last assessed (column ``status_date``), or else made, on or before the cutoff."""
+    # Written without an OR so that SQLite walks the (state, date, made) index in the overview's
+    # order instead of sorting.
+    return Q(LessThanOrEqual(Coalesce(F(status_date), F("date_made")), stale_cutoff(on)))
+
+
+def stale_q(*, status: str, status_date: str, on: date) -> Q:
+    """SQL: stale on ``on``, reading the status and its date from the columns ``status`` and ``status_date``."""
+    return open_q(status) & quiet_q(status_date=status_date, on=on)
+
+
+def quiet_mask(last_news: np.ndarray, on: date) -> np.ndarray:
+    return (last_news != NO_DAY) & (last_news <= stale_cutoff(on).toordinal())
+
+
+def stale_mask(*, status: np.ndarray, last_news: np.ndarray, on: date) -> np.ndarray:
+    """numpy: stale on ``on``; ``last_news`` is the ordinal of the status date, else of the date made."""
+    return quiet_mask(last_news, on) & open_mask(status)
 
 
 def is_stale(*, status: str, last_update: date | None, date_made: date | None, on: date) -> bool:
-    """Stale: open, and no published update for nine months (no update counts from date made)."""
-    if status in CLOSED:
+    """Stale: open, and no published update for ``STALE_AFTER_MONTHS`` (no update counts from date made)."""
+    if not is_open(status):
         return False
     since = last_update or date_made
     return since is not None and since <= stale_cutoff(on)
+
+
+# --- status on a date: the latest published update with an as-of date up to that day ---------
+# "Latest" is the effective order: by as-of date, ties to the update published last, then the id.
+
+EFFECTIVE_ORDER = ("-as_of", "-published_at", "-id")
+
+
+def effective_key(as_of, published_at, pk) -> tuple:
+    """Python: the effective order as a sort key; of several published updates, the largest holds."""
+    return (as_of, published_at, pk)
+
+
+def status_on_subquery(published: models.QuerySet, day: date, *, field: str = "status") -> Subquery:
+    """SQL, per outer commitment row: ``field`` of the update of ``published`` that holds on ``day``."""
+    holding = published.filter(commitment=OuterRef("pk"), as_of__lte=day)
+    return Subquery(holding.order_by(*EFFECTIVE_ORDER).values(field)[:1])
+
+
+def status_on_expression(published: models.QuerySet, day: date) -> Coalesce:
+    """SQL: the status on ``day`` (``not_assessed`` when no published update counts yet)."""
+    return Coalesce(status_on_subquery(published, day), Value(Status.NOT_ASSESSED.value))
+
+
+def statuses_on_array(*, rows: np.ndarray, as_of: np.ndarray, status: np.ndarray, day: date, size: int) -> np.ndarray:
+    """numpy: each of ``size`` commitments' status code on ``day``.
+
+    One entry per published update: its commitment's row, as-of ordinal and status code, sorted by
+    row and then in the effective order (so each row's first counting update is the one that holds).
+    """
+    counting = as_of <= day.toordinal()
+    found, first = np.unique(rows[counting], return_index=True)
+    out = np.full(size, CODES[Status.NOT_ASSESSED], dtype=np.int8)
+    out[found] = status[counting][first]
+    return out
+
+
+def status_on(updates: Iterable[tuple], day: date) -> tuple[str, date | None]:
+    """Python: the status on ``day`` and its date, from published updates' ``(as_of, published_at, id, status)``."""
+    counting = [u for u in updates if u[0] <= day]
+    if not counting:
+        return Status.NOT_ASSESSED.value, None
+    latest = max(counting, key=lambda u: effective_key(*u[:3]))
+    return latest[3], latest[0]
+
+
+def first_day_case(days: list[date]) -> Case:
+    """SQL, per update: the index of the first of ``days`` (ascending) it counts on (``as_of`` up to that day)."""
+    # Latest days tested first: most updates are recent.
+    return Case(
+        *(When(as_of__gt=days[i - 1], then=Value(i)) for i in range(len(days) - 1, 0, -1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def statuses_on_days(updates: Iterable[tuple], n_days: int) -> dict:
+    """Python, many days at once: commitment -> its status on each day, from ``(commitment, first day, status)``.
+
+    ``updates``: published updates up to the last day, ordered by commitment and then in the
+    effective order, each with ``first_day_case``. Each update holds from its first day until a
+    later update's; commitments with none are left out (not assessed on every day).
+    """
+    found: dict = {}
+    statuses: list[str] = []
+    current, upper = None, 0
+    for pk, first, status in updates:
+        if pk != current:
+            current, upper = pk, n_days
+            statuses = found[pk] = [Status.NOT_ASSESSED.value] * n_days
+        if first < upper:  # latest first: it holds from its first day until a later update's
+            statuses[first:upper] = [status] * (upper - first)
+            upper = first
+    return found

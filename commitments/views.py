@@ -10,12 +10,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
 
+from . import counting, selectors, soft_cache
 from . import facets as facet_builder
-from . import public_counts, selectors, soft_cache
 from . import status as status_scale
 from .cache import cached_public_page
-from .filtersets import TAXONOMY_FACETS, CommitmentFilterSet
+from .filtersets import CommitmentFilterSet
 from .models import Commitment, PublicDataVersion
+from .taxonomy import TAXONOMY_FACETS
 
 PER_PAGE = 25
 PAGE_ERROR = "The page number must be a whole number of 1 or more."
@@ -59,7 +60,7 @@ def healthz(request):
 
 
 class CountedPaginator(Paginator):
-    """A paginator told its row count, which the status facet has already counted (one query fewer)."""
+    """A paginator told its row count, which ``counting`` has already counted (one query fewer)."""
 
     def __init__(self, object_list, per_page, *, count: int):
         super().__init__(object_list, per_page)
@@ -101,10 +102,9 @@ def commitment_list(request):
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
-    facets = facet_builder.build_facets(filterset, request.GET)
-    paginator = CountedPaginator(
-        selectors.for_list(filterset.qs), PER_PAGE, count=facet_builder.matching_count(facets)
-    )
+    counts = counting.list_counts(filterset)
+    facets = facet_builder.build_facets(filterset, request.GET, counts)
+    paginator = CountedPaginator(selectors.for_list(filterset.qs), PER_PAGE, count=counts.rows)
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
     context |= {
@@ -134,17 +134,14 @@ def commitment_detail(request, slug: str):
 
 
 def taxonomy_detail(request, kind: str, slug: str):
-    model, relation, _ = TAXONOMY_FACETS[kind]
-    entry = get_object_or_404(model, slug=slug)
+    taxonomy = TAXONOMY_FACETS[kind]
+    relation = taxonomy.relation
+    entry = get_object_or_404(taxonomy.model, slug=slug)
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
     queryset = Commitment.objects.public().filter(**{relation: entry}).at()
-    summary = public_counts.current(facets=(kind,))
-    if summary is not None:
-        counts = public_counts.status_counts(summary, kind, entry.pk)
-    else:
-        counts = queryset.by_status_counts()
+    counts = counting.entry_status_counts(queryset, kind=kind, entry_id=entry.pk)
     paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from commitments import selectors
+from commitments import querysets
 from commitments.models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 
 from . import factories
@@ -95,7 +95,7 @@ def test_current_status_equals_derived_status():
     generate(k=5)
     statuses = set()
     for commitment in Commitment.objects.all():
-        derived = selectors.derived_status(commitment=commitment)
+        derived = querysets.derived_status(commitment=commitment)
         assert (commitment.current_status, commitment.current_status_date) == derived, commitment.slug
         statuses.add(commitment.current_status)
     assert {"not_assessed", "in_progress", "achieved"} <= statuses

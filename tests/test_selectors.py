@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from commitments import services
 from commitments.models import Commitment, StatusUpdate
-from commitments.selectors import derived_status
+from commitments.querysets import derived_status
 from commitments.status import Status
 from tests import factories
 

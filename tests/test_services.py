@@ -10,7 +10,7 @@ from django.db.models import ProtectedError
 
 from commitments import roles, services
 from commitments.models import Commitment, Evidence, StatusUpdate
-from commitments.selectors import derived_status
+from commitments.querysets import derived_status
 from tests import factories
 
 pytestmark = pytest.mark.django_db

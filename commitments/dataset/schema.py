@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F
 
 from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
+from ..querysets import public_links
 
 FORMAT_VERSION = 2  # 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON
 READABLE_VERSIONS = (1, 2)  # a dump of version 1 holds the same JSON, and its CSV raw
@@ -117,18 +118,14 @@ def _link(name: str, title: str, field_name: str, target: str, target_column: st
         source_attr, target_attr = "from_commitment_id", "to_commitment_id"
 
         def rows():
-            return through.objects.filter(
-                from_commitment__state=Commitment.State.PUBLISHED,
-                to_commitment__state=Commitment.State.PUBLISHED,
+            return public_links(through, "from_commitment", "to_commitment").filter(
                 from_commitment_id__lt=F("to_commitment_id"),
             ).order_by(source_attr, target_attr)
     else:
         source_attr, target_attr = "commitment_id", target_column
 
         def rows():
-            return through.objects.filter(commitment__state=Commitment.State.PUBLISHED).order_by(
-                source_attr, target_attr
-            )
+            return public_links(through).order_by(source_attr, target_attr)
 
     columns = (
         Column("commitment_id", source_attr, "integer", True),
@@ -182,16 +179,12 @@ def tables() -> tuple[Table, ...]:
         Table("evidence", "Evidence behind the published status updates", Evidence,
               _columns(Evidence, "id", "commitment", "status_update", "title", "publisher", "date", "url",
                        "document", "stance", "description", "quote", "is_synthetic", required=("status_update",)),
-              lambda: Evidence.objects.filter(
-                  commitment__state=published,
-                  status_update__published_at__isnull=False,
-                  status_update__commitment__state=published,
-              ).order_by("id"),
+              lambda: Evidence.objects.public().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"), ("status_update_id", "status_updates"))),
         Table("progress_reports", "Published progress reports, with their frozen snapshot", ProgressReport,
               _columns(ProgressReport, "id", "slug", "title", "period_label", "start", "end", "introduction",
                        "supersedes", "published_at", "snapshot", required=("published_at",)),
-              lambda: ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED).order_by("id"),
+              lambda: ProgressReport.objects.published().order_by("id"),
               foreign_keys=(("supersedes_id", ""),),
               extra={"state": ProgressReport.State.PUBLISHED}),
     )

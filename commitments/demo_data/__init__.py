@@ -15,7 +15,7 @@ One job a module:
 
 Every row written is marked ``is_synthetic=True``. No history records are written: synthetic
 rows have no editorial history. Each commitment's ``current_status`` and ``current_status_date``
-are computed here with the project's rule (``selectors.derived_status``): the latest published
+are computed here with the project's rule (``querysets.derived_status``): the latest published
 update by as-of date, ties to the latest ``published_at``, then the highest id.
 
 The generator's and the writer's functions and classes are re-exported here (``demo_data.write``,

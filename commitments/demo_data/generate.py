@@ -13,6 +13,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..status import effective_key
 from .draw import _distinct, _Picker, zipf_weights
 from .vocabulary import (
     ACTOR_COUNT,
@@ -272,7 +273,7 @@ def _block(start: int, stop: int, *, k: int, seed: int, tax: Taxonomies, base: I
         count = update_count(rnd(), rnd(), k)
         first = min(made + 30, cap)
         days = sorted(first + int(rnd() * (cap - first + 1)) for _ in range(count))
-        best = None  # (as_of, published_at key, id) of the effective update, and its status
+        best = None  # ``effective_key`` of the update that holds, and its status
         for j, as_of in enumerate(days):
             upd_id += 1
             f = j / count
@@ -291,7 +292,7 @@ def _block(start: int, stop: int, *, k: int, seed: int, tax: Taxonomies, base: I
                 pub_day = min(as_of + int(rnd() * 11), cap)
                 pub_sec = 28800 + int(rnd() * 36000)
                 published = updated = f"{iso[pub_day]} {clock[pub_sec]}"
-                key = (as_of, pub_day * 86400 + pub_sec, upd_id)
+                key = effective_key(as_of, pub_day * 86400 + pub_sec, upd_id)  # the project's rule
                 if best is None or key > best[0]:
                     best = (key, status)
             updates.append(

@@ -33,7 +33,7 @@ class ProgressReportForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].required = False
         if "supersedes" in self.fields:
-            self.fields["supersedes"].queryset = ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED)
+            self.fields["supersedes"].queryset = ProgressReport.objects.published()
 
     def clean(self):
         cleaned = super().clean()
@@ -53,8 +53,8 @@ class ProgressReportForm(forms.ModelForm):
         except ValidationError as exc:
             self.add_error("period", exc)
             return cleaned
-        published = ProgressReport.objects.filter(
-            start=period.start, end=period.end, state=ProgressReport.State.PUBLISHED, superseded_by__isnull=True
+        published = ProgressReport.objects.published().filter(
+            start=period.start, end=period.end, superseded_by__isnull=True
         ).first()
         supersedes = cleaned.get("supersedes")
         if published and supersedes is None:
@@ -150,4 +150,4 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
         def call(report):
             services.prepare_report(period=period_from_dates(report.start, report.end), user=request.user)
 
-        run_service_action(self, request, queryset.filter(state=ProgressReport.State.DRAFT), call, verb="Refreshed")
+        run_service_action(self, request, queryset.drafts(), call, verb="Refreshed")

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from operator import itemgetter
 
 from django.db import connections
-from django.db.models import Case, CharField, F, Func, IntegerField, Value, When
+from django.db.models import CharField, F, Func
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,31 +122,14 @@ def _statuses_on(*, days: list[date]) -> dict[int, list[str]]:
     commitment is walked (callers look up the ones they report): a filter would cost a join.
     """
     # The first of ``days`` each update counts on, computed in SQL: no date is converted in Python.
-    # Latest days tested first: most updates are recent.
-    first_day = Case(
-        *(When(as_of__gt=days[i - 1], then=Value(i)) for i in range(len(days) - 1, 0, -1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    effective = StatusUpdate.objects.effective_order().query.order_by
     updates = (
         StatusUpdate.objects.published()
         .filter(as_of__lte=days[-1])
-        .annotate(first_day=first_day)
-        .order_by("commitment_id", *effective)
+        .annotate(first_day=status_scale.first_day_case(days))
+        .order_by("commitment_id", *status_scale.EFFECTIVE_ORDER)
         .values_list("commitment_id", "first_day", "status")
     )
-    found: dict[int, list[str]] = {}
-    statuses: list[str] = []
-    current, upper = None, 0
-    for pk, first, status in _plain_rows(updates):
-        if pk != current:
-            current, upper = pk, len(days)
-            statuses = found[pk] = [NOT_ASSESSED] * len(days)
-        if first < upper:  # latest first: it holds from its first day until a later update's
-            statuses[first:upper] = [status] * (upper - first)
-            upper = first
-    return found
+    return status_scale.statuses_on_days(_plain_rows(updates), len(days))
 
 
 def _row_summary(row: dict) -> dict:

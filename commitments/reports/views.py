@@ -28,7 +28,7 @@ def _file_name(report: ProgressReport) -> str:
 
 def report_list(request):
     reports = (
-        ProgressReport.objects.filter(state=ProgressReport.State.PUBLISHED)
+        ProgressReport.objects.published()
         .select_related("supersedes")
         .defer("pdf", "supersedes__pdf")
     )
@@ -38,7 +38,7 @@ def report_list(request):
 def report_detail(request, slug: str):
     report = _report_for(request, slug)
     context = report_render.context_for(report)
-    context["superseded_by"] = report.superseded_by.filter(state=ProgressReport.State.PUBLISHED).defer("pdf").first()
+    context["superseded_by"] = report.superseded_by.published().defer("pdf").first()
     return render(request, "reports/detail.html", context)
 
 

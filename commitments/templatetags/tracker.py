@@ -59,3 +59,9 @@ def day(value, style: str = "long") -> str:
         return ""
     month = _MONTHS[value.month - 1]
     return f"{value.day} {month[:3] if style == 'short' else month} {value.year}"
+
+
+@register.simple_tag
+def stale_after() -> str:
+    """How long without a published update makes a commitment stale, in words ("nine months")."""
+    return status_scale.STALE_AFTER_TEXT

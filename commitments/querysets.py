@@ -1,0 +1,236 @@
+"""The QuerySets of the models: who may see what, and the read questions asked of commitments.
+
+Visibility is said here once per model the public sees: ``Commitment.objects.public()``,
+``StatusUpdate.objects.published()`` / ``.public()``, ``Evidence.objects.public()`` and
+``ProgressReport.objects.published()``; every page, count, export, feed, report and dump starts
+from them (``tests/test_visibility.py`` refuses a hand-written filter elsewhere). The rules
+themselves (overdue, stale, status on a date) come from ``status``. This module imports only
+the rule and taxonomy modules, never ``models``: ``models`` imports it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connections, models
+from django.db.models import ExpressionWrapper, F, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from . import status as rules
+from .status import Status
+
+# The value of ``state`` that the public may see (``Commitment.State`` and ``ProgressReport.State`` use it).
+PUBLISHED = "published"
+DRAFT = "draft"
+PUBLISHED_DELETE_MESSAGE = "This commitment has published status updates and cannot be deleted; archive it instead."
+# ``by_status_and_flag_counts`` columns, by (overdue only?, stale only?).
+FLAG_COLUMNS = {(False, False): "n_all", (True, False): "n_overdue", (False, True): "n_stale", (True, True): "n_both"}
+
+
+def public_q(via: str = "") -> Q:
+    """A commitment is public (published, not a draft, not archived); ``via`` a path to it, e.g. ``commitment__``."""
+    return Q(**{f"{via}state": PUBLISHED})
+
+
+def published_q(via: str = "") -> Q:
+    """A status update is published; ``via`` a path to it, e.g. ``status_update__``."""
+    return Q(**{f"{via}published_at__isnull": False})
+
+
+def public_links(through: type[models.Model], *owners: str) -> models.QuerySet:
+    """The rows of a link table of Commitment whose ``owners`` (default: ``commitment``) are all public."""
+    return through.objects.filter(*(public_q(f"{owner}__") for owner in owners or ("commitment",)))
+
+
+class StatusUpdateQuerySet(models.QuerySet):
+    def published(self) -> StatusUpdateQuerySet:
+        return self.filter(published_q())
+
+    def drafts(self) -> StatusUpdateQuerySet:
+        return self.exclude(published_q())
+
+    def effective_order(self) -> StatusUpdateQuerySet:
+        """Latest first by as-of date; ties go to the update published last (``status.EFFECTIVE_ORDER``)."""
+        return self.order_by(*rules.EFFECTIVE_ORDER)
+
+    def public(self) -> StatusUpdateQuerySet:
+        """Published updates of public commitments."""
+        return self.published().filter(public_q("commitment__"))
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def public(self) -> EvidenceQuerySet:
+        """Evidence the public sees: attached to a published update of a public commitment.
+
+        (Evidence attached only to the commitment is an editor's material, never shown.)
+        """
+        return self.filter(public_q("commitment__"), published_q("status_update__"),
+                           public_q("status_update__commitment__"))
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def published(self) -> ProgressReportQuerySet:
+        """Reports the public may read (drafts are for staff who may view reports)."""
+        return self.filter(state=PUBLISHED)
+
+    def drafts(self) -> ProgressReportQuerySet:
+        return self.filter(state=DRAFT)
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def public(self) -> CommitmentQuerySet:
+        """What the public may see: published commitments (not drafts, not archived)."""
+        return self.filter(public_q())
+
+    def with_status_on(self, day: date, *, name: str = "status_on", with_date: bool = True) -> CommitmentQuerySet:
+        """Annotate ``status_on`` and ``status_date_on``: the status as it stood on ``day``.
+
+        From published updates with an as-of date up to and including ``day``; with none,
+        "not assessed". Reports and the ``as_of`` filter both use this. ``name`` renames the
+        annotations (``name`` and ``<name>_date``) when one query needs several days.
+        """
+        published = self._updates().published()
+        date_name = "status_date_on" if name == "status_on" else f"{name}_date"
+        annotations = {name: rules.status_on_expression(published, day)}
+        if with_date:  # callers that need only the status save a subquery per row
+            annotations[date_name] = rules.status_on_subquery(published, day, field="as_of")
+        return self.annotate(**annotations)
+
+    def made_by(self, day: date) -> CommitmentQuerySet:
+        """Commitments made on or before ``day``; undated ones (date unknown) always count as made."""
+        return self.filter(Q(date_made__lte=day) | Q(date_made__isnull=True))
+
+    def at(self, day: date | None = None) -> CommitmentQuerySet:
+        """Annotate the status every public surface shows: ``eff_status``, ``eff_status_date``, ``eff_overdue``.
+
+        With no day: the stored current status. With a day: the status as it stood then (from
+        ``with_status_on``), leaving out commitments not yet made on that day. ``overdue()``,
+        ``stale()`` and ``by_status_counts()`` then answer for that day too.
+        """
+        if day is None:
+            qs = self.annotate(eff_status=F("current_status"), eff_status_date=F("current_status_date"))
+        else:
+            qs = self.made_by(day).with_status_on(day)
+            qs = qs.annotate(eff_status=F("status_on"), eff_status_date=F("status_date_on"))
+        overdue = rules.overdue_q(status="eff_status", on=day or timezone.localdate())
+        return qs.annotate(eff_overdue=ExpressionWrapper(overdue, output_field=models.BooleanField()))
+
+    def _updates(self) -> models.QuerySet:
+        """All status updates (the model is reached through the relation: this module never imports models)."""
+        return self.model._meta.get_field("status_updates").related_model.objects.all()
+
+    def _status_fields(self) -> tuple[str, str]:
+        if "eff_status" in self.query.annotations:
+            return "eff_status", "eff_status_date"
+        return "current_status", "current_status_date"
+
+    def overdue_q(self, *, on: date | None = None) -> Q:
+        """The overdue rule (``status.overdue_q``) as a condition, on ``on`` (default today)."""
+        status, _ = self._status_fields()
+        return rules.overdue_q(status=status, on=on or timezone.localdate())
+
+    def stale_q(self, *, on: date | None = None) -> Q:
+        """The stale rule (``status.stale_q``) as a condition, on ``on`` (default today)."""
+        status, status_date = self._status_fields()
+        return rules.stale_q(status=status, status_date=status_date, on=on or timezone.localdate())
+
+    def overdue(self, *, on: date | None = None) -> CommitmentQuerySet:
+        return self.filter(self.overdue_q(on=on))
+
+    def stale(self, *, on: date | None = None) -> CommitmentQuerySet:
+        return self.filter(self.stale_q(on=on))
+
+    def search(self, text: str) -> CommitmentQuerySet:
+        """Commitments whose title, quote or a published update's summary match ``text``.
+
+        Both search one document per commitment (its title, quote and published summaries).
+        PostgreSQL: full-text search (English stemming, web-search syntax: "quoted phrase", -not,
+        or), served by a GIN index (``pg_search``, migration 0014). SQLite: every word must begin a word of those
+        texts (prefix match, case- and accent-insensitive), served by an FTS5 index (migration 0011).
+        """
+        matches = self._search_sql(text)
+        if matches is None:  # no word to look for (only punctuation): nothing matches
+            return self.none()
+        return self.filter(pk__in=RawSQL(*matches))  # noqa: S611 - constants; the words are a parameter
+
+    def search_ids(self, text: str) -> list[int]:
+        """The ids ``search(text)`` matches, of any commitment (public or not), read from the index alone.
+
+        Without the join to this queryset's table: the facet index keeps the public ones itself.
+        """
+        matches = self._search_sql(text)
+        if matches is None:
+            return []
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(*matches)
+            return [row[0] for row in cursor.fetchall()]
+
+    def _search_sql(self, text: str) -> tuple[str, list] | None:
+        """SQL selecting the ids of the commitments whose document matches ``text``, with its parameters."""
+        if connections[self.db].vendor == "postgresql":
+            from . import pg_search
+
+            table, config = pg_search.TABLE, pg_search.CONFIG  # constants; the words arrive as a parameter
+            return f"SELECT commitment_id FROM {table} WHERE document @@ websearch_to_tsquery('{config}', %s)", [text]  # noqa: S608
+        from . import sqlite_search
+
+        expression = sqlite_search.match_expression(text)
+        if expression is None:
+            return None
+        table = sqlite_search.TABLE  # a constant; the user's words arrive as a parameter
+        return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression]  # noqa: S608
+
+    def by_status_counts(self) -> dict[str, int]:
+        """Counts per status slug, every slug present (zero where none), in one query."""
+        status, _ = self._status_fields()
+        counts = dict.fromkeys(Status.values, 0)
+        for row in self.order_by().values(status).annotate(n=models.Count("pk")):
+            counts[row[status]] = row["n"]
+        return counts
+
+    def by_status_and_flag_counts(self, *, on: date | None = None) -> dict[str, dict[str, int]]:
+        """Per status slug (every slug present): how many rows in all, overdue, stale, and both. One query.
+
+        The status facet and the overdue and stale options are all sums of these four counts.
+        """
+        # Grouped by status, the "open" half of both rules is the group's own (asked in Python): only
+        # the date halves are counted in SQL. (With ``as_of`` the status is a subquery per row, so it is asked once.)
+        status, status_date = self._status_fields()
+        on = on or timezone.localdate()
+        past_due, quiet = rules.past_due_q(on), rules.quiet_q(status_date=status_date, on=on)
+        counts = {slug: dict.fromkeys(FLAG_COLUMNS.values(), 0) for slug in Status.values}
+        rows = self.order_by().values(status).annotate(
+            n_all=models.Count("pk"),
+            n_overdue=models.Count("pk", filter=past_due),
+            n_stale=models.Count("pk", filter=quiet),
+            n_both=models.Count("pk", filter=past_due & quiet),
+        )
+        for row in rows:
+            is_open = rules.is_open(row[status])
+            counts[row[status]] = {column: row[column] if is_open or column == "n_all" else 0
+                                   for column in FLAG_COLUMNS.values()}
+        return counts
+
+    def delete(self):
+        """Refused, saying to archive instead, when any of these commitments has a published update."""
+        self.refuse_delete_if_published()
+        return super().delete()
+
+    def refuse_delete_if_published(self) -> None:
+        """Raise ProtectedError (saying to archive) if any of these commitments has a published update.
+
+        Checked before Django's deletion collector runs: the collector replaces the message that
+        ``models.protect_published`` raises with a generic one about protected foreign keys.
+        """
+        published = self._updates().published().filter(commitment__in=self.values("pk"))
+        if published.exists():
+            raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
+
+
+def derived_status(*, commitment) -> tuple[str, date | None]:
+    """The current status and its as-of date, from the commitment's published updates."""
+    latest = commitment.status_updates.published().effective_order().values("status", "as_of").first()
+    if latest is None:
+        return Status.NOT_ASSESSED.value, None
+    return latest["status"], latest["as_of"]

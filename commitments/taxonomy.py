@@ -1,0 +1,84 @@
+"""The four taxonomies commitments are filed under: theme, country, actor and source.
+
+For each: its name (the GET parameter, the facet and the ``PublicCount`` facet), its model, the
+field on ``Commitment`` that links to it, the field it is labelled by, and the URL name of its
+public page. Every module that walks the taxonomies reads them here. Models are looked up by
+name (``apps.get_model``), so ``models`` and its QuerySets may import this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.apps import apps
+from django.db.models import CharField, Value
+
+from .aggregates import union_all
+
+APP = "commitments"
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    name: str  # GET parameter, facet name, ``kind`` of its page
+    model_name: str
+    relation: str  # the many-to-many (or, for source, foreign key) field on Commitment
+    label_field: str
+    url_name: str  # the public page of one entry
+
+    @property
+    def model(self) -> type:
+        return apps.get_model(APP, self.model_name)
+
+    @property
+    def is_linked(self) -> bool:
+        """True for the many-to-many taxonomies (a link table); False for source (a column)."""
+        return self.relation != "source"
+
+
+# In the order the list's facets show them.
+TAXONOMY_FACETS: dict[str, Taxonomy] = {
+    t.name: t
+    for t in (
+        Taxonomy("theme", "Theme", "themes", "name", "commitments:theme"),
+        Taxonomy("country", "Country", "countries", "name", "commitments:country"),
+        Taxonomy("actor", "Actor", "actors", "name", "commitments:actor"),
+        Taxonomy("source", "Source", "source", "title", "commitments:source"),
+    )
+}
+# The taxonomies with a link table (all but source).
+LINKED = {name: t for name, t in TAXONOMY_FACETS.items() if t.is_linked}
+
+
+def link_table(relation: str) -> tuple[type, str]:
+    """The link table of a many-to-many ``relation`` of Commitment and its entry-id column, e.g. ``theme_id``."""
+    field = apps.get_model(APP, "Commitment")._meta.get_field(relation)
+    return field.remote_field.through, f"{field.m2m_reverse_field_name()}_id"
+
+
+class Entry(NamedTuple):
+    """One theme, country, actor or source as the filters and facets see it (a tuple: thousands per page)."""
+
+    id: int
+    slug: str
+    label: str
+
+
+def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
+    """Every entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug, in one query.
+
+    It validates the slug filters and labels the facets, so neither asks once per facet.
+    """
+    parts = [
+        t.model.objects.order_by()
+        .annotate(facet=Value(name, output_field=CharField()))
+        .values_list("facet", "id", "slug", t.label_field)
+        for name, t in TAXONOMY_FACETS.items()
+        if name in facets
+    ]
+    catalogue: dict[str, dict[str, Entry]] = {name: {} for name in facets}
+    rows = sorted(((label.casefold(), slug, facet, pk, label) for facet, pk, slug, label in union_all(parts)))
+    for _, slug, facet, pk, label in rows:
+        catalogue[facet][slug] = Entry(pk, slug, label)
+    return catalogue
