@@ -25,6 +25,47 @@ def _fresh_facet_index():
 
 
 @pytest.fixture(autouse=True)
+def _streamed_responses_are_closed(request, monkeypatch):
+    """Close every streamed response a test got, at its end, as a server closes each response.
+
+    The test client closes one only when its content is read to the end; one left unread would keep
+    its export's database cursor open until the garbage collector found it, at any later moment (in
+    another test, or while the connection is busy). Kept here until the end of the test, then closed
+    while its database transaction still exists (so set up after the database fixture).
+    """
+    if "_django_db_helper" in request.fixturenames:
+        request.getfixturevalue("_django_db_helper")
+    from django.test import Client
+
+    streamed = []
+    get_response = Client.request
+
+    def request_and_keep(self, **kwargs):
+        response = get_response(self, **kwargs)
+        if getattr(response, "streaming", False):
+            streamed.append(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request_and_keep)
+    yield
+    for response in streamed:
+        close_as_the_test_client_does(response)
+
+
+def close_as_the_test_client_does(response) -> None:
+    """``response.close()`` without closing the test's database connection (as Django's test client
+    does, since closing it would end the test's transaction)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     # Uploaded evidence documents go to a throwaway folder.
     settings.MEDIA_ROOT = tmp_path / "media"

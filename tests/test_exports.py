@@ -323,3 +323,28 @@ def test_an_export_that_ends_cleanly_is_complete(client, rows_150, fmt):
     else:
         assert len(list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True))) == 151
     assert "ERROR" not in text
+
+
+def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue):
+    """The query runs before the response starts; a response closed without being read (a reader who
+    went away: the server still closes it) closes its cursor there and then. (An unread response that
+    nobody closes keeps its cursor until the garbage collector finds it, at any moment: with the
+    connection busy then, psycopg waited on its own lock for ever. Tests close theirs: conftest.py.)"""
+    from django.db import connection
+
+    from .conftest import close_as_the_test_client_does
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads in chunks without a server-side cursor")
+
+    def open_cursors() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_cursors")
+            return cursor.fetchone()[0]
+
+    opened = [client.get(f"/commitments/export.{fmt}") for fmt in ("csv", "json")]
+    assert [r.status_code for r in opened] == [200, 200]
+    assert open_cursors() == 2  # both queries are running, their first rows fetched
+    for response in opened:
+        close_as_the_test_client_does(response)
+    assert open_cursors() == 0
