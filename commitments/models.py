@@ -15,20 +15,35 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import uploads
+from .dates import END, PRECISION_HELP, START, Precision, clean_dated
 from .querysets import (
     DRAFT,
     PUBLISHED,
     PUBLISHED_DELETE_MESSAGE,
     CommitmentQuerySet,
+    EntryQuerySet,
     EvidenceQuerySet,
     ProgressReportQuerySet,
+    SourceQuerySet,
     StatusUpdateQuerySet,
+    on_record_q,
     published_q,
 )
 from .status import ASSESSABLE, Status, is_overdue
 
 SYNTHETIC_HELP = "Made by generate_demo_data for demos and benchmarks; never mixed with real data."
 SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
+
+
+def precision_field() -> models.CharField:
+    """The ``<date field>_precision`` sibling of a date field (see ``dates``)."""
+    return models.CharField(
+        max_length=5,
+        choices=Precision.choices,
+        default=Precision.DAY,
+        db_default=Precision.DAY,
+        help_text=PRECISION_HELP,
+    )
 
 
 def _unique_slug(noun: str) -> dict:
@@ -56,6 +71,8 @@ class Taxonomy(models.Model):
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
     name = models.CharField(max_length=200)
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
+
+    objects = EntryQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -150,12 +167,16 @@ class Source(models.Model):
     title = models.CharField(max_length=500)
     issuer = models.CharField(max_length=300, help_text="Who issued or published the document.")
     date = models.DateField(null=True, blank=True, help_text="Date of the document; empty if undated.")
+    date_precision = precision_field()
     date_note = models.TextField(blank=True, help_text="Say here when the date is inferred or approximate.")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     url = models.URLField(max_length=1000, blank=True, help_text="Public address of the copy that was read.")
-    notes = models.TextField(blank=True, help_text="Coverage: what could and could not be read.")
+    notes = models.TextField(
+        blank=True, help_text="Coverage: what could and could not be read. Staff only, never public."
+    )
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
+    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -218,10 +239,40 @@ class Commitment(EditedRecord):
         blank=True,
         help_text="When the commitment was made. Leave empty if the source is undated, and say so in the date note.",
     )
+    date_made_precision = precision_field()
     date_note = models.TextField(blank=True, help_text="Say here when the date is inferred.")
-    due_date = models.DateField(null=True, blank=True, help_text="Only if the source states one.")
+    known_since = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Derived: the earliest day the commitment is known to exist (the date made, else its "
+        "source's date, else its first evidence). Absent from any as-of view before it.",
+    )
+    due_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Only if the source states one, and only with the source's own wording of it below. "
+        "A month or year is stored as its last day.",
+    )
+    due_precision = precision_field()
     due_text = models.CharField(
-        max_length=200, blank=True, help_text='The source\'s own wording of the deadline, e.g. "shortly".'
+        max_length=200,
+        blank=True,
+        help_text='The source\'s own words for the deadline, verbatim (e.g. "by 2025"); required with a due date.',
+    )
+    expected_end = models.DateField(
+        null=True,
+        blank=True,
+        help_text="An inferred end, e.g. the end date of the programme the objective belongs to. Shown as "
+        "such; never makes the commitment overdue. A month or year is stored as its last day.",
+    )
+    expected_end_precision = precision_field()
+    expected_end_note = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Where the inferred end comes from (our words).",
     )
     actors = models.ManyToManyField(Actor, related_name="commitments", blank=True)
     actors_basis = models.CharField(max_length=10, choices=ActorsBasis.choices, default=ActorsBasis.STATED)
@@ -286,6 +337,11 @@ class Commitment(EditedRecord):
                 name="commitment_due_not_before_made",
                 violation_error_message="The due date cannot be before the date the commitment was made.",
             ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | ~Q(due_text=""),
+                name="commitment_due_date_has_text",
+                violation_error_message="A due date needs the source's own wording of the deadline (due text).",
+            ),
         ]
         permissions = [("publish_commitment", "Can publish or archive a commitment")]
 
@@ -311,13 +367,24 @@ class Commitment(EditedRecord):
 
     def clean(self) -> None:
         super().clean()
+        errors = {}
         if self.due_date and self.date_made and self.due_date < self.date_made:
-            raise ValidationError(
-                {
-                    "due_date": f"The due date ({self.due_date:%d %b %Y}) cannot be before the date "
-                    f"the commitment was made ({self.date_made:%d %b %Y})."
-                }
+            errors["due_date"] = (
+                f"The due date ({self.due_date:%d %b %Y}) cannot be before the date "
+                f"the commitment was made ({self.date_made:%d %b %Y})."
             )
+        elif self.due_date and not self.due_text.strip():
+            errors["due_text"] = (
+                "A due date needs the source's own words for the deadline, quoted verbatim. If the "
+                "deadline is inferred (e.g. a programme's end date), use “expected end” instead."
+            )
+        for field, bound in (("date_made", START), ("due_date", END), ("expected_end", END)):
+            precision_field = "due_precision" if field == "due_date" else f"{field}_precision"
+            message = clean_dated(getattr(self, field), getattr(self, precision_field), bound)
+            if message:
+                errors.setdefault(field, message)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_overdue(self) -> bool:
@@ -354,9 +421,38 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     status = models.CharField(
         max_length=20, choices=ASSESSABLE, help_text="Rate outcomes, not intentions: an announcement is not delivery."
     )
-    as_of = models.DateField("as of", help_text="The day the assessment describes; not in the future.")
+    as_of = models.DateField(
+        "as of",
+        help_text="The day the assessment describes; not in the future. A month or year is stored as its first day.",
+    )
+    as_of_precision = precision_field()
     summary = models.TextField(help_text="What happened, in our own words, and why this status.")
     confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
+    publish_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Public: why this status, in a sentence (required to publish). Shown in the change history.",
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when a publisher withdraws a published update: it stays on the public page as "
+        "withdrawn, with its reason, and counts for no status.",
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    withdraw_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="Public: why the update was withdrawn.",
+    )
 
     objects = StatusUpdateQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -376,7 +472,19 @@ class StatusUpdate(EditedRecord, PublishedRecord):
             ),
             models.Index(fields=["published_at"], name="update_published_at_idx"),
         ]
-        permissions = [("publish_statusupdate", "Can publish or unpublish a status update")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | on_record_q(),
+                name="update_withdrawn_only_if_published",
+                violation_error_message="Only a published update can be withdrawn.",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdraw_reason=""),
+                name="update_withdrawal_has_reason",
+                violation_error_message="A withdrawal needs a public reason.",
+            ),
+        ]
+        permissions = [("publish_statusupdate", "Can publish or withdraw a status update")]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} as of {self.as_of:%d %b %Y}" if self.as_of else "New status update"
@@ -386,7 +494,17 @@ class StatusUpdate(EditedRecord, PublishedRecord):
 
     @property
     def is_published(self) -> bool:
-        """Python's ``StatusUpdate.objects.published()``, for one update already loaded."""
+        """Python's ``StatusUpdate.objects.published()``, for one update already loaded: published and
+        not withdrawn, so it counts."""
+        return self.published_at is not None and self.withdrawn_at is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def was_published(self) -> bool:
+        """Part of the public record: published, withdrawn or not (``StatusUpdate.objects.on_record()``)."""
         return self.published_at is not None
 
     def clean(self) -> None:
@@ -402,6 +520,9 @@ class StatusUpdate(EditedRecord, PublishedRecord):
                 f"The as-of date ({self.as_of:%d %b %Y}) is before the commitment was made "
                 f"({self.commitment.date_made:%d %b %Y})."
             )
+        message = clean_dated(self.as_of, self.as_of_precision, START)
+        if message:
+            errors.setdefault("as_of", message)
         if errors:
             raise ValidationError(errors)
 
@@ -421,6 +542,8 @@ class Evidence(models.Model):
         ANNOUNCED = "announced", "Announced"
         UNDER_WAY = "under way", "Under way"
         DONE = "done", "Done"
+        NOT_BEGUN = "not begun", "Not begun"
+        DROPPED = "dropped", "Dropped"
         CONTEXT = "context", "Context"
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="evidence")
@@ -435,6 +558,7 @@ class Evidence(models.Model):
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=300)
     date = models.DateField(null=True, blank=True, help_text="Date of the document or event; empty if undated.")
+    date_precision = precision_field()
     url = models.URLField("URL", max_length=1000, blank=True)
     document = models.FileField(
         upload_to="evidence/%Y/",
@@ -480,6 +604,9 @@ class Evidence(models.Model):
             errors["url"] = "Give the evidence a URL or upload a document."
         if self.date and self.date > timezone.localdate():
             errors["date"] = "The evidence date is in the future."
+        message = clean_dated(self.date, self.date_precision, START)
+        if message:
+            errors.setdefault("date", message)
         if self.status_update_id:
             if not self.stance:
                 errors["stance"] = "Say whether this evidence supports or contradicts the status."
@@ -603,3 +730,125 @@ class PublicCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facet} {self.entry_id} {self.status}: {self.count}"
+
+
+class Revision(models.Model):
+    """A proposed change to published content, held for a publisher's review.
+
+    An edit of a public commitment, source, actor, theme or country is not applied: its new values
+    are stored here (``data``: field name -> value as the admin form gives it, many-to-many fields as
+    lists of primary keys) and the public keeps seeing the published version. A publisher approves
+    it (``services`` applies it, with a public reason) or rejects it (with a reason the editor sees).
+    Nothing typed is lost: a rejected revision keeps its data, and the editor can start from it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+
+    class Subject(models.TextChoices):
+        COMMITMENT = "commitment", "Commitment"
+        SOURCE = "source", "Source"
+        ACTOR = "actor", "Actor"
+        THEME = "theme", "Theme"
+        COUNTRY = "country", "Country"
+
+    subject_type = models.CharField(max_length=12, choices=Subject.choices)
+    subject_id = models.PositiveBigIntegerField(help_text="The primary key of the record it changes.")
+    data = models.JSONField(help_text="The proposed values, field by field (many-to-many: lists of ids).")
+    base = models.JSONField(
+        default=dict, help_text="The published values the editor started from, for the diff and conflicts."
+    )
+    base_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The record's version when the edit began (records that have one)."
+    )
+    note = models.TextField(blank=True, help_text="The editor's note to the publisher (staff only).")
+    review_state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Approved: the public reason shown in the change history. Rejected: why, for the editor.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["review_state", "created_at"], name="revision_state_idx"),
+            models.Index(fields=["subject_type", "subject_id", "review_state"], name="revision_subject_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_state="pending") | (Q(reviewed_at__isnull=False) & ~Q(review_reason="")),
+                name="revision_reviewed_with_reason",
+                violation_error_message="A reviewed revision needs a reason.",
+            ),
+        ]
+        permissions = [("review_revision", "Can approve or reject a revision of published content")]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_type_display()} #{self.subject_id}: {self.get_review_state_display().lower()}"
+
+
+class PublicChange(models.Model):
+    """One entry of the public change history: what changed in public data, when, and why.
+
+    Written by ``services`` in the same transaction as the change itself (publishing a commitment or
+    an update, approving a revision, withdrawing an update, archiving), never by hand. Append-only:
+    a correction is a new entry. ``changes`` lists the fields changed, each as
+    ``{"field", "label", "old", "new"}``; ``old``/``new`` are filled only for the words readers cite
+    (a commitment's quote and title, a source's title and URL, a taxonomy entry's name).
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        REVISED = "revised", "Corrected"
+        UPDATE_PUBLISHED = "update_published", "Status assessed"
+        UPDATE_WITHDRAWN = "update_withdrawn", "Assessment withdrawn"
+        ARCHIVED = "archived", "Archived"
+        RESTORED = "restored", "Restored"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject_type = models.CharField(max_length=12, choices=Revision.Subject.choices)
+    subject_id = models.PositiveBigIntegerField()
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="public_changes",
+        help_text="The commitment it concerns, when it concerns one.",
+    )
+    status_update = models.ForeignKey(
+        StatusUpdate, on_delete=models.CASCADE, null=True, blank=True, related_name="public_changes"
+    )
+    revision = models.ForeignKey(Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    happened_at = models.DateTimeField(help_text="When the change became public.")
+    reason = models.CharField(max_length=300, help_text="Public: why, in a sentence.")
+    changes = models.JSONField(default=list, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Staff only: who made it public.",
+    )
+
+    class Meta:
+        ordering = ["-happened_at", "-id"]
+        indexes = [
+            models.Index(fields=["commitment", "-happened_at"], name="public_change_commitment_idx"),
+            models.Index(fields=["subject_type", "subject_id", "-happened_at"], name="public_change_subject_idx"),
+            models.Index(fields=["-happened_at"], name="public_change_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="public_change_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject_type} #{self.subject_id} on {self.happened_at:%Y-%m-%d}"

@@ -34,7 +34,12 @@ def public_q(via: str = "") -> Q:
 
 
 def published_q(via: str = "") -> Q:
-    """A status update is published; ``via`` a path to it, e.g. ``status_update__``."""
+    """A status update is published and not withdrawn, so it counts; ``via`` a path to it, e.g. ``status_update__``."""
+    return Q(**{f"{via}published_at__isnull": False, f"{via}withdrawn_at__isnull": True})
+
+
+def on_record_q(via: str = "") -> Q:
+    """A status update is on the public record: published, withdrawn or not (a withdrawal stays visible)."""
     return Q(**{f"{via}published_at__isnull": False})
 
 
@@ -48,7 +53,15 @@ class StatusUpdateQuerySet(models.QuerySet):
         return self.filter(published_q())
 
     def drafts(self) -> StatusUpdateQuerySet:
-        return self.exclude(published_q())
+        """Never published (a withdrawn update is not a draft: it stays on the record)."""
+        return self.exclude(on_record_q())
+
+    def withdrawn(self) -> StatusUpdateQuerySet:
+        return self.filter(on_record_q(), withdrawn_at__isnull=False)
+
+    def on_record(self) -> StatusUpdateQuerySet:
+        """Published updates, withdrawn ones included: what a commitment's public page and the feed list."""
+        return self.filter(on_record_q())
 
     def effective_order(self) -> StatusUpdateQuerySet:
         """Latest first by as-of date; ties go to the update published last (``status.EFFECTIVE_ORDER``)."""
@@ -76,6 +89,26 @@ class ProgressReportQuerySet(models.QuerySet):
 
     def drafts(self) -> ProgressReportQuerySet:
         return self.filter(state=DRAFT)
+
+
+class EntryQuerySet(models.QuerySet):
+    """Themes, countries and actors: public only while a public commitment is filed under one (else 404)."""
+
+    def public(self) -> EntryQuerySet:
+        through = self.model._meta.get_field("commitments").through
+        column = f"{self.model._meta.model_name}_id"
+        return self.filter(models.Exists(public_links(through).filter(**{column: models.OuterRef("pk")})))
+
+
+class SourceQuerySet(models.QuerySet):
+    """Sources: public only while a public commitment is taken from or attributed to one (else 404)."""
+
+    def public(self) -> SourceQuerySet:
+        commitments = self.model._meta.get_field("commitments").related_model.objects.filter(public_q())
+        return self.filter(
+            models.Exists(commitments.filter(source=models.OuterRef("pk")))
+            | models.Exists(commitments.filter(attributed_to=models.OuterRef("pk")))
+        )
 
 
 class CommitmentQuerySet(models.QuerySet):

@@ -1,7 +1,8 @@
 """The two staff roles and their permissions: least privilege, defined once.
 
-Editors write commitments, drafts and evidence; Publishers also publish, unpublish, archive
-and delete. Applied by data migrations through ``sync_roles`` (safe to re-run).
+Editors write commitments, drafts and evidence, and propose revisions of published content;
+Publishers also publish, withdraw, archive, review revisions and delete.
+Applied by data migrations through ``sync_roles`` (safe to re-run).
 """
 
 EDITORS = "Editors"
@@ -32,6 +33,8 @@ _EDIT = [
     "view_progressreport",
     "add_progressreport",
     "change_progressreport",
+    "view_revision",
+    "view_publicchange",
 ]
 _PUBLISH = [
     "publish_statusupdate",
@@ -44,6 +47,7 @@ _PUBLISH = [
     "change_country",
     "publish_progressreport",
     "delete_progressreport",
+    "review_revision",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -51,6 +51,8 @@ def commitment(**kw) -> Commitment:
         "state": Commitment.State.PUBLISHED,
     }
     values = defaults | kw
+    if values.get("due_date") and not values.get("due_text"):
+        values["due_text"] = "by the stated date"  # a due date needs the source's words for it
     if "source" not in values:
         values["source"] = source()
     return Commitment.objects.create(**values)

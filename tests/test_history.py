@@ -136,7 +136,7 @@ def test_public_changes_start_once_the_commitment_is_published():
     edit(c, ed, title="Better draft title")  # before publication: not public
     services.set_commitment_state(commitment=c, state=Commitment.State.PUBLISHED, user=pub)
     c.refresh_from_db()
-    edit(c, ed, due_date=date(2025, 1, 1))
+    edit(c, ed, due_date=date(2025, 1, 1), due_text="by 2025")
     edit(c, ed, research_note="Internal note")  # not a public field
     changes = public_changes(commitment=c)
-    assert [change.fields for change in changes] == [["due date"]]
+    assert [change.fields for change in changes] == [["due date", "due text"]]

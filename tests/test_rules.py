@@ -48,7 +48,7 @@ def _build():
         nonlocal n
         n += 1
         c = Commitment.objects.create(slug=f"rule-{n}", title=f"Rule {n}", quote="q", source=source,
-                                      date_made=made, due_date=due, state=state)
+                                      date_made=made, due_date=due, due_text="by then" if due else "", state=state)
         for i, (status, as_of, published) in enumerate(updates):
             StatusUpdate.objects.create(commitment=c, status=status, as_of=as_of, summary="s",
                                         published_at=_stamp(published or as_of, i) if published is not False else None)

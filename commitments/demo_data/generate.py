@@ -317,7 +317,8 @@ def _block(start: int, stop: int, *, k: int, seed: int, tax: Taxonomies, base: I
         made_created = f"{iso[made]} 09:00:00"
         commitments.append((
             cid, f"demo-{verb_slugs[verb]}-{noun_slugs[noun_i]}-{i + 1}", title, quote, "", location,
-            STATEMENT_TYPES[pick_statement(rnd())], "", iso[made], "", iso[due] if due is not None else None, "",
+            STATEMENT_TYPES[pick_statement(rnd())], "", iso[made], "", iso[due] if due is not None else None,
+            f"by {iso[due]}" if due is not None else "",
             "stated", "", "", "", "", state, current, current_date, made_created, made_created, None, source_ids[s],
             True,
         ))  # fmt: skip

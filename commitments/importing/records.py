@@ -328,8 +328,10 @@ class _Reader:
             "scope_note": entry.text("scope_note"),
             "date_made": entry.day("date_made", key_required=True),
             "date_note": entry.text("date_note"),
-            "due_date": entry.day("target_date"),
+            "due_date": entry.day("target_date") if entry.text("target_text") else None,
             "due_text": entry.text("target_text"),
+            # A deadline without the source's words for it is inferred: an expected end, never "overdue".
+            "expected_end": None if entry.text("target_text") else entry.day("target_date"),
             "actors_basis": entry.choice("actors_basis", Commitment.ActorsBasis.values,
                                          default=Commitment.ActorsBasis.STATED),
             "actors_note": entry.text("actors_note"),

@@ -1,0 +1,118 @@
+"""Dates as precise as their sources: a day, a month or a year.
+
+A date known only to the month or the year is stored as the one day each rule needs, and shown as
+the period it stands for:
+
+- a deadline ("by July 2022", ``due_date``, ``expected_end``) is stored as the **last** day of the
+  period, so it is overdue only once the whole period has passed;
+- everything else ("since", "on": ``date_made``, a source's date, an evidence date, an ``as_of``)
+  is stored as the **first** day, so it sorts and compares as the earliest day it can mean.
+
+Every date field with a precision has a sibling ``<field>_precision`` column (``Precision``).
+``clean_dated`` checks a stored day is the one its precision allows; ``render`` shows it;
+``parse`` reads the fixtures' spelling (``2022-07-15``, ``2022-07``, ``2022``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from django.db import models
+
+
+class Precision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+START, END = "start", "end"  # which day of its period a date is stored as (see the module docstring)
+
+PRECISION_HELP = "How precise the source is: a date known only to the month is shown as “July 2022”."
+
+
+def period_start(day: date, precision: str) -> date:
+    """The first day of the period ``day`` falls in, at ``precision``."""
+    if precision == Precision.YEAR:
+        return date(day.year, 1, 1)
+    if precision == Precision.MONTH:
+        return date(day.year, day.month, 1)
+    return day
+
+
+def period_end(day: date, precision: str) -> date:
+    """The last day of the period ``day`` falls in, at ``precision``."""
+    if precision == Precision.YEAR:
+        return date(day.year, 12, 31)
+    if precision == Precision.MONTH:
+        return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    return day
+
+
+def stored_day(day: date, precision: str, bound: str = START) -> date:
+    """The day a date of ``precision`` is stored as: the period's first day, or its last for a deadline."""
+    return period_end(day, precision) if bound == END else period_start(day, precision)
+
+
+def clean_dated(day: date | None, precision: str, bound: str = START) -> str | None:
+    """An error message if ``day`` is not the day its precision stores (else None)."""
+    if day is None or precision == Precision.DAY:
+        return None
+    expected = stored_day(day, precision, bound)
+    if day != expected:
+        which = "last" if bound == END else "first"
+        return (
+            f"A date known only to the {precision} is stored as the {which} day of that {precision} "
+            f"({expected.isoformat()}), not {day.isoformat()}."
+        )
+    return None
+
+
+def render(day: date | None, precision: str = Precision.DAY) -> str:
+    """``2 December 2026``, ``July 2022`` or ``2022``; empty for no date."""
+    if day is None:
+        return ""
+    if precision == Precision.YEAR:
+        return str(day.year)
+    if precision == Precision.MONTH:
+        return f"{calendar.month_name[day.month]} {day.year}"
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def iso(day: date | None, precision: str = Precision.DAY) -> str:
+    """ISO 8601 at its precision: ``2022-07-15``, ``2022-07`` or ``2022`` (for exports and feeds)."""
+    if day is None:
+        return ""
+    if precision == Precision.YEAR:
+        return f"{day.year:04d}"
+    if precision == Precision.MONTH:
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
+_SPELLINGS = (
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), Precision.DAY),
+    (re.compile(r"^(\d{4})-(\d{2})$"), Precision.MONTH),
+    (re.compile(r"^(\d{4})$"), Precision.YEAR),
+)
+
+
+def parse(value, bound: str = START) -> tuple[date, str]:
+    """A fixture's date (a ``date``, ``2022-07``, ``2022`` or an int year) as ``(stored day, precision)``.
+
+    Raises ValueError with a message naming the accepted spellings.
+    """
+    if isinstance(value, date):
+        return value, Precision.DAY
+    text = str(value).strip()
+    for pattern, precision in _SPELLINGS:
+        match = pattern.match(text)
+        if match:
+            parts = [int(p) for p in match.groups()] + [1] * (3 - len(match.groups()))
+            try:
+                return stored_day(date(*parts), precision, bound), precision
+            except ValueError:
+                raise ValueError(f"{value!r} is not a real date.") from None
+    raise ValueError(f"{value!r} is not a date: write 2022-07-15, 2022-07 (a month) or 2022 (a year).")

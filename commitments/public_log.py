@@ -1,0 +1,104 @@
+"""The public change history: one writer for ``PublicChange`` rows, used by every service that changes public data.
+
+Services call ``record`` inside their own transaction, so a change and its history entry commit
+together or not at all. ``field_changes`` says which fields differ between two sets of values and,
+for the words readers cite (``CITED_FIELDS``), keeps the old and the new text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from .models import Actor, Commitment, Country, PublicChange, Revision, Source, StatusUpdate, Theme
+
+REASON_MAX = 300
+REASON_REQUIRED = "Give a short public reason: it is shown to readers in the change history."
+
+SUBJECTS: dict[type[models.Model], str] = {
+    Commitment: Revision.Subject.COMMITMENT,
+    Source: Revision.Subject.SOURCE,
+    Actor: Revision.Subject.ACTOR,
+    Theme: Revision.Subject.THEME,
+    Country: Revision.Subject.COUNTRY,
+}
+
+# The words readers quote and cite: a change to these shows the old and the new text publicly.
+CITED_FIELDS: dict[str, frozenset[str]] = {
+    Revision.Subject.COMMITMENT: frozenset({"title", "quote"}),
+    Revision.Subject.SOURCE: frozenset({"title", "url"}),
+    Revision.Subject.ACTOR: frozenset({"name"}),
+    Revision.Subject.THEME: frozenset({"name"}),
+    Revision.Subject.COUNTRY: frozenset({"name"}),
+}
+
+
+def clean_reason(reason: str | None) -> str:
+    """The reason, stripped; ValidationError when it is empty or too long."""
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError(REASON_REQUIRED)
+    if len(text) > REASON_MAX:
+        raise ValidationError(f"Keep the public reason under {REASON_MAX} characters (it has {len(text)}).")
+    return text
+
+
+def subject_type(instance: models.Model) -> str:
+    return SUBJECTS[type(instance)]
+
+
+def field_changes(
+    *, subject: str, model: type[models.Model], old: Mapping, new: Mapping, fields: Iterable[str] | None = None
+) -> list[dict]:
+    """The fields whose value differs between ``old`` and ``new``, each ``{"field", "label", "old", "new"}``.
+
+    ``old``/``new`` are kept only for ``CITED_FIELDS`` (as text); other fields are named, not shown,
+    because their values may be ids or staff-only.
+    """
+    cited = CITED_FIELDS.get(subject, frozenset())
+    out = []
+    for name in fields if fields is not None else new.keys():
+        before, after = old.get(name), new.get(name)
+        if isinstance(before, list | tuple | set) or isinstance(after, list | tuple | set):
+            before, after = sorted(before or []), sorted(after or [])
+        if before == after:
+            continue
+        label = str(model._meta.get_field(name).verbose_name)
+        entry = {"field": name, "label": label[:1].upper() + label[1:], "old": None, "new": None}
+        if name in cited:
+            entry["old"], entry["new"] = str(before or ""), str(after or "")
+        out.append(entry)
+    return out
+
+
+def record(
+    *,
+    kind: str,
+    subject: models.Model,
+    reason: str,
+    by=None,
+    commitment: Commitment | None = None,
+    status_update: StatusUpdate | None = None,
+    revision: Revision | None = None,
+    changes: list[dict] | None = None,
+    when: datetime | None = None,
+) -> PublicChange:
+    """Add one entry to the public change history (call inside the service's transaction)."""
+    if commitment is None and isinstance(subject, Commitment):
+        commitment = subject
+    return PublicChange.objects.create(
+        kind=kind,
+        subject_type=subject_type(subject),
+        subject_id=subject.pk,
+        commitment=commitment,
+        status_update=status_update,
+        revision=revision,
+        reason=clean_reason(reason),
+        changes=changes or [],
+        by=by,
+        happened_at=when or timezone.now(),
+    )
