@@ -14,13 +14,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .admin_actions import error_text, run_service_action
 from .admin_forms import VersionedAdminForm
+from .admin_review import ReviewedChangesMixin
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 from .status import STALE_AFTER_TEXT
 
 # --- taxonomies -------------------------------------------------------------------------
 
 
-class TaxonomyAdmin(SimpleHistoryAdmin):
+class TaxonomyAdmin(ReviewedChangesMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "commitment_count"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
@@ -44,7 +45,7 @@ class CountryAdmin(TaxonomyAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ReviewedChangesMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "issuer", "date"]
     list_filter = ["kind"]
     search_fields = ["title", "issuer", "slug"]
@@ -118,7 +119,7 @@ class CommitmentEvidenceInline(admin.StackedInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(ReviewedChangesMixin, SimpleHistoryAdmin):
     form = VersionedAdminForm
     list_display = ["title", "state", "status_label", "due_date", "overdue", "date_made", "source"]
     list_filter = [
