@@ -65,7 +65,7 @@ def reviewed_fields(model: type[models.Model], names: Iterable[str]) -> list[mod
         if field.primary_key or not field.editable or field.auto_created or not (field.concrete or field.many_to_many):
             continue
         out.append(field)
-    return out
+    return sorted(out, key=lambda field: field.creation_counter)  # the model's order (a jsonb object has none)
 
 
 def _pk(value):
@@ -118,7 +118,12 @@ def proposed_changes(*, instance: models.Model, data: Mapping) -> list[str]:
 
 def changed_fields(revision: Revision) -> list[str]:
     """The fields whose proposed value differs from the published value the edit started from."""
-    return [name for name, value in revision.data.items() if value != revision.base.get(name)]
+    model = MODELS[revision.subject_type]
+    return [
+        field.name
+        for field in reviewed_fields(model, revision.data)
+        if revision.data[field.name] != revision.base.get(field.name)
+    ]
 
 
 def subject_of(revision: Revision) -> models.Model | None:

@@ -381,7 +381,7 @@ def test_the_review_page_takes_a_fixed_number_of_queries(django_assert_num_queri
     client.get(_review_url(revision))
     with django_assert_num_queries(9):
         response = client.get(_review_url(revision))
-    assert [row["label"] for row in response.context["rows"]] == ["Themes", "Source", "Title"]
+    assert [row["label"] for row in response.context["rows"]] == ["Title", "Source", "Themes"]
 
 
 @pytest.mark.parametrize("model", [Actor, Theme, Country, Source])
@@ -394,3 +394,23 @@ def test_needs_review_follows_public_use(model):
     assert not revisions.needs_review(record)
     Commitment.objects.filter(pk=commitment.pk).update(state=Commitment.State.PUBLISHED)
     assert revisions.needs_review(record)
+
+
+def test_a_proposal_from_a_form_opened_before_an_approval_is_refused_as_a_conflict():
+    commitment = f.commitment(title="Old title")
+    client = _client(f.editor(username="bo"))
+    form = _form_data(client, _change_url(commitment))  # bo opens the form
+    earlier = revisions.propose_revision(instance=commitment, data={"title": "Approved title"}, user=f.editor())
+    revisions.approve_revision(revision=earlier, user=f.publisher(username="pat"), reason="Clearer.")
+
+    refused = client.post(_change_url(commitment), form | {"location": "Annex"})
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Not saved: while you were editing, pat saved it" in page and "Approved title" in page
+    assert Revision.objects.filter(review_state="pending").count() == 0
+    # Saving again on purpose proposes bo's change on top of the approved title.
+    assert client.post(_change_url(commitment), refused.context["adminform"].form.data.copy()).status_code == 302
+    revision = Revision.objects.get(review_state="pending")
+    assert revisions.changed_fields(revision) == ["location"]
+    assert revision.base_version == Commitment.objects.get(pk=commitment.pk).version
