@@ -47,7 +47,8 @@ def needs_review(instance: models.Model) -> bool:
     if instance.pk is None or model not in public_log.SUBJECTS:
         return False
     if model is Commitment:
-        return Commitment.objects.filter(pk=instance.pk, state__in=REVIEWED_STATES).exists()
+        # Not public(): an archived commitment was public and may be restored, so its edits wait too.
+        return Commitment.objects.filter(pk=instance.pk).values_list("state", flat=True).first() in REVIEWED_STATES
     return model.objects.public().filter(pk=instance.pk).exists()
 
 
