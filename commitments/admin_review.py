@@ -231,7 +231,7 @@ class RevisionAdmin(admin.ModelAdmin):
     def review_link(self, obj) -> str:
         return format_html('<a href="{}">#{}</a>', revision_url(obj), obj.pk)
 
-    @admin.display(description="Changes")
+    @admin.display(description="Record")
     def subject_label(self, obj) -> str:
         return f"{obj.get_subject_type_display()}: {obj.subject_name or f'#{obj.subject_id} (deleted)'}"
 

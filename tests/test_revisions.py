@@ -414,3 +414,13 @@ def test_a_proposal_from_a_form_opened_before_an_approval_is_refused_as_a_confli
     revision = Revision.objects.get(review_state="pending")
     assert revisions.changed_fields(revision) == ["location"]
     assert revision.base_version == Commitment.objects.get(pk=commitment.pk).version
+
+
+def test_revisions_are_never_deleted_nor_edited_in_the_admin():
+    commitment = f.commitment()
+    revision = revisions.propose_revision(instance=commitment, data={"title": "Proposed"}, user=f.editor())
+    client = _client(f.publisher())
+    assert client.get(reverse("admin:commitments_revision_delete", args=[revision.pk])).status_code == 403
+    assert client.get(reverse("admin:commitments_revision_add")).status_code == 403
+    assert client.get(reverse("admin:commitments_revision_change", args=["not-a-number"])).status_code == 404
+    assert Revision.objects.filter(pk=revision.pk).exists()
