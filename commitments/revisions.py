@@ -30,8 +30,6 @@ from . import public_log
 from .models import Commitment, PublicChange, Revision
 
 REVIEW_PERM = "commitments.review_revision"
-# simple-history's change reason column is 100 characters; the full reason is in PublicChange.
-HISTORY_REASON_MAX = 100
 
 MODELS: dict[str, type[models.Model]] = {subject: model for model, subject in public_log.SUBJECTS.items()}
 REVIEWED_STATES = (Commitment.State.PUBLISHED, Commitment.State.ARCHIVED)
@@ -250,7 +248,7 @@ def approve_revision(*, revision: Revision, user, reason: str) -> Revision:
             getattr(instance, name).set(pks)
     finally:
         del instance.skip_history_when_saving
-    instance._change_reason = reason if len(reason) <= HISTORY_REASON_MAX else reason[: HISTORY_REASON_MAX - 1] + "…"
+    instance._change_reason = reason  # a text column (SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD)
     instance._history_user = user
     instance.save()
 
