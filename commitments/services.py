@@ -12,6 +12,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from .models import Commitment, ProgressReport, StatusUpdate
 from .querysets import derived_status
@@ -29,6 +30,15 @@ def _require(user, perm: str, what: str) -> None:
     # user=None is the system itself (data import from the command line).
     if user is not None and not user.has_perm(perm):
         raise PermissionDenied(f"Only publishers can {what}.")
+
+
+HISTORY_REASON_MAX = 100  # django-simple-history's change-reason column
+
+
+def _history_reason(instance, reason: str) -> None:
+    # The admin history shows why (its column is short: the whole reason is kept on the record itself).
+    if reason:
+        instance._change_reason = Truncator(reason).chars(HISTORY_REASON_MAX)
 
 
 def _attribute_history(instance, user) -> None:
@@ -70,7 +80,8 @@ def publish_status_update(
     update.published_at = when or timezone.now()
     update.published_by = user
     if reason:
-        update.publish_reason = update._change_reason = reason
+        update.publish_reason = reason
+    _history_reason(update, reason)
     _attribute_history(update, user)
     update.save(update_fields=["published_at", "published_by", "publish_reason", "updated_at"])
     refresh_current_status(commitment=update.commitment)
@@ -101,8 +112,7 @@ def set_commitment_state(*, commitment: Commitment, state: str, user, reason: st
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.state != state:
         commitment.state = state
-        if reason:
-            commitment._change_reason = reason
+        _history_reason(commitment, reason)
         _attribute_history(commitment, user)
         commitment.save()
     return commitment

@@ -384,6 +384,7 @@ def test_a_history_imports_oldest_first_each_update_published_on_its_own_day_wit
     assert all(u.is_published and u.published_by is None for u in updates)
     assert [u.publish_reason for u in updates] == [
         "Courses began in March 2020.", "The final report says all 100 officers were trained."]
+    assert updates[0].history.filter(history_change_reason="Courses began in March 2020.").exists()
     assert c.current_status == Status.ACHIEVED
     assert c.current_status_date.isoformat() == "2021-12-01"
 
