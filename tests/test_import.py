@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from commitments.models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 from commitments.status import Status
@@ -211,6 +212,14 @@ BAD = {
     "a month where a day is needed": (
         ("date_made: 2019-05-16", "date_made: 2019-5"),
         "commitment 'second-commitment': 'date_made' is not a valid date: '2019-5' is not a date", "date_made: 2019-5"),
+    "an impossible month": (
+        ("      - date: 2020-01-10\n", '      - date: "2020-13"\n'),
+        "commitment 'first-commitment': status_evidence #1: 'date' is not a valid date: '2020-13' is not a real date",
+        'date: "2020-13"'),
+    "a date in words": (
+        ("    date: 2019-05-15\n", '    date: "May 2019"\n'),
+        "source 'src-a': 'date' is not a valid date: 'May 2019' is not a date: write 2022-07-15, 2022-07 (a month) "
+        "or 2022 (a year).", 'date: "May 2019"'),
     "a due date without its words": (
         ("    target_date: null\n", "    target_date: 2021-12-31\n"),
         "commitment 'first-commitment': 'target_date' needs 'target_text'", "target_date: 2021-12-31"),
@@ -510,3 +519,14 @@ def test_an_update_whose_evidence_breaks_the_status_rules_is_refused(tmp_path):
     _, problems = refused(path)
     line = line_of(text, "- status: in_progress")
     assert f"{path} line {line}: assessment for 'train-officers': update #1: " in problems
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_feed_date_imported_updates_by_their_own_publication_day(tmp_path, client):
+    run(str(write(tmp_path, HISTORY)))
+    page = client.get(Commitment.objects.get().get_absolute_url()).content.decode()
+    assert "Published 23 November 2026." in page and "Published 30 November 2026." in page
+    response = client.get(reverse("commitments:feed"))
+    feed = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+    assert "<updated>2026-11-30T00:00:00+00:00</updated>" in feed
+    assert "<updated>2026-11-23T00:00:00+00:00</updated>" in feed
