@@ -12,7 +12,6 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from .models import Commitment, ProgressReport, StatusUpdate
 from .querysets import derived_status
@@ -32,13 +31,10 @@ def _require(user, perm: str, what: str) -> None:
         raise PermissionDenied(f"Only publishers can {what}.")
 
 
-HISTORY_REASON_MAX = 100  # django-simple-history's change-reason column
-
-
 def _history_reason(instance, reason: str) -> None:
-    # The admin history shows why (its column is short: the whole reason is kept on the record itself).
+    # The admin history shows why (a text column: SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD).
     if reason:
-        instance._change_reason = Truncator(reason).chars(HISTORY_REASON_MAX)
+        instance._change_reason = reason
 
 
 def _attribute_history(instance, user) -> None:
