@@ -324,10 +324,6 @@ EVIDENCE_RULES: dict[str, EvidenceRule] = {
 EVIDENCE_DATE_RULE = "No evidence may be dated later than the update’s as-of date."
 
 
-def _said(indicates: frozenset[str]) -> str:
-    return " or ".join(f"“{value}”" for value in sorted(indicates))
-
-
 def evidence_problems(
     *, status: str, as_of: date | None, items: Iterable[tuple], as_of_precision: str = dates.Precision.DAY
 ) -> list[str]:
@@ -343,12 +339,7 @@ def evidence_problems(
     if rule is not None:
         shown = [i for i in items if i[0] == SUPPORTS and i[1] in rule.indicates and (i[2] or not rule.dated)]
         if not shown:
-            label = Status(status).label
-            dated = "dated " if rule.dated else ""
-            problems.append(
-                f"“{label}” needs at least one {dated}supporting evidence item that indicates "
-                f"{_said(rule.indicates)}. {rule.statement}"
-            )
+            problems.append(f"“{Status(status).label}” needs evidence of the right kind. {rule.statement}")
     if as_of is not None:
         last = dates.period_end(as_of, as_of_precision)
         for item in items:
