@@ -53,6 +53,35 @@ def public_timeline(*, commitment) -> list:
     return list(commitment.status_updates.published().effective_order().prefetch_related(evidence))
 
 
+@dataclass(frozen=True)
+class KnownSince:
+    """When an undated commitment is first known to exist, as precise as what says so, and what says so."""
+
+    day: date
+    precision: str
+    basis: str  # "its source's date" or "its first evidence"
+
+
+def known_since(*, commitment) -> KnownSince | None:
+    """For an undated commitment with a ``known_since``: that day, its precision and its basis (else None).
+
+    Reads the evidence (one query) only when neither the commitment nor its source is dated.
+    """
+    if commitment.date_made is not None or commitment.known_since is None:
+        return None
+    source = commitment.source
+    if source.date is not None and source.date == commitment.known_since:
+        return KnownSince(source.date, source.date_precision, "its source’s date")
+    first = commitment.evidence.filter(date=commitment.known_since).values_list("date_precision", flat=True).first()
+    return KnownSince(commitment.known_since, first or "day", "its first evidence")
+
+
+def status_precision(updates) -> str:
+    """How precise the current status's as-of date is: that of the first counting update of ``updates``
+    (in the effective order, as ``public_timeline`` gives them)."""
+    return next((u.as_of_precision for u in updates if u.is_published), "day")
+
+
 # Fields whose changes the public may see; staff names and internal notes stay private.
 PUBLIC_HISTORY_FIELDS = [
     "title",

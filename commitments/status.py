@@ -324,6 +324,25 @@ EVIDENCE_RULES: dict[str, EvidenceRule] = {
 EVIDENCE_DATE_RULE = "No evidence may be dated later than the update’s as-of date."
 
 
+@dataclass(frozen=True)
+class StatusRule:
+    """A status of the scale with the rule its evidence must meet (for the methodology page and the admin)."""
+
+    slug: str
+    label: str
+    definition: str
+    statement: str
+
+
+def evidence_rules() -> list[StatusRule]:
+    """Each assessable status, in scale order, with its evidence rule in a sentence."""
+    return [
+        StatusRule(i.slug, i.label, i.definition, EVIDENCE_RULES[i.slug].statement)
+        for i in scale()
+        if i.slug in EVIDENCE_RULES
+    ]
+
+
 def evidence_problems(
     *, status: str, as_of: date | None, items: Iterable[tuple], as_of_precision: str = dates.Precision.DAY
 ) -> list[str]:

@@ -120,16 +120,29 @@ def commitment_list(request):
 
 def commitment_detail(request, slug: str):
     commitment = get_object_or_404(selectors.for_detail(Commitment.objects.public()), slug=slug)
+    updates = selectors.public_timeline(commitment=commitment)
     return render(
         request,
         "commitments/detail.html",
         {
             "commitment": commitment,
             "status": status_scale.info(commitment.current_status),
+            "status_precision": selectors.status_precision(updates),
+            "known_since": selectors.known_since(commitment=commitment),
             "taxonomies": selectors.taxonomies_of(commitment=commitment),
-            "updates": selectors.public_timeline(commitment=commitment),
+            "updates": updates,
             "changes": selectors.public_changes(commitment=commitment),
         },
+    )
+
+
+def methodology(request):
+    """How the tracker rates: the scale, the evidence each status needs, and how dates are read."""
+    return render(
+        request,
+        "commitments/methodology.html",
+        {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
+         "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT},
     )
 
 

@@ -207,6 +207,8 @@ class _Import:
                 values |= {"status_update_id": backs[id(record)].pk, "stance": Evidence.Stance.SUPPORTS}
             row.changed |= _assign(row.obj, values)
             self.save("evidence items", row)
+        for row in self.commitments.values():  # a date made, a source's date or evidence may have changed
+            services.refresh_known_since(commitment=row.obj)
         for update in created_updates:
             services.publish_status_update(update=update, user=None)
             self.summary.published += 1
