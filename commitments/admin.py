@@ -319,7 +319,7 @@ class UpdateEvidenceInline(PrecisionFields, admin.StackedInline):
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
     form = VersionedAdminForm
-    list_display = ["__str__", "commitment", "status", "as_of", "confidence", "published", "published_at"]
+    list_display = ["__str__", "commitment", "status", "as_of_shown", "confidence", "published", "published_at"]
     list_filter = [PublishedFilter, "status", "confidence"]
     search_fields = ["summary", "commitment__title", "commitment__slug"]
     list_select_related = ["commitment"]
@@ -334,6 +334,10 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
     @admin.display(description="Published", boolean=True)
     def published(self, obj) -> bool:
         return obj.is_published
+
+    @admin.display(description="As of", ordering="as_of")
+    def as_of_shown(self, obj) -> str:
+        return dates.render(obj.as_of, obj.as_of_precision)
 
     @admin.display(description="Publication")
     def publication(self, obj) -> str:

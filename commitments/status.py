@@ -1,4 +1,5 @@
-"""The status scale (slugs, labels, definitions) and the rules over it: overdue, stale, status on a date.
+"""The status scale (slugs, labels, definitions) and the rules over it: overdue, stale, status on a date,
+made by a date (``known_since``), and the evidence each status needs before it can be published.
 
 The slugs are part of the public URL contract (``?status=in_progress``); never rename one.
 Everything else in the project asks this module what a status means.
