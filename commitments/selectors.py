@@ -15,9 +15,10 @@ from simple_history.utils import get_m2m_reverse_field_name
 
 from . import counting
 from .aggregates import union_all
-from .models import Evidence
+from .dates import Precision
+from .models import Evidence, StatusUpdate
 from .querysets import CommitmentQuerySet
-from .status import scale
+from .status import EFFECTIVE_ORDER, scale
 from .taxonomy import LINKED, Entry, link_table
 
 # --- what each public page reads ----------------------------------------------------------
@@ -26,6 +27,30 @@ from .taxonomy import LINKED, Entry, link_table
 def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
     """Rows of the list, taxonomy pages and exports: source joined, themes and countries prefetched."""
     return queryset.select_related("source").prefetch_related("themes", "countries")
+
+
+def with_status_precision(rows) -> list:
+    """The rows (commitments annotated by ``at()``) as a list, each with ``eff_status_precision``: how precise
+    the as-of date of the update its status comes from is (``dates.Precision``). One query for them all,
+    none when no row has a status date.
+
+    The update is the first one in the effective order with the row's status date as its as-of date.
+    """
+    rows = list(rows)
+    keys = {(c.pk, c.eff_status_date) for c in rows if c.eff_status_date is not None}
+    found: dict[tuple, str] = {}
+    if keys:
+        updates = (
+            StatusUpdate.objects.published()
+            .filter(commitment__in={pk for pk, _ in keys}, as_of__in={day for _, day in keys})
+            .order_by("commitment_id", *EFFECTIVE_ORDER)
+            .values_list("commitment_id", "as_of", "as_of_precision")
+        )
+        for pk, as_of, precision in updates:
+            found.setdefault((pk, as_of), precision)
+    for c in rows:
+        c.eff_status_precision = found.get((c.pk, c.eff_status_date), Precision.DAY)
+    return rows
 
 
 def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
@@ -189,14 +214,15 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     recent = queryset.exclude(eff_status_date=None).order_by(F(assessed).desc(), "title")
     overdue = queryset.overdue(on=on).order_by("due_date", "title")
     stale = queryset.stale(on=on).order_by(F(assessed).asc(nulls_first=True), "date_made", "title")
+    sections = {name: list(for_list(rows)[:limit]) for name, rows in
+                (("recent", recent), ("overdue", overdue), ("stale", stale))}
+    with_status_precision([c for rows in sections.values() for c in rows])  # one query for the three sections
     return {
         "total": sum(counts.values()),
         "bar": status_bar(counts),
         "by_theme": _with_bars(by["theme"]),
         "by_country": _with_bars(by["country"]),
-        "recent": list(for_list(recent)[:limit]),
-        "overdue": list(for_list(overdue)[:limit]),
+        **sections,
         "overdue_count": overdue.count(),
-        "stale": list(for_list(stale)[:limit]),
         "stale_count": stale.count(),
     }

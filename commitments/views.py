@@ -107,8 +107,10 @@ def commitment_list(request):
     paginator = CountedPaginator(selectors.for_list(filterset.qs), PER_PAGE, count=counts.rows)
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
+    page = paginator.page(page_number)
+    page.object_list = selectors.with_status_precision(page.object_list)
     context |= {
-        "page": paginator.page(page_number),
+        "page": page,
         "facets": facets,
         "active": facet_builder.active_filters(filterset, request.GET, facets),
         "as_of": filterset.as_of_date,
@@ -158,6 +160,8 @@ def taxonomy_detail(request, kind: str, slug: str):
     paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
+    page = paginator.page(page_number)
+    page.object_list = selectors.with_status_precision(page.object_list)
     return render(
         request,
         "commitments/taxonomy.html",
@@ -166,7 +170,7 @@ def taxonomy_detail(request, kind: str, slug: str):
             "entry": entry,
             "bar": selectors.status_bar(counts),
             "total": paginator.count,
-            "page": paginator.page(page_number),
+            "page": page,
             "query": "",
             "list_url": f"?{kind}={entry.slug}",
         },

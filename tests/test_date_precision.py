@@ -92,6 +92,10 @@ def test_an_update_as_of_a_month_counts_from_its_first_day_and_says_the_month(cl
     assert '<time datetime="2022-07">July 2022</time>' in markup
     assert "Publisher, July 2022" in page or "P, July 2022" in page  # the evidence's date, at its precision
     assert "1 July 2022" not in page and "1 Jul 2022" not in page
+    # The rows of the list, the overview and a source's page say the month too, today and as of a day.
+    for url in ("/commitments/", "/commitments/?as_of=2022-07-15", "/", f"/sources/{c.source.slug}/"):
+        rows = text(client.get(url).content.decode())
+        assert "In progress as of July 2022" in rows and "1 Jul 2022" not in rows, url
 
 
 # --- an inferred end ----------------------------------------------------------------------------
