@@ -245,3 +245,21 @@ def test_changing_a_sources_date_in_the_admin_moves_its_undated_commitments(clie
     c.refresh_from_db()
     dated.refresh_from_db()
     assert (c.known_since, dated.known_since) == (date(2020, 3, 1), date(2021, 5, 1))
+
+
+def test_an_as_of_month_may_describe_a_commitment_made_during_that_month():
+    from django.core.exceptions import ValidationError
+
+    from commitments.models import StatusUpdate
+
+    c = factories.commitment(date_made=date(2019, 9, 11))
+    september = StatusUpdate(commitment=c, status="in_progress", as_of=date(2019, 9, 1), as_of_precision="month",
+                             summary="s")
+    september.full_clean()  # the month is not wholly before the day it was made
+    august = StatusUpdate(commitment=c, status="in_progress", as_of=date(2019, 8, 1), as_of_precision="month",
+                          summary="s")
+    with pytest.raises(ValidationError, match="before the commitment was made"):
+        august.full_clean()
+    day = StatusUpdate(commitment=c, status="in_progress", as_of=date(2019, 9, 1), summary="s")
+    with pytest.raises(ValidationError, match="before the commitment was made"):
+        day.full_clean()
