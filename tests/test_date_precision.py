@@ -263,3 +263,27 @@ def test_an_as_of_month_may_describe_a_commitment_made_during_that_month():
     day = StatusUpdate(commitment=c, status="in_progress", as_of=date(2019, 9, 1), summary="s")
     with pytest.raises(ValidationError, match="before the commitment was made"):
         day.full_clean()
+
+
+def test_a_report_says_how_it_counts_undated_commitments_and_old_reports_do_not():
+    from django.template.loader import render_to_string
+
+    from commitments.models import ProgressReport
+    from commitments.reports.periods import parse_period
+    from commitments.reports.render import context_for
+
+    c = factories.commitment(date_made=None, source=factories.source(date=date(2025, 2, 1)))
+    factories.update(c, status="in_progress", as_of=date(2025, 3, 1), as_of_precision="month", published=True)
+    report, _ = services.prepare_report(period=parse_period("2025-Q1"), today=date(2026, 1, 1))
+    assert report.snapshot["schema"] == 2
+    assert [r["status_start"] for r in report.snapshot["rows"]] == ["new"]  # known from 1 February 2025
+
+    def body() -> str:
+        return text(render_to_string("reports/_body.html", context_for(report)))
+
+    assert "from the day it is known to exist" in body()
+    assert "In progress as of March 2025" in body()
+    # A report frozen before: its methodology said nothing of it, and still does not.
+    ProgressReport.objects.filter(pk=report.pk).update(snapshot=report.snapshot | {"schema": 1})
+    report.refresh_from_db()
+    assert "known to exist" not in body()

@@ -29,7 +29,8 @@ from .. import status as status_scale
 from ..models import Actor, Commitment, Country, StatusUpdate, Theme
 from .periods import Period
 
-SCHEMA = 1
+# 2: dates carry their precision; a commitment counts from the day it is known to exist (``known_since``).
+SCHEMA = 2
 NEW = "new"  # "from" state of commitments made during the period
 MAX_TIMELINE_POINTS = 12
 NOT_ASSESSED = status_scale.Status.NOT_ASSESSED.value
