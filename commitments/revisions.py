@@ -26,8 +26,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst, get_text_list
 
-from . import public_log
-from .models import Commitment, PublicChange, Revision
+from . import public_log, services
+from .models import Commitment, PublicChange, Revision, Source
 
 REVIEW_PERM = "commitments.review_revision"
 
@@ -251,6 +251,11 @@ def approve_revision(*, revision: Revision, user, reason: str) -> Revision:
     instance._change_reason = reason  # a text column (SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD)
     instance._history_user = user
     instance.save()
+    # A date made, a source or a source's date may have moved when an undated commitment is known from.
+    if isinstance(instance, Source):
+        services.refresh_known_since(source=instance)
+    elif isinstance(instance, Commitment):
+        services.refresh_known_since(commitment=instance)
 
     revision.review_state = Revision.State.APPROVED
     revision.reviewed_by = user

@@ -11,9 +11,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Commitment, ProgressReport, StatusUpdate
+from . import status as rules
+from .models import Commitment, Evidence, ProgressReport, Source, StatusUpdate
 from .querysets import derived_status
 from .reports import pdf_store as report_pdf_store
 from .reports.periods import Period, check_complete
@@ -53,6 +56,47 @@ def refresh_current_status(*, commitment: Commitment) -> Commitment:
     return commitment
 
 
+def known_since_expression() -> Coalesce:
+    """SQL, per commitment row: the earliest day it is known to exist (date made, else source date, else evidence)."""
+    source_date = Source.objects.filter(pk=OuterRef("source_id")).values("date")[:1]
+    first_evidence = (
+        Evidence.objects.filter(commitment=OuterRef("pk"), date__isnull=False)
+        .order_by().values("commitment").annotate(first=Min("date")).values("first")[:1]
+    )
+    return Coalesce("date_made", Subquery(source_date), Subquery(first_evidence))
+
+
+def refresh_known_since(*, commitment: Commitment | None = None, source: Source | None = None) -> int:
+    """Recompute ``known_since`` of one commitment, or of every commitment taken from ``source``.
+
+    Called wherever a date made, a source's date or an evidence item changes (the admin, the
+    importer). ``.update()`` (one statement), so a derived field never creates a history entry.
+    Returns how many commitments were written.
+    """
+    if (commitment is None) == (source is None):
+        raise ValueError("Give a commitment or a source.")
+    rows = Commitment.objects.filter(pk=commitment.pk) if commitment is not None else source.commitments.all()
+    count = rows.order_by().update(known_since=known_since_expression())
+    if commitment is not None:
+        commitment.known_since = rows.values_list("known_since", flat=True).first()
+    return count
+
+
+def check_evidence(*, update: StatusUpdate, evidence: list[Evidence]) -> None:
+    """Raise ValidationError (under ``evidence``) unless the evidence shows what ``update``'s status needs.
+
+    The rules are ``status.EVIDENCE_RULES`` and ``status.evidence_problems``.
+    """
+    problems = rules.evidence_problems(
+        status=update.status,
+        as_of=update.as_of,
+        as_of_precision=update.as_of_precision,
+        items=[(e.stance, e.indicates, e.date, e.date_precision) for e in evidence],
+    )
+    if problems:
+        raise ValidationError({"evidence": problems})
+
+
 @transaction.atomic
 def publish_status_update(
     *, update: StatusUpdate, user, reason: str = "", when: datetime | None = None
@@ -73,6 +117,7 @@ def publish_status_update(
         raise ValidationError("A status update needs at least one piece of evidence before it can be published.")
     for item in evidence:
         item.full_clean()
+    check_evidence(update=update, evidence=evidence)
     update.published_at = when or timezone.now()
     update.published_by = user
     if reason:

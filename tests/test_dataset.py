@@ -54,7 +54,7 @@ def data(catalogue):
     Commitment.objects.filter(pk=ns.expert.pk).update(quote_context="Line one of the context.\nLine two.")
     ns.expert.related.add(ns.exchange)
     ns.expert.related.add(ns.draft_c)  # a link to a hidden commitment stays out
-    u = factories.update(ns.undated, status="stalled", as_of=date(2023, 3, 1), evidence=0,
+    u = factories.update(ns.undated, status="stalled", as_of=date(2023, 3, 1), evidence=1,
                          summary="Résumé: <script>alert(2)</script> — “stalled”.")
     Evidence.objects.create(commitment=ns.undated, status_update=u, title="Uploaded report", publisher="OSCE",
                             date=date(2023, 2, 1), document="evidence/2023/report.pdf",
@@ -587,7 +587,7 @@ def build_extremes(publisher) -> SimpleNamespace:
             publisher=longest(Evidence, "publisher", "="), date=as_of, url=longest_url(Evidence, "url"),
             document=("evidence/Қазақстан 😀 =" + "d" * 100)[:Evidence._meta.get_field("document").max_length],
             stance=Evidence.Stance.SUPPORTS, description=text(HUGE, "@"), quote=text(HUGE, "\t"),
-            is_synthetic=True)
+            indicates=factories.INDICATES_FOR[status], is_synthetic=True)
         Evidence.objects.create(commitment=c, status_update=u, title="E", publisher="P", date=None,
                                 url="https://example.org/e", stance=Evidence.Stance.CONTRADICTS)
         services.publish_status_update(update=u, user=publisher)
@@ -686,19 +686,90 @@ def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps
 
 
 def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_path):
-    import hashlib
-
     factories.theme(slug="formula", name="=Formula theme")
     dump = export(tmp_path / "dump")
     delete_tracker_rows()
     # Version 1 wrote the CSV's text raw: take the apostrophes off again, as that version wrote it.
     rewrite_csv(dump / "themes.csv", lambda i, r: [c.removeprefix("'") for c in r])
     assert ",=Formula theme," in (dump / "themes.csv").read_text(encoding="utf-8")
-    pkg = package(dump)
-    pkg["tracker_format_version"] = 1
-    resource = next(r for r in pkg["resources"] if r["name"] == "themes")
-    body = (dump / "themes.csv").read_bytes()
-    resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"
-    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    as_older_version(dump, 1)
     restore(dump)
     assert Theme.objects.get(slug="formula").name == "=Formula theme"
+
+
+def as_older_version(dump: Path, version: int) -> None:
+    """Rewrite a dump as format ``version`` wrote it: without the columns added later (``ADDED_IN``)."""
+    import hashlib
+
+    from commitments.dataset.schema import ADDED_IN
+
+    pkg = package(dump)
+    pkg["tracker_format_version"] = version
+    for resource in pkg["resources"]:
+        table = resource["name"].removesuffix("-json")
+        dropped = {column for (name, column), since in ADDED_IN.items() if name == table and since > version}
+        if dropped:
+            if "schema" in resource:  # the JSON copies' resources have none
+                resource["schema"]["fields"] = [f for f in resource["schema"]["fields"] if f["name"] not in dropped]
+            path = dump / resource["path"]
+            if path.suffix == ".csv":
+                keep = [i for i, name in enumerate(rows_header(path)) if name not in dropped]
+                rewrite_csv(path, lambda i, r, keep=keep: [r[k] for k in keep])
+            else:
+                lines = path.read_text(encoding="utf-8").split("\n")
+                for n, line in enumerate(lines):
+                    if line.startswith("{"):
+                        item = {k: v for k, v in json.loads(line.removesuffix(",")).items() if k not in dropped}
+                        lines[n] = json.dumps(item, ensure_ascii=False) + ("," if line.endswith(",") else "")
+                path.write_text("\n".join(lines), encoding="utf-8")
+        body = (dump / resource["path"]).read_bytes()
+        resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"
+    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+
+
+def test_a_dump_of_format_version_2_restores_with_day_precision_and_derives_known_since(data, tmp_path):
+    from commitments import dates
+
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    as_older_version(dump, 2)
+    assert "date_precision" not in rows_header(dump / "sources.csv")
+    restore(dump)
+    assert set(Commitment.objects.values_list("due_precision", flat=True)) == {dates.Precision.DAY}
+    for c in Commitment.objects.all():
+        assert c.known_since == (c.date_made or c.source.date or min(
+            (e.date for e in c.evidence.all() if e.date), default=None)), c.slug
+
+
+def test_precisions_come_back_from_a_dump(data, tmp_path):
+    """A month or a year stays a month or a year: restored with its precision, and checked against it."""
+    from commitments import dates
+
+    month, year = dates.Precision.MONTH, dates.Precision.YEAR
+    Source.objects.filter(pk=data.strategy.pk).update(date=date(2019, 1, 1), date_precision=year)
+    Commitment.objects.filter(pk=data.expert.pk).update(
+        date_made=date(2019, 5, 1), date_made_precision=month, due_date=date(2020, 12, 31), due_precision=year,
+        expected_end=date(2021, 6, 30), expected_end_precision=month, expected_end_note="Programme end")
+    StatusUpdate.objects.filter(pk=data.expert_u1.pk).update(as_of=date(2020, 6, 1), as_of_precision=month)
+    Evidence.objects.filter(status_update=data.expert_u1).update(date=date(2020, 1, 1), date_precision=year)
+    services.refresh_known_since(commitment=data.expert)
+    columns = ("date_made_precision", "due_precision", "expected_end", "expected_end_precision",
+               "expected_end_note", "known_since")
+    before = Commitment.objects.filter(pk=data.expert.pk).values(*columns).get()
+    dump = export(tmp_path / "dump")
+    assert rows(dump, "sources")[0]["date_precision"] in ("day", "year")
+    delete_tracker_rows()
+    restore(dump)
+    assert Commitment.objects.filter(pk=data.expert.pk).values(*columns).get() == before
+    assert Source.objects.get(pk=data.strategy.pk).date_precision == year
+    assert StatusUpdate.objects.get(pk=data.expert_u1.pk).as_of_precision == month
+    assert set(Evidence.objects.filter(status_update=data.expert_u1.pk).values_list("date_precision", flat=True)) == {
+        year}
+
+
+def test_a_date_that_is_not_the_day_its_precision_stores_is_refused(damaged):
+    # 1 January 2025 is not the last day of 2025: a deadline "by 2025" is stored as 31 December.
+    line = set_field(damaged, "commitments", column="due_precision", value="year",
+                     where=lambda r: r["due_date"] == "2025-01-01")
+    message = import_error(damaged)
+    assert f"commitments.json, line {line}: due_date: A date known only to the year is stored as the last" in message

@@ -5,7 +5,7 @@ data promises."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 
 from commitments import dates
 from commitments.importing.stored_texts import parse_passages, verbatim
@@ -222,3 +223,19 @@ def test_imported_commitments_show_no_public_changes_until_edited(imported, clie
     commitment.save()
     page = client.get(commitment.get_absolute_url()).content.decode()
     assert "changed title" in page
+
+
+def test_no_commitment_exists_before_it_is_known_to(imported, client):
+    """A fresh install: no commitment in a view of a day before any is known, each undated one from its
+    source's date or first evidence, and each page says which."""
+    assert not Commitment.objects.exclude(date_made=None).exclude(known_since=F("date_made")).exists()
+    response = client.get("/commitments/?as_of=1900-01-01")
+    assert response.status_code == 200 and response.context["page"].paginator.count == 0
+    for c in Commitment.objects.filter(date_made=None).select_related("source"):
+        first_evidence = min((e.date for e in c.evidence.all() if e.date), default=None)
+        assert c.known_since == (c.source.date or first_evidence), c.slug
+        page = client.get(c.get_absolute_url()).content.decode()
+        assert "Undated:" in page, c.slug
+        if c.known_since is not None:
+            assert c in Commitment.objects.public().at(c.known_since)
+            assert c not in Commitment.objects.public().at(c.known_since - timedelta(days=1))

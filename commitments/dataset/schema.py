@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache as memoize
 
 from django.db import models
@@ -12,8 +12,22 @@ from django.db.models import F
 from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
 from ..querysets import public_links
 
-FORMAT_VERSION = 2  # 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON
-READABLE_VERSIONS = (1, 2)  # a dump of version 1 holds the same JSON, and its CSV raw
+# 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON.
+# 3: dates carry their precision (``<date>_precision``), and commitments their expected end and known_since.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # an older dump lacks the columns ``ADDED_IN`` a later version: restore fills them
+# (table, column) -> the format version that added it; columns not named here are in every version.
+ADDED_IN = {
+    ("sources", "date_precision"): 3,
+    ("commitments", "date_made_precision"): 3,
+    ("commitments", "due_precision"): 3,
+    ("commitments", "expected_end"): 3,
+    ("commitments", "expected_end_precision"): 3,
+    ("commitments", "expected_end_note"): 3,
+    ("commitments", "known_since"): 3,
+    ("status_updates", "as_of_precision"): 3,
+    ("evidence", "date_precision"): 3,
+}
 PACKAGE = "datapackage.json"
 BATCH = 1000
 LICENSE = {
@@ -143,14 +157,24 @@ def _link(name: str, title: str, field_name: str, target: str, target_column: st
 
 
 @memoize
-def tables() -> tuple[Table, ...]:
-    """Every table of the dump, in the order it is written and read (referenced tables first)."""
+def tables(version: int = FORMAT_VERSION) -> tuple[Table, ...]:
+    """Every table of the dump, in the order it is written and read (referenced tables first).
+
+    ``version``: the tables as a dump of that format version has them (without the columns added later).
+    """
+    return tuple(
+        replace(table, columns=tuple(c for c in table.columns if ADDED_IN.get((table.name, c.name), 1) <= version))
+        for table in _tables()
+    )
+
+
+def _tables() -> tuple[Table, ...]:
     published = Commitment.State.PUBLISHED
     taxonomy = ("id", "slug", "name", "is_synthetic")
     return (
         Table("sources", "Sources: the documents commitments are quoted from", Source,
               _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", "notes",
-                       "is_synthetic"),
+                       "is_synthetic", "date_precision"),
               lambda: Source.objects.order_by("id")),
         Table("actors", "Actors: organisations that owe or share commitments", Actor, _columns(Actor, *taxonomy),
               lambda: Actor.objects.order_by("id")),
@@ -161,7 +185,8 @@ def tables() -> tuple[Table, ...]:
               _columns(Commitment, "id", "slug", "title", "quote", "quote_context", "source", "attributed_to",
                        "location", "statement_type", "scope_note", "date_made", "date_note", "due_date", "due_text",
                        "actors_basis", "actors_note", "other_countries", "current_status", "current_status_date",
-                       "is_synthetic"),
+                       "is_synthetic", "date_made_precision", "due_precision", "expected_end",
+                       "expected_end_precision", "expected_end_note", "known_since"),
               lambda: Commitment.objects.public().order_by("id"),
               foreign_keys=(("source_id", "sources"), ("attributed_to_id", "sources")),
               extra={"state": published}),
@@ -173,12 +198,13 @@ def tables() -> tuple[Table, ...]:
               "commitments", "related_id"),
         Table("status_updates", "Published status updates of published commitments", StatusUpdate,
               _columns(StatusUpdate, "id", "commitment", "status", "as_of", "summary", "confidence", "published_at",
-                       "is_synthetic", required=("published_at",)),
+                       "is_synthetic", "as_of_precision", required=("published_at",)),
               lambda: StatusUpdate.objects.public().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"),)),
         Table("evidence", "Evidence behind the published status updates", Evidence,
               _columns(Evidence, "id", "commitment", "status_update", "title", "publisher", "date", "url",
-                       "document", "stance", "description", "quote", "is_synthetic", required=("status_update",)),
+                       "document", "stance", "description", "quote", "is_synthetic", "date_precision",
+                       required=("status_update",)),
               lambda: Evidence.objects.public().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"), ("status_update_id", "status_updates"))),
         Table("progress_reports", "Published progress reports, with their frozen snapshot", ProgressReport,

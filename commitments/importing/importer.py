@@ -227,6 +227,8 @@ class _Import:
                 values |= {"status_update_id": update.obj.pk, "stance": stance}
             row.changed |= _assign(row.obj, values)
             self.save("evidence items", row)
+        for row in self.commitments.values():  # a date made, a source's date or evidence may have changed
+            services.refresh_known_since(commitment=row.obj)
         self._publish()
         return self.summary
 
