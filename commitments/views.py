@@ -119,7 +119,9 @@ def commitment_list(request):
 
 
 def commitment_detail(request, slug: str):
-    commitment = get_object_or_404(selectors.for_detail(Commitment.objects.public()), slug=slug)
+    commitment = selectors.for_detail(Commitment.objects.public()).filter(slug=slug).first()
+    if commitment is None:
+        return _archived(request, slug)
     return render(
         request,
         "commitments/detail.html",
@@ -131,6 +133,23 @@ def commitment_detail(request, slug: str):
             "changes": selectors.public_changes(commitment=commitment),
         },
     )
+
+
+def _archived(request, slug: str) -> HttpResponse:
+    """An archived commitment's address: 410 Gone, with why and when, and what it said when it was archived.
+
+    Readers and reports that cited it keep a page to land on. Anything else is 404.
+    """
+    commitment = selectors.for_detail(Commitment.objects.archived()).filter(slug=slug).first()
+    if commitment is None:
+        raise Http404("No commitment at this address.")
+    context = {
+        "commitment": commitment,
+        "status": status_scale.info(commitment.current_status),
+        "archived": selectors.archive_notice(commitment=commitment),
+        "changes": selectors.public_changes(commitment=commitment),
+    }
+    return render(request, "410.html", context, status=410)
 
 
 def taxonomy_detail(request, kind: str, slug: str):

@@ -12,6 +12,7 @@ from commitments import roles, services
 from commitments.models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 
 _seq = itertools.count(1)
+REASON = "Checked against the evidence."  # the public reason factories give when they publish or archive
 
 
 def source(**kw) -> Source:
@@ -59,7 +60,8 @@ def commitment(**kw) -> Commitment:
 
 
 def update(commitment: Commitment, *, status: str = "in_progress", as_of: date = date(2020, 1, 1),
-           published: bool = False, evidence: int = 1, by: User | None = None, **kw) -> StatusUpdate:
+           published: bool = False, evidence: int = 1, by: User | None = None, reason: str = REASON,
+           **kw) -> StatusUpdate:
     """A status update with ``evidence`` supporting items; published through the service if asked."""
     u = StatusUpdate.objects.create(commitment=commitment, status=status, as_of=as_of,
                                     summary=kw.pop("summary", "Summary."), **kw)
@@ -68,7 +70,7 @@ def update(commitment: Commitment, *, status: str = "in_progress", as_of: date =
                                 publisher="Publisher", date=as_of, url=f"https://example.org/e/{u.pk}/{i}",
                                 stance=Evidence.Stance.SUPPORTS)
     if published:
-        services.publish_status_update(update=u, user=by)
+        services.publish_status_update(update=u, user=by, reason=reason)
     return u
 
 
@@ -140,7 +142,7 @@ def catalogue():
         c.countries.set(countries)
         c.actors.set(actors)
         if state != Commitment.State.DRAFT:
-            c = services.set_commitment_state(commitment=c, state=state, user=None)
+            c = services.set_commitment_state(commitment=c, state=state, user=None, reason=REASON)
         return c
 
     def published(c, status, as_of, summary, when):
@@ -189,7 +191,8 @@ def catalogue():
                          countries=[ns.tm], actors=[ns.eeas], src=ns.strategy, made=date(2019, 5, 15))
     ns.archived_c_u = published(ns.archived_c, "abandoned", date(2021, 1, 1), "LEAKARCHIVEDUPDATE dropped.",
                                 at(2024, 6, 1))
-    ns.archived_c = services.set_commitment_state(commitment=ns.archived_c, state=Commitment.State.ARCHIVED, user=None)
+    ns.archived_c = services.set_commitment_state(commitment=ns.archived_c, state=Commitment.State.ARCHIVED, user=None,
+                                                 reason="Out of scope: not a commitment of the region.")
     ns.public = [ns.expert, ns.exchange, ns.financing, ns.borders_c, ns.families]
     ns.hidden_text = ["SECRETDRAFTSUMMARY", "DRAFTCOMMITMENTTITLE", "LEAKDRAFTCOMMITMENTUPDATE",
                       "ARCHIVEDCOMMITMENTTITLE", "LEAKARCHIVEDUPDATE"]

@@ -59,7 +59,7 @@ def test_publishing_an_update_is_seen_at_once(client, backend):
     draft = f.update(c, status="achieved", as_of=date(2024, 1, 1))
     assert "Deploy an expert" not in client.get("/commitments/?status=achieved").content.decode()
     client.get("/")  # both pages are cached now
-    services.publish_status_update(update=draft, user=f.publisher())
+    services.publish_status_update(update=draft, user=f.publisher(), reason=f.REASON)
     assert "Deploy an expert" in client.get("/commitments/?status=achieved").content.decode()
     overview = client.get("/").content.decode()
     assert "Recently assessed" in overview and "Deploy an expert" in overview
@@ -79,7 +79,7 @@ def test_edits_in_the_admin_are_seen_at_once(client, backend):
 def test_archiving_removes_a_commitment_from_cached_pages(client, backend):
     c = f.commitment(title="Soon archived")
     assert "Soon archived" in client.get("/commitments/").content.decode()
-    services.set_commitment_state(commitment=c, state="archived", user=f.publisher())
+    services.set_commitment_state(commitment=c, state="archived", user=f.publisher(), reason=f.REASON)
     assert "Soon archived" not in client.get("/commitments/").content.decode()
 
 

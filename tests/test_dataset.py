@@ -50,7 +50,8 @@ def data(catalogue):
     ns.undated.countries.set([ns.tm])
     ns.undated.actors.set([ns.osce])
     # Published once complete, as staff do (the dump does not carry the change history; see below).
-    ns.undated = services.set_commitment_state(commitment=ns.undated, state=Commitment.State.PUBLISHED, user=publisher)
+    ns.undated = services.set_commitment_state(commitment=ns.undated, state=Commitment.State.PUBLISHED, user=publisher,
+                                              reason=factories.REASON)
     Commitment.objects.filter(pk=ns.expert.pk).update(quote_context="Line one of the context.\nLine two.")
     ns.expert.related.add(ns.exchange)
     ns.expert.related.add(ns.draft_c)  # a link to a hidden commitment stays out
@@ -59,7 +60,7 @@ def data(catalogue):
     Evidence.objects.create(commitment=ns.undated, status_update=u, title="Uploaded report", publisher="OSCE",
                             date=date(2023, 2, 1), document="evidence/2023/report.pdf",
                             stance=Evidence.Stance.CONTRADICTS, quote="«Цитата»", note="STAFFNOTE")
-    services.publish_status_update(update=u, user=publisher)
+    services.publish_status_update(update=u, user=publisher, reason=factories.REASON)
     Evidence.objects.create(commitment=ns.expert, title="COMMITMENTONLYEVIDENCE", publisher="Someone",
                             url="https://example.org/commitment-only")
     ns.draft_evidence_urls = list(ns.draft_update.evidence.values_list("url", flat=True))
@@ -590,7 +591,7 @@ def build_extremes(publisher) -> SimpleNamespace:
             is_synthetic=True)
         Evidence.objects.create(commitment=c, status_update=u, title="E", publisher="P", date=None,
                                 url="https://example.org/e", stance=Evidence.Stance.CONTRADICTS)
-        services.publish_status_update(update=u, user=publisher)
+        services.publish_status_update(update=u, user=publisher, reason=factories.REASON)
         StatusUpdate.objects.filter(pk=u.pk).update(published_at=when)
     services.refresh_current_status(commitment=Commitment.objects.get(pk=c.pk))
     snapshot = {"text": text(HUGE, "="), "nested": {"é": [1, -2, 2.5, None, True, False, "😀\r\n"]}, "": {}}

@@ -34,6 +34,9 @@ from .records import (
     read_files,
 )
 
+# Public reasons for what an import publishes (the fixture format v2 carries each update's own reason).
+IMPORT_COMMITMENT_REASON = "Added to the tracker from its source."
+IMPORT_UPDATE_REASON = "Assessed from the evidence on file."
 KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence items", "status updates")
 
 
@@ -208,7 +211,7 @@ class _Import:
             row.changed |= _assign(row.obj, values)
             self.save("evidence items", row)
         for update in created_updates:
-            services.publish_status_update(update=update, user=None)
+            services.publish_status_update(update=update, user=None, reason=IMPORT_UPDATE_REASON)
             self.summary.published += 1
         return self.summary
 
@@ -233,7 +236,9 @@ class _Import:
                     manager.set([rows[s].obj if s in rows else manager.model.objects.get(slug=s) for s in slugs])
                     m2m_changed.add(c.slug)
             if row.created:
-                services.set_commitment_state(commitment=row.obj, state=Commitment.State.PUBLISHED, user=None)
+                services.set_commitment_state(
+                    commitment=row.obj, state=Commitment.State.PUBLISHED, user=None, reason=IMPORT_COMMITMENT_REASON
+                )
                 row.obj.state = Commitment.State.PUBLISHED
         return m2m_changed
 
