@@ -65,6 +65,18 @@ def test_publishing_an_update_is_seen_at_once(client, backend):
     assert "Recently assessed" in overview and "Deploy an expert" in overview
 
 
+def test_a_withdrawal_is_seen_at_once(client, backend):
+    c = f.commitment(title="Deploy an expert")
+    u = f.update(c, status="achieved", as_of=date(2024, 1, 1), published=True)
+    assert "Deploy an expert" in client.get("/commitments/?status=achieved").content.decode()
+    from .test_public_pages import text
+
+    assert "Achieved: 1" in text(client.get("/").content.decode())  # cached now
+    services.withdraw_status_update(update=u, user=f.publisher(), reason="Published in error.")
+    assert "Deploy an expert" not in client.get("/commitments/?status=achieved").content.decode()
+    assert "Achieved: 0" in text(client.get("/").content.decode())
+
+
 def test_edits_in_the_admin_are_seen_at_once(client, backend):
     c = f.commitment(title="Old wording")
     assert "Old wording" in client.get("/commitments/").content.decode()
