@@ -410,7 +410,7 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     """A dated assessment of one commitment. A draft until a publisher publishes it.
 
     Updates are append-only in spirit: a later update supersedes an earlier one; published
-    updates are not edited (unpublish, or add a newer one).
+    updates are not edited (withdraw, with a public reason, or add a newer one).
     """
 
     class Confidence(models.TextChoices):
