@@ -72,6 +72,10 @@ class StatusUpdateQuerySet(models.QuerySet):
         """Published updates of public commitments."""
         return self.published().filter(public_q("commitment__"))
 
+    def public_record(self) -> StatusUpdateQuerySet:
+        """``public()`` plus the withdrawn updates of public commitments: what their pages list (and the dump)."""
+        return self.on_record().filter(public_q("commitment__"))
+
 
 class EvidenceQuerySet(models.QuerySet):
     def public(self) -> EvidenceQuerySet:

@@ -61,6 +61,10 @@ def data(catalogue):
                             date=date(2023, 2, 1), document="evidence/2023/report.pdf",
                             stance=Evidence.Stance.CONTRADICTS, quote="«Цитата»", note="STAFFNOTE")
     services.publish_status_update(update=u, user=publisher, reason=factories.REASON)
+    # A withdrawn update: listed on its page with its reason, counting for no status (the dump keeps both).
+    ns.withdrawn = factories.update(ns.exchange, status="achieved", as_of=date(2023, 6, 1), published=True,
+                                    summary="Achieved, said a report about another programme.")
+    services.withdraw_status_update(update=ns.withdrawn, user=publisher, reason="The report was about another one.")
     Evidence.objects.create(commitment=ns.expert, title="COMMITMENTONLYEVIDENCE", publisher="Someone",
                             url="https://example.org/commitment-only")
     ns.draft_evidence_urls = list(ns.draft_update.evidence.values_list("url", flat=True))
@@ -218,6 +222,9 @@ def test_dump_holds_the_published_record_only(data, tmp_path):
     updates = rows(dump, "status_updates")
     assert {r["commitment_id"] for r in updates} <= public_ids
     assert str(data.draft_update.pk) not in {r["id"] for r in updates}
+    (withdrawn,) = [r for r in updates if r["id"] == str(data.withdrawn.pk)]
+    assert withdrawn["withdraw_reason"] == "The report was about another one." and withdrawn["withdrawn_at"]
+    assert withdrawn["publish_reason"] == factories.REASON
     evidence = rows(dump, "evidence")
     assert {r["status_update_id"] for r in evidence} <= {r["id"] for r in updates}
     assert all(r["status_update_id"] for r in evidence)
