@@ -73,7 +73,8 @@ class UpdatesFeed(Feed):
     def item_description(self, item: Entry):
         u = item.update
         if item.withdrawal:
-            return f"This assessment was withdrawn: {u.withdraw_reason} It counts for no status."
+            return (f"Reason for the withdrawal: {u.withdraw_reason}\n\nThe assessment stays listed, as withdrawn, "
+                    "on the commitment's page; it counts for no status.")
         return u.summary
 
     def item_link(self, item: Entry):
