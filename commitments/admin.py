@@ -1,7 +1,8 @@
 """The staff admin. Editors write commitments, draft updates and evidence; Publishers publish.
 
-Every publish, unpublish and state change goes through ``services``; the admin only collects
-input and reports the outcome.
+Every publish, withdrawal and state change goes through ``services``, each with a public reason
+the admin asks for (an intermediate page for the bulk actions, a field beside “Save and publish”);
+the admin only collects input and reports the outcome.
 """
 
 from django.contrib import admin, messages
@@ -15,8 +16,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import dates, services
 from . import status as status_rules
-from .admin_actions import error_text, run_service_action
-from .admin_forms import VersionedAdminForm
+from .admin_actions import error_text, with_public_reason
+from .admin_forms import StatusUpdateAdminForm, VersionedAdminForm
 from .admin_review import ReviewedChangesMixin
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 from .status import STALE_AFTER_TEXT
@@ -123,6 +124,8 @@ class StatusUpdateInline(admin.TabularInline):
 
     @admin.display(description="Publication")
     def publication(self, obj) -> str:
+        if obj.is_withdrawn:
+            return f"Withdrawn {obj.withdrawn_at:%d %b %Y}: {obj.withdraw_reason}"
         return f"Published {obj.published_at:%d %b %Y}" if obj.is_published else "Draft"
 
 
@@ -163,7 +166,7 @@ class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin)
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["state", "current_status", "current_status_date", "known_since", "created_at", "updated_at"]
     inlines = [StatusUpdateInline, CommitmentEvidenceInline]
-    actions = ["publish_commitments", "archive_commitments", "return_to_draft"]
+    actions = ["publish_commitments", "archive_commitments"]
     change_form_template = "admin/commitments/commitment/change_form.html"
     view_on_site = False  # the template links to the public page only once it is published
     fieldsets = [
@@ -214,23 +217,28 @@ class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin)
             )
         return deleted, model_count, perms_needed, protected
 
-    def _set_state(self, request, queryset, state: str, verb: str) -> None:
-        def call(commitment):
-            services.set_commitment_state(commitment=commitment, state=state, user=request.user)
+    def _set_state(self, request, queryset, state: str, *, action: str, title: str, verb: str, explanation: str):
+        def call(commitment, reason):
+            services.set_commitment_state(commitment=commitment, state=state, user=request.user, reason=reason)
 
-        run_service_action(self, request, queryset, call, verb=verb, noun="commitment")
+        return with_public_reason(self, request, queryset, call, action=action, title=title, verb=verb,
+                                  noun="commitment", button=title, explanation=explanation)
 
     @admin.action(description="Publish selected commitments", permissions=["publish"])
     def publish_commitments(self, request, queryset):
-        self._set_state(request, queryset, Commitment.State.PUBLISHED, "Published")
+        return self._set_state(
+            request, queryset, Commitment.State.PUBLISHED, action="publish_commitments", title="Publish commitments",
+            verb="Published", explanation="They become public. The reason is shown in each one’s change history "
+            "(“published”, or “restored” for an archived one).",
+        )
 
     @admin.action(description="Archive selected commitments (withdraw from public view)", permissions=["publish"])
     def archive_commitments(self, request, queryset):
-        self._set_state(request, queryset, Commitment.State.ARCHIVED, "Archived")
-
-    @admin.action(description="Return selected commitments to draft", permissions=["publish"])
-    def return_to_draft(self, request, queryset):
-        self._set_state(request, queryset, Commitment.State.DRAFT, "Returned to draft")
+        return self._set_state(
+            request, queryset, Commitment.State.ARCHIVED, action="archive_commitments", title="Archive commitments",
+            verb="Archived", explanation="They leave every list, count and report from now on; each one’s address "
+            "then says it was archived, with this reason, and shows what it said when archived.",
+        )
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm(services.PUBLISH_COMMITMENT_PERM)
@@ -249,11 +257,13 @@ class PublishedFilter(admin.SimpleListFilter):
     parameter_name = "published"
 
     def lookups(self, request, model_admin):
-        return [("1", "Published"), ("0", "Draft")]
+        return [("1", "Published"), ("w", "Withdrawn"), ("0", "Draft")]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
             return queryset.published()
+        if self.value() == "w":
+            return queryset.withdrawn()
         if self.value() == "0":
             return queryset.drafts()
         return queryset
@@ -305,7 +315,7 @@ class UpdateEvidenceInline(PrecisionFields, admin.StackedInline):
         return formset
 
     def _locked(self, obj) -> bool:
-        return obj is not None and obj.is_published
+        return obj is not None and obj.was_published
 
     def has_add_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_add_permission(request, obj)
@@ -319,7 +329,7 @@ class UpdateEvidenceInline(PrecisionFields, admin.StackedInline):
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
-    form = VersionedAdminForm
+    form = StatusUpdateAdminForm
     list_display = ["__str__", "commitment", "status", "as_of_shown", "confidence", "published", "published_at"]
     list_filter = [PublishedFilter, "status", "confidence"]
     search_fields = ["summary", "commitment__title", "commitment__slug"]
@@ -327,10 +337,10 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
     autocomplete_fields = ["commitment"]
     date_hierarchy = "as_of"
     inlines = [UpdateEvidenceInline]
-    actions = ["publish_updates", "unpublish_updates"]
+    actions = ["publish_updates", "withdraw_updates"]
     change_form_template = "admin/commitments/statusupdate/change_form.html"
-    fields = ["commitment", "status", ("as_of", "as_of_precision"), "confidence", "summary", "publication",
-              "seen_version"]
+    fields = ["commitment", "status", ("as_of", "as_of_precision"), "confidence", "summary", "publish_reason",
+              "publication", "seen_version"]
 
     @admin.display(description="Published", boolean=True)
     def published(self, obj) -> bool:
@@ -342,10 +352,21 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
 
     @admin.display(description="Publication")
     def publication(self, obj) -> str:
-        if obj is None or not obj.is_published:
+        if obj is None or not obj.was_published:
             return "Draft: not visible to the public until a publisher publishes it."
         by = f" by {obj.published_by}" if obj.published_by else ""
-        return f"Published {timezone.localtime(obj.published_at):%d %b %Y %H:%M}{by}."
+        said = f"Published {timezone.localtime(obj.published_at):%d %b %Y %H:%M}{by}."
+        if obj.is_withdrawn:
+            by = f" by {obj.withdrawn_by}" if obj.withdrawn_by else ""
+            said += (f" Withdrawn {timezone.localtime(obj.withdrawn_at):%d %b %Y %H:%M}{by}: {obj.withdraw_reason} "
+                     "(still listed on the public page as withdrawn; counts for no status).")
+        return said
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The public reason is required when this publisher saves and publishes (a fresh class per request).
+        form.publishing = "_publish" in request.POST and self.has_publish_permission(request)
+        return form
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -354,14 +375,14 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
         return field
 
     def get_readonly_fields(self, request, obj=None):
-        # Published updates are part of the record: supersede them with a newer update instead.
-        if obj is not None and obj.is_published:
+        # Published (and withdrawn) updates are part of the record: supersede them with a newer update instead.
+        if obj is not None and obj.was_published:
             return [name for f in self.fields for name in (f if isinstance(f, tuple) else (f,))
                     if name != "seen_version"]
         return ["publication"]
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
+        if obj is not None and obj.was_published:
             return False
         return super().has_delete_permission(request, obj)
 
@@ -387,7 +408,7 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
 
     def _publish_from_form(self, request, obj) -> None:
         try:
-            services.publish_status_update(update=obj, user=request.user)
+            services.publish_status_update(update=obj, user=request.user, reason=obj.publish_reason)
         except (PermissionDenied, ValidationError) as exc:
             self.message_user(request, f"Saved as a draft, but not published: {error_text(exc)}", messages.ERROR)
         else:
@@ -404,27 +425,37 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
         return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_publish"] = self.has_publish_permission(request) and not (obj and obj.is_published)
+        context["can_publish"] = self.has_publish_permission(request) and not (obj and obj.was_published)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _bulk(self, request, queryset, service, verb: str) -> None:
-        run_service_action(
+    def _bulk(self, request, queryset, service, **labels):
+        return with_public_reason(
             self,
             request,
             queryset.select_related("commitment"),
-            lambda update: service(update=update, user=request.user),
-            verb=verb,
+            lambda update, reason: service(update=update, user=request.user, reason=reason),
             noun="status update",
             name=lambda update: f"{update.commitment}: {update}",
+            **labels,
         )
 
     @admin.action(description="Publish selected status updates", permissions=["publish"])
     def publish_updates(self, request, queryset):
-        self._bulk(request, queryset, services.publish_status_update, "Published")
+        return self._bulk(
+            request, queryset, services.publish_status_update, action="publish_updates",
+            title="Publish status updates", button="Publish status updates", verb="Published",
+            explanation="Each becomes public and counts for its commitment's status. The reason is shown with "
+            "each update and in the change history; to give each update its own reason, publish it from its page.",
+        )
 
-    @admin.action(description="Unpublish selected status updates (back to draft)", permissions=["publish"])
-    def unpublish_updates(self, request, queryset):
-        self._bulk(request, queryset, services.unpublish_status_update, "Unpublished")
+    @admin.action(description="Withdraw selected status updates (stay listed as withdrawn)", permissions=["publish"])
+    def withdraw_updates(self, request, queryset):
+        return self._bulk(
+            request, queryset, services.withdraw_status_update, action="withdraw_updates",
+            title="Withdraw status updates", button="Withdraw status updates", verb="Withdrew",
+            explanation="Each stays on its commitment's page and in the feed as “Withdrawn on <date>: <reason>”, "
+            "and counts for no status from now on. A withdrawal cannot be undone: publish a new update instead.",
+        )
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm(services.PUBLISH_UPDATE_PERM)

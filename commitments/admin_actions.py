@@ -1,5 +1,9 @@
 """The one shape of a staff bulk action: call a service on each selected object, say what happened.
 
+Actions that change public data first ask for the public reason (``with_public_reason``): the
+action answers with an intermediate page carrying the selected ids; its POST comes back to the
+same action, which then applies it. An empty reason is an error on that page.
+
 A refusal (``PermissionDenied`` or ``ValidationError`` from the service) is reported as an error
 naming the object, and the other objects go on; the successes are reported once as a count, or
 one message per object.
@@ -10,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+
+from .admin_forms import PublicReasonForm
+
+APPLY = "_apply_with_reason"  # the intermediate page's submit button: its POST applies the action
 
 
 def error_text(exc: Exception) -> str:
@@ -46,3 +56,46 @@ def run_service_action(
     if noun is not None and done:
         modeladmin.message_user(request, f"{verb} {done} {noun}{'s' if done != 1 else ''}.", messages.SUCCESS)
     return done
+
+
+def with_public_reason(
+    modeladmin,
+    request,
+    queryset,
+    call: Callable[[object, str], object],
+    *,
+    action: str,
+    title: str,
+    verb: str,
+    noun: str,
+    button: str,
+    name: Callable[[object], str] = str,
+    explanation: str = "",
+):
+    """Ask for the public reason, then run ``call(obj, reason)`` on each selected object.
+
+    Returns the intermediate page (a ``TemplateResponse``) until a valid reason is posted back; then
+    runs the action and returns None, so the admin redirects to the changelist with the messages.
+    """
+    form = PublicReasonForm(request.POST if APPLY in request.POST else None)
+    if form.is_bound and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        run_service_action(modeladmin, request, queryset, lambda obj: call(obj, reason), verb=verb, noun=noun,
+                           name=name)
+        return None
+    objects = list(queryset)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "explanation": explanation,
+        "objects": [name(obj) for obj in objects],
+        "selected": [obj.pk for obj in objects],
+        "form": form,
+        "action": action,
+        "apply": APPLY,
+        "button": button,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/commitments/reason_action.html", context)

@@ -152,3 +152,35 @@ class VersionedAdminForm(forms.ModelForm):
             if field.has_changed(opened[name], value):
                 refreshed.append(str(field.label or name))
         return refreshed
+
+
+class PublicReasonForm(forms.Form):
+    """The public reason a publish, withdrawal or archiving needs (the bulk actions' intermediate page)."""
+
+    reason = forms.CharField(
+        label="Public reason",
+        required=False,  # an empty reason gets public_log's message, not Django's generic one
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="One sentence, shown to readers in the change history (and in the feed for a withdrawal).",
+    )
+
+    def clean_reason(self) -> str:
+        from .public_log import clean_reason
+
+        return clean_reason(self.cleaned_data.get("reason"))
+
+
+class StatusUpdateAdminForm(VersionedAdminForm):
+    """The update form: its public reason is required when the publisher chooses “Save and publish”.
+
+    ``publishing`` is set per request by ``StatusUpdateAdmin.get_form``; without it the reason may
+    stay empty (a draft), and whatever was typed is kept either way.
+    """
+
+    publishing = False
+
+    def clean_publish_reason(self) -> str:
+        from .public_log import clean_reason
+
+        value = (self.cleaned_data.get("publish_reason") or "").strip()
+        return clean_reason(value) if self.publishing or value else value

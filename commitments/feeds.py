@@ -1,6 +1,14 @@
-"""Atom feed of published status updates, newest first; accepts the list's filters."""
+"""Atom feed of status updates, newest first; accepts the list's filters.
+
+Each update on the public record is an entry from its publication on; a withdrawn update keeps that
+entry (readers who saw it keep their link) and adds one of its own, "Withdrawn: …", with the reason,
+dated when it was withdrawn.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
@@ -14,10 +22,22 @@ from .models import StatusUpdate
 FEED_SIZE = 50
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry: an update's publication, or its withdrawal."""
+
+    update: StatusUpdate
+    withdrawal: bool
+
+    @property
+    def when(self) -> datetime:
+        return self.update.withdrawn_at if self.withdrawal else self.update.published_at
+
+
 class UpdatesFeed(Feed):
     feed_type = Atom1Feed
     title = "Commitments Tracker: status updates"
-    subtitle = "Published status updates, newest first."
+    subtitle = "Published status updates and withdrawals, newest first."
     link = reverse_lazy("commitments:list")
 
     def get_object(self, request, *args, **kwargs):
@@ -26,31 +46,44 @@ class UpdatesFeed(Feed):
             raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()))
         return filterset
 
-    def items(self, filterset):
+    def items(self, filterset) -> list[Entry]:
         commitments = filterset.qs.order_by()
         if filterset.narrows:
             # Perhaps few commitments match: start from them, then sort their updates.
-            updates = StatusUpdate.objects.public().filter(commitment__in=commitments.values("pk"))
+            updates = StatusUpdate.objects.on_record().filter(commitment__in=commitments.values("pk"))
         else:
-            # Every public commitment: walk the published updates newest first, checking each one's
-            # commitment, until the feed is full (SQLite otherwise sorted all million of them).
-            updates = StatusUpdate.objects.published().filter(Exists(commitments.filter(pk=OuterRef("commitment_id"))))
+            # Every public commitment: walk the updates newest first, checking each one's commitment,
+            # until the feed is full (SQLite otherwise sorted all million of them).
+            updates = StatusUpdate.objects.on_record().filter(Exists(commitments.filter(pk=OuterRef("commitment_id"))))
         if filterset.as_of_date:  # as it stood that day: no update dated later
             updates = updates.filter(as_of__lte=filterset.as_of_date)
-        return updates.select_related("commitment").order_by("-published_at", "-id")[:FEED_SIZE]
+        updates = updates.select_related("commitment")
+        published = updates.order_by("-published_at", "-id")[:FEED_SIZE]
+        # The newest withdrawals: a second query, over the few withdrawn updates.
+        withdrawn = updates.withdrawn().order_by("-withdrawn_at", "-id")[:FEED_SIZE]
+        entries = [Entry(u, False) for u in published] + [Entry(u, True) for u in withdrawn]
+        entries.sort(key=lambda e: (e.when, e.update.pk, e.withdrawal), reverse=True)
+        return entries[:FEED_SIZE]
 
-    def item_title(self, item):
-        return f"{item.commitment.title}: {item.get_status_display()} (as of {item.as_of:%d %b %Y})"
+    def item_title(self, item: Entry):
+        u = item.update
+        title = f"{u.commitment.title}: {u.get_status_display()} (as of {u.as_of:%d %b %Y})"
+        return f"Withdrawn: {title}" if item.withdrawal else title
 
-    def item_description(self, item):
-        return item.summary
+    def item_description(self, item: Entry):
+        u = item.update
+        if item.withdrawal:
+            return (f"Reason for the withdrawal: {u.withdraw_reason}\n\nThe assessment stays listed, as withdrawn, "
+                    "on the commitment's page; it counts for no status.")
+        return u.summary
 
-    def item_link(self, item):
-        # The fragment makes each update's link (and so its Atom id) unique.
-        return f"{item.commitment.get_absolute_url()}#update-{item.pk}"
+    def item_link(self, item: Entry):
+        # The fragment makes each entry's link (and so its Atom id) unique.
+        anchor = f"withdrawn-{item.update.pk}" if item.withdrawal else f"update-{item.update.pk}"
+        return f"{item.update.commitment.get_absolute_url()}#{anchor}"
 
-    def item_pubdate(self, item):
-        return item.published_at
+    def item_pubdate(self, item: Entry):
+        return item.when
 
-    def item_updateddate(self, item):
-        return item.published_at
+    def item_updateddate(self, item: Entry):
+        return item.when

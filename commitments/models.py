@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from . import uploads
 from .dates import END, PRECISION_HELP, START, Precision, clean_dated, period_end, render
 from .querysets import (
+    ARCHIVED,
     DRAFT,
     PUBLISHED,
     PUBLISHED_DELETE_MESSAGE,
@@ -196,7 +197,7 @@ class Commitment(EditedRecord):
     class State(models.TextChoices):
         DRAFT = DRAFT, "Draft (staff only)"
         PUBLISHED = PUBLISHED, "Published"
-        ARCHIVED = "archived", "Archived (withdrawn from public view)"
+        ARCHIVED = ARCHIVED, "Archived (withdrawn from public view)"
 
     class StatementType(models.TextChoices):
         PLEDGE = "pledge", "Pledge"
@@ -397,9 +398,9 @@ DERIVED_FIELDS = ("current_status", "current_status_date")
 def protect_published(collector, field, sub_objs, using):
     """on_delete for a commitment's updates: refuse if any is published, else cascade.
 
-    A commitment with published updates is part of the public record: archive it instead.
+    A commitment with published updates (withdrawn ones too) is part of the public record: archive it instead.
     """
-    published = [u for u in sub_objs if u.is_published]
+    published = [u for u in sub_objs if u.was_published]
     if published:
         raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
     models.CASCADE(collector, field, sub_objs, using)
@@ -409,7 +410,7 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     """A dated assessment of one commitment. A draft until a publisher publishes it.
 
     Updates are append-only in spirit: a later update supersedes an earlier one; published
-    updates are not edited (unpublish, or add a newer one).
+    updates are not edited (withdraw, with a public reason, or add a newer one).
     """
 
     class Confidence(models.TextChoices):

@@ -23,6 +23,7 @@ from .status import Status
 # The value of ``state`` that the public may see (``Commitment.State`` and ``ProgressReport.State`` use it).
 PUBLISHED = "published"
 DRAFT = "draft"
+ARCHIVED = "archived"
 PUBLISHED_DELETE_MESSAGE = "This commitment has published status updates and cannot be deleted; archive it instead."
 # ``by_status_and_flag_counts`` columns, by (overdue only?, stale only?).
 FLAG_COLUMNS = {(False, False): "n_all", (True, False): "n_overdue", (False, True): "n_stale", (True, True): "n_both"}
@@ -71,6 +72,10 @@ class StatusUpdateQuerySet(models.QuerySet):
         """Published updates of public commitments."""
         return self.published().filter(public_q("commitment__"))
 
+    def public_record(self) -> StatusUpdateQuerySet:
+        """``public()`` plus the withdrawn updates of public commitments: what their pages list (and the dump)."""
+        return self.on_record().filter(public_q("commitment__"))
+
 
 class EvidenceQuerySet(models.QuerySet):
     def public(self) -> EvidenceQuerySet:
@@ -79,6 +84,12 @@ class EvidenceQuerySet(models.QuerySet):
         (Evidence attached only to the commitment is an editor's material, never shown.)
         """
         return self.filter(public_q("commitment__"), published_q("status_update__"),
+                           public_q("status_update__commitment__"))
+
+    def on_record(self) -> EvidenceQuerySet:
+        """``public()`` plus the evidence of withdrawn updates, which the commitment page still shows
+        (collapsed, under the withdrawal notice)."""
+        return self.filter(public_q("commitment__"), on_record_q("status_update__"),
                            public_q("status_update__commitment__"))
 
 
@@ -115,6 +126,10 @@ class CommitmentQuerySet(models.QuerySet):
     def public(self) -> CommitmentQuerySet:
         """What the public may see: published commitments (not drafts, not archived)."""
         return self.filter(public_q())
+
+    def archived(self) -> CommitmentQuerySet:
+        """Withdrawn from public view: their address answers 410 with the reason (``views.commitment_detail``)."""
+        return self.filter(state=ARCHIVED)
 
     def with_status_on(self, day: date, *, name: str = "status_on", with_date: bool = True) -> CommitmentQuerySet:
         """Annotate ``status_on`` and ``status_date_on``: the status as it stood on ``day``.
@@ -252,12 +267,13 @@ class CommitmentQuerySet(models.QuerySet):
         return super().delete()
 
     def refuse_delete_if_published(self) -> None:
-        """Raise ProtectedError (saying to archive) if any of these commitments has a published update.
+        """Raise ProtectedError (saying to archive) if any of these commitments has a published update
+        (a withdrawn one too: it stays on the public record).
 
         Checked before Django's deletion collector runs: the collector replaces the message that
         ``models.protect_published`` raises with a generic one about protected foreign keys.
         """
-        published = self._updates().published().filter(commitment__in=self.values("pk"))
+        published = self._updates().on_record().filter(commitment__in=self.values("pk"))
         if published.exists():
             raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
 

@@ -7,16 +7,15 @@ surface starts from it. Status "as of a day" is answered by ``with_status_on`` o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db import models
-from django.db.models import F, Prefetch, Value
-from simple_history.utils import get_m2m_reverse_field_name
+from django.db.models import F, Prefetch, Q, Value
 
 from . import counting
 from .aggregates import union_all
 from .dates import Precision
-from .models import Evidence, StatusUpdate
+from .models import Evidence, PublicChange, Revision, StatusUpdate
 from .querysets import CommitmentQuerySet
 from .status import EFFECTIVE_ORDER, scale
 from .taxonomy import LINKED, Entry, link_table
@@ -73,9 +72,13 @@ def taxonomies_of(*, commitment) -> dict[str, list]:
 
 
 def public_timeline(*, commitment) -> list:
-    """The commitment's published updates, newest first, each with its evidence."""
-    evidence = Prefetch("evidence", queryset=Evidence.objects.public())
-    return list(commitment.status_updates.published().effective_order().prefetch_related(evidence))
+    """The commitment's updates on the public record, newest first, each with its evidence.
+
+    Withdrawn updates are listed too (the page shows them collapsed, with the withdrawal's date and
+    reason); they count for no status.
+    """
+    evidence = Prefetch("evidence", queryset=Evidence.objects.on_record())
+    return list(commitment.status_updates.on_record().effective_order().prefetch_related(evidence))
 
 
 @dataclass(frozen=True)
@@ -107,72 +110,29 @@ def status_precision(updates) -> str:
     return next((u.as_of_precision for u in updates if u.is_published), "day")
 
 
-# Fields whose changes the public may see; staff names and internal notes stay private.
-PUBLIC_HISTORY_FIELDS = [
-    "title",
-    "quote",
-    "quote_context",
-    "source",
-    "attributed_to",
-    "location",
-    "statement_type",
-    "scope_note",
-    "date_made",
-    "due_date",
-    "due_text",
-    "other_countries",
-    "actors",
-    "countries",
-    "themes",
-]
-HISTORY_LIMIT = 30
-
-
-@dataclass(frozen=True)
-class PublicChange:
-    when: datetime
-    fields: list[str]
-
-
 def public_changes(*, commitment) -> list[PublicChange]:
-    """Changes to the commitment's public fields since it was first published, newest first.
+    """The public change history of the commitment, newest first: one query.
 
-    Bounded to the last ``HISTORY_LIMIT`` records; the many-to-many fields are read in one query
-    each (not two per record, as ``diff_against`` would), so the page's query count is constant.
+    Every ``PublicChange`` of the commitment (publication, corrections, assessments, withdrawals,
+    archiving) and the corrections of the sources it is quoted from (their title and address are
+    shown on its page). Each entry has its date, kind, reason and, for cited words, old and new text.
     """
-    records = list(commitment.history.order_by("-history_date", "-history_id")[:HISTORY_LIMIT])
-    records.reverse()
-    m2m_fields = [name for name in PUBLIC_HISTORY_FIELDS if commitment._meta.get_field(name).many_to_many]
-    plain_fields = [name for name in PUBLIC_HISTORY_FIELDS if name not in m2m_fields]
-    first = next((i for i, r in enumerate(records) if r.state == commitment.State.PUBLISHED), len(records))
-    diffed = records[first:]  # only records from the first published one on are compared
-    m2m = _historical_m2m(commitment, diffed, m2m_fields) if len(diffed) > 1 else {}
-    changes: list[PublicChange] = []
-    published = False
-    for previous, record in zip([None, *records], records, strict=False):
-        if previous is not None and published:
-            delta = record.diff_against(previous, included_fields=plain_fields)
-            changed = [*delta.changed_fields]
-            changed += [name for name, rows in m2m.items() if rows[record.pk] != rows[previous.pk]]
-            if changed:
-                labels = [str(commitment._meta.get_field(name).verbose_name) for name in changed]
-                changes.append(PublicChange(when=record.history_date, fields=sorted(labels)))
-        published = published or record.state == commitment.State.PUBLISHED
-    return list(reversed(changes))
+    sources = [pk for pk in (commitment.source_id, commitment.attributed_to_id) if pk]
+    mine = Q(commitment=commitment) | Q(subject_type=Revision.Subject.SOURCE, subject_id__in=sources)
+    return list(
+        PublicChange.objects.filter(mine)
+        .select_related("status_update")
+        .order_by("-happened_at", "-id")
+    )
 
 
-def _historical_m2m(commitment, records, names: list[str]) -> dict[str, dict[int, frozenset]]:
-    """Per m2m field in ``names``: history record pk -> the related pks it recorded (one query per field)."""
-    out: dict[str, dict[int, frozenset]] = {}
-    for name in names:
-        field = commitment._meta.get_field(name)
-        through = getattr(records[0], name).model
-        target = get_m2m_reverse_field_name(field)
-        rows: dict[int, set] = {r.pk: set() for r in records}
-        for history_id, related in through.objects.filter(history__in=list(rows)).values_list("history", target):
-            rows[history_id].add(related)
-        out[name] = {pk: frozenset(v) for pk, v in rows.items()}
-    return out
+def archive_notice(*, commitment) -> PublicChange | None:
+    """The entry that archived the commitment (its date and public reason), or None if none was recorded."""
+    return (
+        PublicChange.objects.filter(commitment=commitment, kind=PublicChange.Kind.ARCHIVED)
+        .order_by("-happened_at", "-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Writes: publishing and unpublishing, and keeping derived fields true.
+"""Writes: publishing, withdrawing and archiving (each with a public reason), and keeping derived fields true.
 
 Keyword-only functions, each one transaction. The admin and the management commands call
 these; nothing else writes ``Commitment.current_status`` or publishes anything.
@@ -15,8 +15,9 @@ from django.db.models import Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import public_log
 from . import status as rules
-from .models import Commitment, Evidence, ProgressReport, Source, StatusUpdate
+from .models import Commitment, Evidence, ProgressReport, PublicChange, Source, StatusUpdate
 from .querysets import derived_status
 from .reports import pdf_store as report_pdf_store
 from .reports.periods import Period, check_complete
@@ -32,12 +33,6 @@ def _require(user, perm: str, what: str) -> None:
     # user=None is the system itself (data import from the command line).
     if user is not None and not user.has_perm(perm):
         raise PermissionDenied(f"Only publishers can {what}.")
-
-
-def _history_reason(instance, reason: str) -> None:
-    # The admin history shows why (a text column: SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD).
-    if reason:
-        instance._change_reason = reason
 
 
 def _attribute_history(instance, user) -> None:
@@ -97,18 +92,29 @@ def check_evidence(*, update: StatusUpdate, evidence: list[Evidence]) -> None:
         raise ValidationError({"evidence": problems})
 
 
-@transaction.atomic
-def publish_status_update(
-    *, update: StatusUpdate, user, reason: str = "", when: datetime | None = None
-) -> StatusUpdate:
-    """Publish a draft update: it then counts everywhere public.
+def _change_reason(instance, user, reason: str) -> None:
+    # The simple-history record of this save carries the public reason ("Change reason" in the admin; a
+    # text column: SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD).
+    _attribute_history(instance, user)
+    instance._change_reason = reason
 
-    ``reason`` is the public reason (kept in ``publish_reason``); ``when`` is the publication time
-    when it is not now (an import gives the assessment's own date). Refused for non-publishers, and
-    for an update without evidence or one that fails validation.
+
+@transaction.atomic
+def publish_status_update(*, update: StatusUpdate, user, reason: str, when: datetime | None = None) -> StatusUpdate:
+    """Publish a draft update with a public reason: it then counts everywhere public.
+
+    ``when`` is the publication time for imports (the assessment's own date); by default, now.
+    Refused for non-publishers, without a reason, for an update without evidence or one that fails
+    validation or the evidence rules (``check_evidence``), and for a withdrawn update (it stays
+    withdrawn: publish a new update instead).
     """
     _require(user, PUBLISH_UPDATE_PERM, "publish status updates")
+    reason = public_log.clean_reason(reason)
     update = StatusUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
+    if update.is_withdrawn:
+        raise ValidationError(
+            "This update was withdrawn and stays withdrawn on the public record; add a new update instead."
+        )
     if update.is_published:
         return update
     update.full_clean()
@@ -120,42 +126,87 @@ def publish_status_update(
     check_evidence(update=update, evidence=evidence)
     update.published_at = when or timezone.now()
     update.published_by = user
-    if reason:
-        update.publish_reason = reason
-    _history_reason(update, reason)
-    _attribute_history(update, user)
+    update.publish_reason = reason
+    _change_reason(update, user, reason)
     update.save(update_fields=["published_at", "published_by", "publish_reason", "updated_at"])
+    public_log.record(
+        kind=PublicChange.Kind.UPDATE_PUBLISHED,
+        subject=update.commitment,
+        reason=reason,
+        by=user,
+        status_update=update,
+        when=update.published_at,
+    )
     refresh_current_status(commitment=update.commitment)
     return update
 
 
 @transaction.atomic
-def unpublish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
-    """Withdraw a published update back to draft (e.g. it was published in error)."""
-    _require(user, PUBLISH_UPDATE_PERM, "unpublish status updates")
+def withdraw_status_update(*, update: StatusUpdate, user, reason: str) -> StatusUpdate:
+    """Withdraw a published update, with a public reason (e.g. it was published in error).
+
+    It stays on the public record (page and feed) as withdrawn, with its reason, and counts for no
+    status: the commitment's current status is recomputed without it. ``published_at`` is kept.
+    """
+    _require(user, PUBLISH_UPDATE_PERM, "withdraw status updates")
+    reason = public_log.clean_reason(reason)
     update = StatusUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
-    if not update.is_published:
+    if update.is_withdrawn:
         return update
-    update.published_at = None
-    update.published_by = None
-    _attribute_history(update, user)
-    update.save(update_fields=["published_at", "published_by", "updated_at"])
+    if not update.was_published:
+        raise ValidationError("Only a published update can be withdrawn; a draft can simply be deleted or edited.")
+    update.withdrawn_at = timezone.now()
+    update.withdrawn_by = user
+    update.withdraw_reason = reason
+    _change_reason(update, user, reason)
+    update.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason", "updated_at"])
+    public_log.record(
+        kind=PublicChange.Kind.UPDATE_WITHDRAWN,
+        subject=update.commitment,
+        reason=reason,
+        by=user,
+        status_update=update,
+        when=update.withdrawn_at,
+    )
     refresh_current_status(commitment=update.commitment)
     return update
 
 
+NO_RETURN_TO_DRAFT = (
+    "A commitment that has been public cannot go back to draft: readers may have cited it. "
+    "Archive it instead (its address then says why it was withdrawn)."
+)
+
+
 @transaction.atomic
-def set_commitment_state(*, commitment: Commitment, state: str, user, reason: str = "") -> Commitment:
-    """Publish, archive or return a commitment to draft (publishers only); ``reason`` goes in its history."""
+def set_commitment_state(*, commitment: Commitment, state: str, user, reason: str) -> Commitment:
+    """Publish or archive a commitment, with a public reason (publishers only).
+
+    The change history gets "published" the first time, "archived", and "restored" when an archived
+    commitment is published again. A commitment that has been public never returns to draft, and a
+    draft (never public) cannot be archived: there is nothing public to withdraw.
+    """
     _require(user, PUBLISH_COMMITMENT_PERM, "publish or archive commitments")
     if state not in Commitment.State.values:
         raise ValidationError(f"Unknown commitment state {state!r}.")
+    reason = public_log.clean_reason(reason)
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
-    if commitment.state != state:
-        commitment.state = state
-        _history_reason(commitment, reason)
-        _attribute_history(commitment, user)
-        commitment.save()
+    if commitment.state == state:
+        return commitment
+    if state == Commitment.State.DRAFT:
+        raise ValidationError(NO_RETURN_TO_DRAFT)
+    if state == Commitment.State.ARCHIVED and commitment.state == Commitment.State.DRAFT:
+        raise ValidationError("A draft has never been public, so there is nothing to archive: leave it as a draft.")
+    if state == Commitment.State.ARCHIVED:
+        kind = PublicChange.Kind.ARCHIVED
+    elif commitment.state == Commitment.State.ARCHIVED:
+        kind = PublicChange.Kind.RESTORED
+    else:
+        kind = PublicChange.Kind.PUBLISHED
+    commitment.state = state
+    _change_reason(commitment, user, reason)
+    commitment.save()
+    public_log.record(kind=kind, subject=commitment, reason=reason, by=user)
     return commitment
 
 

@@ -121,7 +121,9 @@ def commitment_list(request):
 
 
 def commitment_detail(request, slug: str):
-    commitment = get_object_or_404(selectors.for_detail(Commitment.objects.public()), slug=slug)
+    commitment = selectors.for_detail(Commitment.objects.public()).filter(slug=slug).first()
+    if commitment is None:
+        return _archived(request, slug)
     updates = selectors.public_timeline(commitment=commitment)
     return render(
         request,
@@ -146,6 +148,21 @@ def methodology(request):
         {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
          "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT},
     )
+def _archived(request, slug: str) -> HttpResponse:
+    """An archived commitment's address: 410 Gone, with why and when, and what it said when it was archived.
+
+    Readers and reports that cited it keep a page to land on. Anything else is 404.
+    """
+    commitment = selectors.for_detail(Commitment.objects.archived()).filter(slug=slug).first()
+    if commitment is None:
+        raise Http404("No commitment at this address.")
+    context = {
+        "commitment": commitment,
+        "status": status_scale.info(commitment.current_status),
+        "archived": selectors.archive_notice(commitment=commitment),
+        "changes": selectors.public_changes(commitment=commitment),
+    }
+    return render(request, "410.html", context, status=410)
 
 
 def taxonomy_detail(request, kind: str, slug: str):

@@ -12,6 +12,7 @@ from commitments import roles, services
 from commitments.models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 
 _seq = itertools.count(1)
+REASON = "Checked against the evidence."  # the public reason factories give when they publish or archive
 
 
 def source(**kw) -> Source:
@@ -74,7 +75,7 @@ INDICATES_FOR = {
 
 def update(commitment: Commitment, *, status: str = "in_progress", as_of: date = date(2020, 1, 1),
            published: bool = False, evidence: int = 1, by: User | None = None, indicates: str | None = None,
-           **kw) -> StatusUpdate:
+           reason: str = REASON, **kw) -> StatusUpdate:
     """A status update with ``evidence`` supporting items; published through the service if asked.
 
     The items show what the status's evidence rule asks for (``INDICATES_FOR``) unless ``indicates`` says.
@@ -88,7 +89,7 @@ def update(commitment: Commitment, *, status: str = "in_progress", as_of: date =
     if evidence:
         services.refresh_known_since(commitment=commitment)
     if published:
-        services.publish_status_update(update=u, user=by)
+        services.publish_status_update(update=u, user=by, reason=reason)
     return u
 
 
@@ -160,7 +161,7 @@ def catalogue():
         c.countries.set(countries)
         c.actors.set(actors)
         if state != Commitment.State.DRAFT:
-            c = services.set_commitment_state(commitment=c, state=state, user=None)
+            c = services.set_commitment_state(commitment=c, state=state, user=None, reason=REASON)
         return c
 
     def published(c, status, as_of, summary, when):
@@ -209,7 +210,8 @@ def catalogue():
                          countries=[ns.tm], actors=[ns.eeas], src=ns.strategy, made=date(2019, 5, 15))
     ns.archived_c_u = published(ns.archived_c, "abandoned", date(2021, 1, 1), "LEAKARCHIVEDUPDATE dropped.",
                                 at(2024, 6, 1))
-    ns.archived_c = services.set_commitment_state(commitment=ns.archived_c, state=Commitment.State.ARCHIVED, user=None)
+    ns.archived_c = services.set_commitment_state(commitment=ns.archived_c, state=Commitment.State.ARCHIVED, user=None,
+                                                 reason="Out of scope: not a commitment of the region.")
     ns.public = [ns.expert, ns.exchange, ns.financing, ns.borders_c, ns.families]
     ns.hidden_text = ["SECRETDRAFTSUMMARY", "DRAFTCOMMITMENTTITLE", "LEAKDRAFTCOMMITMENTUPDATE",
                       "ARCHIVEDCOMMITMENTTITLE", "LEAKARCHIVEDUPDATE"]

@@ -10,19 +10,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from commitments.models import Commitment, Evidence, StatusUpdate
+from commitments.admin_actions import APPLY
+from commitments.models import Commitment, Evidence, PublicChange, StatusUpdate
+from commitments.public_log import REASON_REQUIRED
 
 from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
 UPDATE_ADD = reverse("admin:commitments_statusupdate_add")
+REASON = "Training reports from all five countries confirm it."
 COMMITMENT_ADD = reverse("admin:commitments_commitment_add")
 
 
 def _login(client, user):
     client.force_login(user)
     return client
+
+
+def _action(client, changelist, action: str, pks, reason: str | None = None, **kw):
+    """Choose a bulk action; with ``reason``, also post its intermediate page back with that public reason."""
+    data = {"action": action, "_selected_action": list(pks)}
+    if reason is not None:
+        data |= {APPLY: "1", "reason": reason}
+    return client.post(changelist, data, **kw)
 
 
 def _evidence_formset(items: list[dict], prefix: str = "evidence") -> dict:
@@ -137,19 +148,43 @@ def test_publisher_saves_and_publishes_in_one_step(client):
     publisher = f.publisher()
     _login(client, publisher)
     assert "Save and publish" in client.get(UPDATE_ADD).content.decode()
-    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[GOOD_EVIDENCE], _publish="1"), follow=True)
+    post = _update_post(commitment, evidence=[GOOD_EVIDENCE], _publish="1", publish_reason=REASON)
+    response = client.post(UPDATE_ADD, post, follow=True)
     assert response.status_code == 200
     update = StatusUpdate.objects.get()
     assert update.is_published and update.published_by == publisher
+    assert update.publish_reason == REASON
+    entry = PublicChange.objects.get(status_update=update)
+    assert (entry.kind, entry.reason, entry.commitment) == ("update_published", REASON, commitment)
+    assert update.history.first().history_change_reason == REASON  # "Change reason" in the admin's history
     commitment.refresh_from_db()
     assert (commitment.current_status, commitment.current_status_date) == ("in_progress", date(2024, 3, 1))
+
+
+def test_save_and_publish_without_a_reason_shows_the_error_beside_the_field_and_keeps_the_text(client):
+    commitment = f.commitment()
+    _login(client, f.publisher())
+    post = _update_post(commitment, evidence=[GOOD_EVIDENCE], _publish="1", publish_reason="   ",
+                        summary="My carefully typed summary.")
+    response = client.post(UPDATE_ADD, post)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {"publish_reason": [REASON_REQUIRED]}
+    page = response.content.decode()
+    assert "My carefully typed summary." in page and "Publish reason" in page
+    assert not StatusUpdate.objects.exists() and not PublicChange.objects.exists()
+    # A plain save needs no reason: a draft may have none yet.
+    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[GOOD_EVIDENCE]))
+    assert response.status_code == 302 and StatusUpdate.objects.drafts().count() == 1
 
 
 def test_publishing_without_evidence_keeps_the_draft_and_says_why(client):
     commitment = f.commitment()
     _login(client, f.publisher())
-    response = client.post(UPDATE_ADD, _update_post(commitment, evidence=[], _publish="1"), follow=True)
+    post = _update_post(commitment, evidence=[], _publish="1", publish_reason=REASON)
+    response = client.post(UPDATE_ADD, post, follow=True)
     update = StatusUpdate.objects.get()  # saved: nothing typed is lost
+    assert update.publish_reason == REASON
     assert update.summary == "Training under way in all five countries."
     assert not update.is_published
     assert "needs at least one piece of evidence" in response.content.decode()
@@ -178,20 +213,26 @@ def test_publish_actions_are_offered_to_publishers_only(client):
     changelist = reverse("admin:commitments_statusupdate_changelist")
     _login(client, f.editor())
     actions = dict(client.get(changelist).context["action_form"].fields["action"].choices)
-    assert "publish_updates" not in actions and "unpublish_updates" not in actions
+    assert "publish_updates" not in actions and "withdraw_updates" not in actions
 
     draft = f.update(f.commitment())
-    response = client.post(changelist, {"action": "publish_updates", "_selected_action": [draft.pk]})
+    response = _action(client, changelist, "publish_updates", [draft.pk], reason=REASON)
     draft.refresh_from_db()
     assert not draft.is_published
     assert response.status_code in (200, 302)
 
     client.force_login(f.publisher())
     actions = dict(client.get(changelist).context["action_form"].fields["action"].choices)
-    assert "publish_updates" in actions
-    client.post(changelist, {"action": "publish_updates", "_selected_action": [draft.pk]})
+    assert "publish_updates" in actions and "withdraw_updates" in actions
+    # The action first asks for the public reason, on a page carrying the selection.
+    page = _action(client, changelist, "publish_updates", [draft.pk])
+    assert page.status_code == 200 and page.template_name == "admin/commitments/reason_action.html"
+    assert f'name="_selected_action" value="{draft.pk}"' in page.content.decode()
     draft.refresh_from_db()
-    assert draft.is_published
+    assert not draft.is_published
+    _action(client, changelist, "publish_updates", [draft.pk], reason=REASON)
+    draft.refresh_from_db()
+    assert draft.is_published and draft.publish_reason == REASON
 
 
 def test_published_update_is_read_only_and_cannot_be_deleted(client):
@@ -224,7 +265,7 @@ def test_editor_cannot_delete_or_archive_commitments(client):
     delete_url = reverse("admin:commitments_commitment_delete", args=[commitment.pk])
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     changelist = reverse("admin:commitments_commitment_changelist")
-    client.post(changelist, {"action": "archive_commitments", "_selected_action": [commitment.pk]})
+    _action(client, changelist, "archive_commitments", [commitment.pk], reason="Out of scope.")
     commitment.refresh_from_db()
     assert commitment.state == Commitment.State.PUBLISHED
 
@@ -234,11 +275,12 @@ def test_publisher_archives_a_commitment_and_it_leaves_the_public_view(client):
     f.update(commitment, published=True)
     _login(client, f.publisher())
     changelist = reverse("admin:commitments_commitment_changelist")
-    client.post(changelist, {"action": "archive_commitments", "_selected_action": [commitment.pk]})
+    _action(client, changelist, "archive_commitments", [commitment.pk], reason="A duplicate of another commitment.")
     commitment.refresh_from_db()
     assert commitment.state == Commitment.State.ARCHIVED
     assert not Commitment.objects.public().exists()
-    assert client.get(commitment.get_absolute_url()).status_code == 404
+    gone = client.get(commitment.get_absolute_url())
+    assert gone.status_code == 410 and "A duplicate of another commitment." in gone.content.decode()
 
 
 def test_commitment_history_page_shows_who_changed_what(client):
@@ -413,9 +455,8 @@ def test_bulk_publish_names_each_refused_update_and_counts_the_published(client)
     ready = [f.update(commitment, as_of=date(2020, 1, d)) for d in (1, 2)]
     bare = f.update(commitment, as_of=date(2020, 1, 3), evidence=0)
     changelist = reverse("admin:commitments_statusupdate_changelist")
-    response = _login(client, f.publisher()).post(
-        changelist, {"action": "publish_updates", "_selected_action": [u.pk for u in [*ready, bare]]}, follow=True
-    )
+    response = _action(_login(client, f.publisher()), changelist, "publish_updates", [u.pk for u in [*ready, bare]],
+                       reason=REASON, follow=True)
     assert _messages(response) == [
         f"Border management: {bare}: A status update needs at least one piece of evidence before it can be published.",
         "Published 2 status updates.",
@@ -426,7 +467,41 @@ def test_bulk_publish_names_each_refused_update_and_counts_the_published(client)
 def test_bulk_commitment_state_counts_in_the_singular_for_one(client):
     draft = f.commitment(state=Commitment.State.DRAFT)
     changelist = reverse("admin:commitments_commitment_changelist")
-    response = _login(client, f.publisher()).post(
-        changelist, {"action": "publish_commitments", "_selected_action": [draft.pk]}, follow=True
-    )
+    response = _action(_login(client, f.publisher()), changelist, "publish_commitments", [draft.pk],
+                       reason="Added to the tracker.", follow=True)
     assert _messages(response) == ["Published 1 commitment."]
+
+
+def test_a_bulk_action_with_an_empty_reason_stays_on_its_page_with_the_error(client):
+    commitment = f.commitment(title="Border management")
+    update = f.update(commitment, status="achieved", published=True)
+    changelist = reverse("admin:commitments_statusupdate_changelist")
+    response = _action(_login(client, f.publisher()), changelist, "withdraw_updates", [update.pk], reason="  ")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert REASON_REQUIRED in page
+    assert f'name="_selected_action" value="{update.pk}"' in page  # the selection is kept for the retry
+    assert StatusUpdate.objects.get(pk=update.pk).withdrawn_at is None
+    response = _action(client, changelist, "withdraw_updates", [update.pk], reason="The report was retracted.",
+                       follow=True)
+    assert _messages(response) == ["Withdrew 1 status update."]
+    update.refresh_from_db()
+    assert (update.is_withdrawn, update.withdraw_reason) == (True, "The report was retracted.")
+    assert update.history.first().history_change_reason == "The report was retracted."
+
+
+def test_a_withdrawn_update_is_read_only_cannot_be_deleted_nor_published_again(client):
+    update = f.update(f.commitment(), status="achieved", published=True)
+    from commitments import services
+
+    services.withdraw_status_update(update=update, user=None, reason="Published in error.")
+    _login(client, f.publisher())
+    url = reverse("admin:commitments_statusupdate_change", args=[update.pk])
+    page = client.get(url).content.decode()
+    assert "Save and publish" not in page and "Withdrawn" in page and "Published in error." in page
+    delete_url = reverse("admin:commitments_statusupdate_delete", args=[update.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:commitments_statusupdate_changelist")
+    response = _action(client, changelist, "publish_updates", [update.pk], reason=REASON, follow=True)
+    assert "stays withdrawn" in " ".join(_messages(response))
+    assert StatusUpdate.objects.get(pk=update.pk).is_withdrawn

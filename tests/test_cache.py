@@ -59,10 +59,22 @@ def test_publishing_an_update_is_seen_at_once(client, backend):
     draft = f.update(c, status="achieved", as_of=date(2024, 1, 1))
     assert "Deploy an expert" not in client.get("/commitments/?status=achieved").content.decode()
     client.get("/")  # both pages are cached now
-    services.publish_status_update(update=draft, user=f.publisher())
+    services.publish_status_update(update=draft, user=f.publisher(), reason=f.REASON)
     assert "Deploy an expert" in client.get("/commitments/?status=achieved").content.decode()
     overview = client.get("/").content.decode()
     assert "Recently assessed" in overview and "Deploy an expert" in overview
+
+
+def test_a_withdrawal_is_seen_at_once(client, backend):
+    c = f.commitment(title="Deploy an expert")
+    u = f.update(c, status="achieved", as_of=date(2024, 1, 1), published=True)
+    assert "Deploy an expert" in client.get("/commitments/?status=achieved").content.decode()
+    from .test_public_pages import text
+
+    assert "Achieved: 1" in text(client.get("/").content.decode())  # cached now
+    services.withdraw_status_update(update=u, user=f.publisher(), reason="Published in error.")
+    assert "Deploy an expert" not in client.get("/commitments/?status=achieved").content.decode()
+    assert "Achieved: 0" in text(client.get("/").content.decode())
 
 
 def test_edits_in_the_admin_are_seen_at_once(client, backend):
@@ -79,7 +91,7 @@ def test_edits_in_the_admin_are_seen_at_once(client, backend):
 def test_archiving_removes_a_commitment_from_cached_pages(client, backend):
     c = f.commitment(title="Soon archived")
     assert "Soon archived" in client.get("/commitments/").content.decode()
-    services.set_commitment_state(commitment=c, state="archived", user=f.publisher())
+    services.set_commitment_state(commitment=c, state="archived", user=f.publisher(), reason=f.REASON)
     assert "Soon archived" not in client.get("/commitments/").content.decode()
 
 

@@ -132,7 +132,7 @@ def test_a_publish_in_between_also_counts_as_a_change():
     form = _form_data(editor, url)
     from commitments import services
 
-    services.set_commitment_state(commitment=commitment, state="archived", user=f.publisher())
+    services.set_commitment_state(commitment=commitment, state="archived", user=f.publisher(), reason=f.REASON)
     refused = editor.post(url, form | {"title": "Cut off terrorism financing"})
     assert refused.status_code == 200 and "Not saved" in refused.content.decode()
     assert Commitment.objects.get(pk=commitment.pk).title == "Cut terrorism financing"

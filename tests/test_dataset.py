@@ -50,7 +50,8 @@ def data(catalogue):
     ns.undated.countries.set([ns.tm])
     ns.undated.actors.set([ns.osce])
     # Published once complete, as staff do (the dump does not carry the change history; see below).
-    ns.undated = services.set_commitment_state(commitment=ns.undated, state=Commitment.State.PUBLISHED, user=publisher)
+    ns.undated = services.set_commitment_state(commitment=ns.undated, state=Commitment.State.PUBLISHED, user=publisher,
+                                              reason=factories.REASON)
     Commitment.objects.filter(pk=ns.expert.pk).update(quote_context="Line one of the context.\nLine two.")
     ns.expert.related.add(ns.exchange)
     ns.expert.related.add(ns.draft_c)  # a link to a hidden commitment stays out
@@ -59,7 +60,11 @@ def data(catalogue):
     Evidence.objects.create(commitment=ns.undated, status_update=u, title="Uploaded report", publisher="OSCE",
                             date=date(2023, 2, 1), document="evidence/2023/report.pdf",
                             stance=Evidence.Stance.CONTRADICTS, quote="«Цитата»", note="STAFFNOTE")
-    services.publish_status_update(update=u, user=publisher)
+    services.publish_status_update(update=u, user=publisher, reason=factories.REASON)
+    # A withdrawn update: listed on its page with its reason, counting for no status (the dump keeps both).
+    ns.withdrawn = factories.update(ns.exchange, status="achieved", as_of=date(2023, 6, 1), published=True,
+                                    summary="Achieved, said a report about another programme.")
+    services.withdraw_status_update(update=ns.withdrawn, user=publisher, reason="The report was about another one.")
     Evidence.objects.create(commitment=ns.expert, title="COMMITMENTONLYEVIDENCE", publisher="Someone",
                             url="https://example.org/commitment-only")
     ns.draft_evidence_urls = list(ns.draft_update.evidence.values_list("url", flat=True))
@@ -122,6 +127,13 @@ def public_pages(client, data) -> dict[str, bytes]:
     return out
 
 
+def without_change_history(pages: dict[str, bytes]) -> dict[str, bytes]:
+    """The pages with each commitment's public change history left out: the dump does not carry it yet
+    (``PublicChange`` rows are not a table of the dump), so a restored commitment's history starts empty."""
+    pattern = re.compile(rb'<section aria-labelledby="changes">.*?</section>', re.S)
+    return {url: pattern.sub(b"", page) for url, page in pages.items()}
+
+
 # --- round trip -----------------------------------------------------------------------------
 
 
@@ -149,7 +161,7 @@ def test_round_trip_loses_nothing(data, tmp_path, client):
     assert set(Commitment.objects.get(slug="undated-unicode").themes.values_list("slug", flat=True)) == {
         "pcve", "returnees"}
     assert Commitment.objects.get(slug="undated-unicode").date_made is None
-    assert public_pages(client, data) == before_pages
+    assert without_change_history(public_pages(client, data)) == without_change_history(before_pages)
 
 
 def test_restored_rows_get_one_history_record_and_new_rows_fresh_ids(data, tmp_path):
@@ -210,6 +222,9 @@ def test_dump_holds_the_published_record_only(data, tmp_path):
     updates = rows(dump, "status_updates")
     assert {r["commitment_id"] for r in updates} <= public_ids
     assert str(data.draft_update.pk) not in {r["id"] for r in updates}
+    (withdrawn,) = [r for r in updates if r["id"] == str(data.withdrawn.pk)]
+    assert withdrawn["withdraw_reason"] == "The report was about another one." and withdrawn["withdrawn_at"]
+    assert withdrawn["publish_reason"] == factories.REASON
     evidence = rows(dump, "evidence")
     assert {r["status_update_id"] for r in evidence} <= {r["id"] for r in updates}
     assert all(r["status_update_id"] for r in evidence)
@@ -590,7 +605,7 @@ def build_extremes(publisher) -> SimpleNamespace:
             indicates=factories.INDICATES_FOR[status], is_synthetic=True)
         Evidence.objects.create(commitment=c, status_update=u, title="E", publisher="P", date=None,
                                 url="https://example.org/e", stance=Evidence.Stance.CONTRADICTS)
-        services.publish_status_update(update=u, user=publisher)
+        services.publish_status_update(update=u, user=publisher, reason=factories.REASON)
         StatusUpdate.objects.filter(pk=u.pk).update(published_at=when)
     services.refresh_current_status(commitment=Commitment.objects.get(pk=c.pk))
     snapshot = {"text": text(HUGE, "="), "nested": {"é": [1, -2, 2.5, None, True, False, "😀\r\n"]}, "": {}}
@@ -687,6 +702,7 @@ def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps
 
 def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_path):
     factories.theme(slug="formula", name="=Formula theme")
+    StatusUpdate.objects.withdrawn().delete()  # there were no withdrawals before format 3
     dump = export(tmp_path / "dump")
     delete_tracker_rows()
     # Version 1 wrote the CSV's text raw: take the apostrophes off again, as that version wrote it.
@@ -730,6 +746,7 @@ def as_older_version(dump: Path, version: int) -> None:
 def test_a_dump_of_format_version_2_restores_with_day_precision_and_derives_known_since(data, tmp_path):
     from commitments import dates
 
+    StatusUpdate.objects.withdrawn().delete()  # there were no withdrawals before format 3
     dump = export(tmp_path / "dump")
     delete_tracker_rows()
     as_older_version(dump, 2)

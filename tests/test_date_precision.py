@@ -79,7 +79,7 @@ def test_an_update_as_of_a_month_counts_from_its_first_day_and_says_the_month(cl
     Evidence.objects.create(commitment=c, status_update=u, title="Report", publisher="P", date=date(2022, 7, 1),
                             date_precision="month", url="https://example.org/r", stance="supports",
                             indicates="under way")
-    services.publish_status_update(update=u, user=None)
+    services.publish_status_update(update=u, user=None, reason="Assessed.")
 
     def status_on(day: str) -> str:
         return client.get(f"/commitments/?as_of={day}").context["page"][0].eff_status

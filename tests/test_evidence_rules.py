@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from commitments import services
 from commitments import status as rules
+from commitments.admin_actions import APPLY
 from commitments.models import Evidence, StatusUpdate
 from commitments.status import Status
 
@@ -110,13 +111,13 @@ def test_publishing_against_the_rule_is_refused_with_the_message(status):
     refused, accepted = CASES[status]
     u = _update(status, refused)
     with pytest.raises(ValidationError) as exc:
-        services.publish_status_update(update=u, user=factories.publisher())
+        services.publish_status_update(update=u, user=factories.publisher(), reason="Assessed.")
     assert exc.value.message_dict["evidence"] == [
         f"“{Status(status).label}” needs evidence of the right kind. {rules.EVIDENCE_RULES[status].statement}"]
     u.refresh_from_db()
     assert not u.is_published and u.commitment.current_status == Status.NOT_ASSESSED
     good = _update(status, accepted)
-    services.publish_status_update(update=good, user=factories.publisher())
+    services.publish_status_update(update=good, user=factories.publisher(), reason="Assessed.")
     good.refresh_from_db()
     assert good.is_published
 
@@ -124,7 +125,7 @@ def test_publishing_against_the_rule_is_refused_with_the_message(status):
 def test_publishing_with_evidence_later_than_the_as_of_date_is_refused():
     u = _update("achieved", [(SUPPORTS, "done", AS_OF), (CONTRADICTS, "context", date(2024, 3, 2))])
     with pytest.raises(ValidationError) as exc:
-        services.publish_status_update(update=u, user=None)
+        services.publish_status_update(update=u, user=None, reason="Assessed.")
     assert exc.value.message_dict["evidence"][0].startswith("Evidence dated 2 March 2024 is later than the as-of date")
 
 
@@ -141,7 +142,7 @@ def _post(commitment, *, status: str, evidence: list[dict], publish: bool = True
         values = {"stance": "supports", "title": "Report", "publisher": "P", "date": "2024-02-20",
                   "date_precision": "day", "url": f"https://example.org/{i}"} | item
         data |= {f"evidence-{i}-{k}": v for k, v in values.items()}
-    return data | ({"_publish": "1"} if publish else {})
+    return data | ({"_publish": "1", "publish_reason": "The report shows it."} if publish else {})
 
 
 def _evidence_errors(response) -> list[str]:
@@ -197,7 +198,8 @@ def test_bulk_publish_names_the_rule_an_update_fails(client):
     client.force_login(factories.publisher())
     u = _update("in_progress", [(SUPPORTS, "announced", DAY)])
     changelist = reverse("admin:commitments_statusupdate_changelist")
-    response = client.post(changelist, {"action": "publish_updates", "_selected_action": [u.pk]}, follow=True)
+    response = client.post(changelist, {"action": "publish_updates", "_selected_action": [u.pk], APPLY: "1",
+                                        "reason": "The evidence shows it."}, follow=True)
     said = " ".join(str(m) for m in response.context["messages"])
     assert rules.EVIDENCE_RULES["in_progress"].statement in said
     u.refresh_from_db()

@@ -73,7 +73,7 @@ def test_a_published_update_is_counted_on_the_next_page(client):
     assert statuses(client)["not_assessed"] == 3
     update = factories.update(made[0], status="achieved")
     assert statuses(client)["achieved"] == 0  # a draft counts nowhere
-    services.publish_status_update(update=update, user=user)
+    services.publish_status_update(update=update, user=user, reason=factories.REASON)
     assert statuses(client)["achieved"] == 1 and statuses(client)["not_assessed"] == 2
 
 

@@ -214,15 +214,19 @@ def test_commitment_fields_survive_the_import(imported):
     assert not Commitment.objects.exclude(due_date=None).exists(), "no stored text gives a dated deadline"
 
 
-def test_imported_commitments_show_no_public_changes_until_edited(imported, client):
-    """Setting actors, countries and themes on import is not a change readers should see."""
+def test_imported_commitments_history_says_they_were_published_and_nothing_else(imported, client):
+    """Setting actors, countries and themes on import is not a change readers should see: the public
+    history holds the publication (and any assessment), each with its reason, and no correction."""
+    from commitments.importing.importer import IMPORT_COMMITMENT_REASON
+
     commitment = Commitment.objects.get(slug="cooperate-on-returning-terrorist-fighters")
+    kinds = [e.kind for e in commitment.public_changes.all()]
+    assert kinds.count("published") == 1 and set(kinds) <= {"published", "update_published"}
     page = client.get(commitment.get_absolute_url()).content.decode()
-    assert "No change to this commitment’s wording or data since it was published." in page
-    commitment.title = "Cooperate on returning terrorist fighters (reworded)"
-    commitment.save()
-    page = client.get(commitment.get_absolute_url()).content.decode()
-    assert "changed title" in page
+    from .test_public_pages import text
+
+    assert f"Published. Reason: {IMPORT_COMMITMENT_REASON}" in text(page)
+    assert "Corrected" not in page
 
 
 def test_no_commitment_exists_before_it_is_known_to(imported, client):

@@ -100,10 +100,12 @@ def test_the_index_follows_every_write(data):
     assert slugs("Afghanistan") == {"borders"}
     draft = f.update(c, as_of=date(2021, 1, 1), summary="Patrols resumed in Khorog.")
     assert slugs("Khorog") == set()  # a draft is not searchable
-    services.publish_status_update(update=draft, user=None)
+    services.publish_status_update(update=draft, user=None, reason=f.REASON)
     assert slugs("Khorog") == {"borders"}
-    services.unpublish_status_update(update=StatusUpdate.objects.get(pk=draft.pk), user=f.publisher())
-    assert slugs("Khorog") == set()
+    withdrawn = StatusUpdate.objects.get(pk=draft.pk)
+    services.withdraw_status_update(update=withdrawn, user=f.publisher(), reason="Wrong place.")
+    # A withdrawn update stays on the page, readable: its words still find the commitment.
+    assert slugs("Khorog") == {"borders"}
 
 
 def test_text_without_words_matches_nothing_and_never_errors(data):

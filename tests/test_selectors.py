@@ -89,11 +89,11 @@ def test_status_on_ignores_draft_updates():
     assert status_on(c, ON) == ("in_progress", date(2020, 1, 1))
 
 
-def test_status_on_ignores_unpublished_updates():
+def test_status_on_ignores_withdrawn_updates():
     c = factories.commitment(date_made=date(2019, 5, 15))
     factories.update(c, status="in_progress", as_of=date(2020, 1, 1), published=True)
     withdrawn = factories.update(c, status="achieved", as_of=date(2021, 1, 1), published=True)
-    services.unpublish_status_update(update=withdrawn, user=None)
+    services.withdraw_status_update(update=withdrawn, user=None, reason="Published in error.")
     assert status_on(c, ON) == ("in_progress", date(2020, 1, 1))
 
 

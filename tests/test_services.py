@@ -1,4 +1,4 @@
-"""Writes: publishing, unpublishing, the current-status rule, permissions, roles and deletion protection."""
+"""Writes: publishing, withdrawing, the current-status rule, permissions, roles and deletion protection."""
 
 import random
 from datetime import date
@@ -31,7 +31,7 @@ def test_publishing_sets_the_current_status_and_date():
     c = factories.commitment()
     u = factories.update(c, status="in_progress", as_of=date(2021, 3, 1))
     assert stored(c) == ("not_assessed", None)
-    services.publish_status_update(update=u, user=factories.publisher())
+    services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
     assert stored(c) == ("in_progress", date(2021, 3, 1))
     u.refresh_from_db()
     assert u.is_published
@@ -40,7 +40,7 @@ def test_publishing_sets_the_current_status_and_date():
 def test_publishing_records_who_and_when():
     c = factories.commitment()
     pub = factories.publisher()
-    published = services.publish_status_update(update=factories.update(c), user=pub)
+    published = services.publish_status_update(update=factories.update(c), user=pub, reason=factories.REASON)
     assert published.published_by == pub
     assert published.published_at is not None
     assert StatusUpdate.objects.get(pk=published.pk).published_by == pub
@@ -51,8 +51,8 @@ def test_an_older_as_of_published_later_does_not_replace_a_newer_one():
     pub = factories.publisher()
     newer = factories.update(c, status="achieved", as_of=date(2022, 1, 1))
     older = factories.update(c, status="stalled", as_of=date(2021, 1, 1))
-    services.publish_status_update(update=newer, user=pub)
-    services.publish_status_update(update=older, user=pub)
+    services.publish_status_update(update=newer, user=pub, reason=factories.REASON)
+    services.publish_status_update(update=older, user=pub, reason=factories.REASON)
     assert stored(c) == ("achieved", date(2022, 1, 1))
 
 
@@ -73,29 +73,33 @@ def test_drafts_never_count():
     assert stored(d) == ("not_assessed", None)
 
 
-def test_unpublishing_falls_back_to_the_previous_update():
+def test_withdrawing_falls_back_to_the_previous_update():
     c = factories.commitment()
     pub = factories.publisher()
     factories.update(c, status="in_progress", as_of=date(2021, 1, 1), published=True)
     latest = factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
-    services.unpublish_status_update(update=latest, user=pub)
+    published_at = StatusUpdate.objects.get(pk=latest.pk).published_at
+    services.withdraw_status_update(update=latest, user=pub, reason="The report it cited was retracted.")
     assert stored(c) == ("in_progress", date(2021, 1, 1))
     latest.refresh_from_db()
-    assert (latest.published_at, latest.published_by) == (None, None)
+    # Still on the record: its publication is kept, the withdrawal added beside it.
+    assert (latest.published_at, latest.withdrawn_by, latest.withdraw_reason) == (
+        published_at, pub, "The report it cited was retracted.")
+    assert latest.is_withdrawn and not latest.is_published and latest.was_published
 
 
-def test_unpublishing_the_only_update_returns_to_not_assessed():
+def test_withdrawing_the_only_update_returns_to_not_assessed():
     c = factories.commitment()
     only = factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
-    services.unpublish_status_update(update=only, user=factories.publisher())
+    services.withdraw_status_update(update=only, user=factories.publisher(), reason="Published in error.")
     assert stored(c) == ("not_assessed", None)
 
 
-def test_unpublishing_an_older_update_leaves_the_current_status():
+def test_withdrawing_an_older_update_leaves_the_current_status():
     c = factories.commitment()
     older = factories.update(c, status="in_progress", as_of=date(2021, 1, 1), published=True)
     factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
-    services.unpublish_status_update(update=older, user=factories.publisher())
+    services.withdraw_status_update(update=older, user=factories.publisher(), reason="Published in error.")
     assert stored(c) == ("achieved", date(2022, 1, 1))
 
 
@@ -105,13 +109,14 @@ def test_same_as_of_the_update_published_last_wins():
     first = factories.update(c, status="in_progress", as_of=date(2022, 1, 1))
     second = factories.update(c, status="stalled", as_of=date(2022, 1, 1))
     # Published in the opposite order to creation: the one published last wins, not the newest row.
-    services.publish_status_update(update=second, user=pub)
-    services.publish_status_update(update=first, user=pub)
+    services.publish_status_update(update=second, user=pub, reason=factories.REASON)
+    services.publish_status_update(update=first, user=pub, reason=factories.REASON)
     assert stored(c) == ("in_progress", date(2022, 1, 1))
-    services.unpublish_status_update(update=first, user=pub)
+    services.withdraw_status_update(update=first, user=pub, reason="Published in error.")
     assert stored(c) == ("stalled", date(2022, 1, 1))
-    services.publish_status_update(update=first, user=pub)
-    assert stored(c) == ("in_progress", date(2022, 1, 1))
+    with pytest.raises(ValidationError, match="stays withdrawn"):  # a withdrawal is final: add a new update
+        services.publish_status_update(update=first, user=pub, reason=factories.REASON)
+    assert stored(c) == ("stalled", date(2022, 1, 1))
 
 
 def test_publishing_twice_changes_nothing():
@@ -119,24 +124,26 @@ def test_publishing_twice_changes_nothing():
     pub = factories.publisher()
     u = factories.update(c, published=True, by=pub)
     first_at = StatusUpdate.objects.get(pk=u.pk).published_at
-    again = services.publish_status_update(update=u, user=factories.publisher())
+    again = services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
     assert again.published_at == first_at
     assert StatusUpdate.objects.get(pk=u.pk).published_by == pub
 
 
-def test_unpublishing_a_draft_changes_nothing():
+def test_withdrawing_a_draft_is_refused_and_changes_nothing():
     c = factories.commitment()
     factories.update(c, status="stalled", as_of=date(2021, 1, 1), published=True)
     draft = factories.update(c, status="achieved", as_of=date(2022, 1, 1))
-    services.unpublish_status_update(update=draft, user=factories.publisher())
+    with pytest.raises(ValidationError, match="Only a published update can be withdrawn"):
+        services.withdraw_status_update(update=draft, user=factories.publisher(), reason="Why not.")
     assert stored(c) == ("stalled", date(2021, 1, 1))
+    assert StatusUpdate.objects.get(pk=draft.pk).withdrawn_at is None
 
 
 def test_publish_without_evidence_is_refused_and_nothing_changes():
     c = factories.commitment()
     u = factories.update(c, status="achieved", as_of=date(2022, 1, 1), evidence=0)
     with pytest.raises(ValidationError) as exc:
-        services.publish_status_update(update=u, user=factories.publisher())
+        services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
     assert exc.value.messages == ["A status update needs at least one piece of evidence before it can be published."]
     u.refresh_from_db()
     assert u.published_at is None
@@ -149,7 +156,7 @@ def test_publish_with_invalid_evidence_is_refused():
     u = factories.update(c, evidence=0)
     Evidence.objects.create(commitment=c, status_update=u, title="No stance", publisher="X", url="https://e.org/")
     with pytest.raises(ValidationError) as exc:
-        services.publish_status_update(update=u, user=factories.publisher())
+        services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
     assert exc.value.message_dict == {"stance": ["Say whether this evidence supports or contradicts the status."]}
     assert StatusUpdate.objects.get(pk=u.pk).published_at is None
     assert stored(c) == ("not_assessed", None)
@@ -159,7 +166,7 @@ def test_publish_of_an_update_dated_before_the_commitment_is_refused():
     c = factories.commitment(date_made=date(2019, 5, 15))
     u = factories.update(c, as_of=date(2019, 5, 1))
     with pytest.raises(ValidationError) as exc:
-        services.publish_status_update(update=u, user=factories.publisher())
+        services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
     assert exc.value.message_dict == {
         "as_of": ["The as-of date (1 May 2019) is before the commitment was made (15 May 2019)."]
     }
@@ -173,17 +180,17 @@ def test_editor_cannot_publish_an_update():
     c = factories.commitment()
     u = factories.update(c)
     with pytest.raises(PermissionDenied, match="Only publishers can publish status updates."):
-        services.publish_status_update(update=u, user=factories.editor())
+        services.publish_status_update(update=u, user=factories.editor(), reason=factories.REASON)
     assert StatusUpdate.objects.get(pk=u.pk).published_at is None
     assert stored(c) == ("not_assessed", None)
 
 
-def test_editor_cannot_unpublish_an_update():
+def test_editor_cannot_withdraw_an_update():
     c = factories.commitment()
     u = factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
-    with pytest.raises(PermissionDenied, match="Only publishers can unpublish status updates."):
-        services.unpublish_status_update(update=u, user=factories.editor())
-    assert StatusUpdate.objects.get(pk=u.pk).published_at is not None
+    with pytest.raises(PermissionDenied, match="Only publishers can withdraw status updates."):
+        services.withdraw_status_update(update=u, user=factories.editor(), reason="In error.")
+    assert StatusUpdate.objects.get(pk=u.pk).withdrawn_at is None
     assert stored(c) == ("achieved", date(2022, 1, 1))
 
 
@@ -192,26 +199,26 @@ def test_editor_cannot_change_a_commitments_state(state):
     c = factories.commitment(state="draft" if state != "draft" else "published")
     before = c.state
     with pytest.raises(PermissionDenied, match="Only publishers can publish or archive commitments."):
-        services.set_commitment_state(commitment=c, state=state, user=factories.editor())
+        services.set_commitment_state(commitment=c, state=state, user=factories.editor(), reason=factories.REASON)
     assert Commitment.objects.get(pk=c.pk).state == before
 
 
 def test_staff_without_a_role_cannot_publish():
     u = factories.update(factories.commitment())
     with pytest.raises(PermissionDenied):
-        services.publish_status_update(update=u, user=factories.staff())
+        services.publish_status_update(update=u, user=factories.staff(), reason=factories.REASON)
 
 
-def test_publisher_can_publish_unpublish_and_change_state():
+def test_publisher_can_publish_withdraw_and_change_state():
     pub = factories.publisher()
     c = factories.commitment(state=Commitment.State.DRAFT)
     u = factories.update(c, status="stalled", as_of=date(2021, 1, 1))
-    services.publish_status_update(update=u, user=pub)
+    services.publish_status_update(update=u, user=pub, reason=factories.REASON)
     assert stored(c) == ("stalled", date(2021, 1, 1))
-    services.unpublish_status_update(update=u, user=pub)
+    services.withdraw_status_update(update=u, user=pub, reason="Published in error.")
     assert stored(c) == ("not_assessed", None)
-    for state in ["published", "archived", "draft"]:
-        returned = services.set_commitment_state(commitment=c, state=state, user=pub)
+    for state in ["published", "archived", "published"]:
+        returned = services.set_commitment_state(commitment=c, state=state, user=pub, reason=factories.REASON)
         assert returned.state == state
         assert Commitment.objects.get(pk=c.pk).state == state
 
@@ -219,7 +226,7 @@ def test_publisher_can_publish_unpublish_and_change_state():
 def test_unknown_commitment_state_is_refused():
     c = factories.commitment(state=Commitment.State.PUBLISHED)
     with pytest.raises(ValidationError) as exc:
-        services.set_commitment_state(commitment=c, state="deleted", user=factories.publisher())
+        services.set_commitment_state(commitment=c, state="deleted", user=factories.publisher(), reason="x")
     assert exc.value.messages == ["Unknown commitment state 'deleted'."]
     assert Commitment.objects.get(pk=c.pk).state == "published"
 
@@ -227,7 +234,7 @@ def test_unknown_commitment_state_is_refused():
 def test_archiving_keeps_the_current_status():
     c = factories.commitment()
     factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
-    services.set_commitment_state(commitment=c, state="archived", user=factories.publisher())
+    services.set_commitment_state(commitment=c, state="archived", user=factories.publisher(), reason="Out of scope.")
     assert stored(c) == ("achieved", date(2022, 1, 1))
 
 
@@ -244,10 +251,13 @@ def test_current_status_never_drifts_from_the_updates(seed):
     updates = [factories.update(c, status=rng.choice(statuses), as_of=rng.choice(days)) for _ in range(5)]
     for _ in range(30):
         u = rng.choice(updates)
-        if rng.random() < 0.6:
-            services.publish_status_update(update=u, user=pub)
-        else:
-            services.unpublish_status_update(update=u, user=pub)
+        try:  # publishing a withdrawn update or withdrawing a draft is refused, and changes nothing
+            if rng.random() < 0.6:
+                services.publish_status_update(update=u, user=pub, reason=factories.REASON)
+            else:
+                services.withdraw_status_update(update=u, user=pub, reason="In error.")
+        except ValidationError:
+            pass
         if rng.random() < 0.2:  # an editor saves an instance loaded before the publish
             c.title = f"Renamed {rng.random()}"
             c.save()
@@ -255,7 +265,7 @@ def test_current_status_never_drifts_from_the_updates(seed):
         assert stored(c) == expected
         # and the expected value is the rule itself: latest as-of, ties to the one published last
         live = [StatusUpdate.objects.get(pk=x.pk) for x in updates]
-        live = [x for x in live if x.published_at is not None]
+        live = [x for x in live if x.published_at is not None and x.withdrawn_at is None]
         if live:
             top = max(live, key=lambda x: (x.as_of, x.published_at, x.pk))
             assert expected == (top.status, top.as_of)
@@ -302,13 +312,15 @@ def test_queryset_delete_of_a_commitment_with_a_published_update_is_refused():
     assert Evidence.objects.count() == 1
 
 
-def test_an_unpublished_update_no_longer_protects_the_commitment():
+def test_a_withdrawn_update_still_protects_the_commitment():
     c = factories.commitment()
     u = factories.update(c, published=True)
-    services.unpublish_status_update(update=u, user=factories.publisher())
-    c.delete()
-    assert not Commitment.objects.filter(pk=c.pk).exists()
-    assert not StatusUpdate.objects.exists()
+    services.withdraw_status_update(update=u, user=factories.publisher(), reason="Published in error.")
+    with pytest.raises(ProtectedError):  # it stays on the public record
+        c.delete()
+    with pytest.raises(ProtectedError):
+        Commitment.objects.filter(pk=c.pk).delete()
+    assert StatusUpdate.objects.filter(pk=u.pk).exists()
 
 
 def test_a_commitment_with_only_drafts_deletes_with_its_drafts_and_their_evidence():

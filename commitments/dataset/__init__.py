@@ -1,12 +1,15 @@
 """The open-data dump: everything the public can see, as CSV and JSON with a Frictionless ``datapackage.json``.
 
 ``export_dataset`` writes the published record and nothing else: published commitments (never
-drafts or archived ones), their published status updates, the evidence attached to those updates
+drafts or archived ones), their published status updates (withdrawn ones too, with the withdrawal's
+date and reason, as their pages list them; they count for no status), the evidence attached to those updates
 (never evidence attached only to a commitment, nor to a draft update: that is unreviewed staff
 material), every source, actor, country and theme, and the published progress reports with their
 frozen snapshot. Fields the public pages do not show stay out too: staff accounts, research and
-evidence notes, the admin's change history, internal timestamps. A report's stored PDF stays out
-as well: it is a rendering of the snapshot, typeset again on first request. Many-to-many fields are link
+evidence notes, the admin's change history, internal timestamps. (The public change history,
+``PublicChange``, is not a table of the dump yet: a restored commitment's history starts empty.)
+A report's stored PDF stays out as well: it is a rendering of the snapshot, typeset again on first
+request. Many-to-many fields are link
 tables (``commitment_themes.csv`` …). Rows are streamed in primary-key order from one consistent
 read, into a temporary folder beside the target that is renamed into place only when complete.
 

@@ -358,7 +358,10 @@ class _Checker:
         elif table.name == "status_updates":
             self.update_commitment[v["id"]] = v["commitment_id"]
             key = (v["as_of"], v["published_at"], v["id"], v["status"])
-            if key > self.latest.get(v["commitment_id"], (date.min,)):
+            if v.get("withdrawn_at") is not None:  # listed, but counts for no status (dumps of format 3 on)
+                if not v["withdraw_reason"]:
+                    self.problem(file, line, "withdrawn_at is set but withdraw_reason is empty; a withdrawal has one")
+            elif key > self.latest.get(v["commitment_id"], (date.min,)):
                 self.latest[v["commitment_id"]] = key
         elif table.name == "evidence":
             if self.update_commitment.get(v["status_update_id"], v["commitment_id"]) != v["commitment_id"]:

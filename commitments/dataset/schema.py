@@ -27,6 +27,9 @@ ADDED_IN = {
     ("commitments", "known_since"): 3,
     ("status_updates", "as_of_precision"): 3,
     ("evidence", "date_precision"): 3,
+    ("status_updates", "publish_reason"): 3,
+    ("status_updates", "withdrawn_at"): 3,
+    ("status_updates", "withdraw_reason"): 3,
 }
 PACKAGE = "datapackage.json"
 BATCH = 1000
@@ -196,16 +199,18 @@ def _tables() -> tuple[Table, ...]:
         _link("commitment_themes", "Themes of each commitment", "themes", "themes", "theme_id"),
         _link("commitment_related", "Overlapping commitments (each pair once, lower id first)", "related",
               "commitments", "related_id"),
-        Table("status_updates", "Published status updates of published commitments", StatusUpdate,
-              _columns(StatusUpdate, "id", "commitment", "status", "as_of", "summary", "confidence", "published_at",
-                       "is_synthetic", "as_of_precision", required=("published_at",)),
-              lambda: StatusUpdate.objects.public().order_by("id"),
+        Table("status_updates", "Published status updates of published commitments (withdrawn ones too: they "
+              "count for no status)", StatusUpdate,
+              _columns(StatusUpdate, "id", "commitment", "status", "as_of", "summary", "confidence", "publish_reason",
+                       "published_at", "withdrawn_at", "withdraw_reason", "is_synthetic", "as_of_precision",
+                       required=("published_at",)),
+              lambda: StatusUpdate.objects.public_record().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"),)),
         Table("evidence", "Evidence behind the published status updates", Evidence,
               _columns(Evidence, "id", "commitment", "status_update", "title", "publisher", "date", "url",
                        "document", "stance", "description", "quote", "is_synthetic", "date_precision",
                        required=("status_update",)),
-              lambda: Evidence.objects.public().order_by("id"),
+              lambda: Evidence.objects.on_record().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"), ("status_update_id", "status_updates"))),
         Table("progress_reports", "Published progress reports, with their frozen snapshot", ProgressReport,
               _columns(ProgressReport, "id", "slug", "title", "period_label", "start", "end", "introduction",

@@ -39,9 +39,8 @@ from .records import (
     read_files,
 )
 
-# The public reason given when the import publishes a new commitment.
-IMPORT_REASON = "Added from the tracker's dataset of sources and commitments."
-
+# Public reasons for what an import publishes (the fixture format v2 carries each update's own reason).
+IMPORT_COMMITMENT_REASON = "Added to the tracker from its source."
 KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence items", "status updates")
 
 
@@ -269,8 +268,9 @@ class _Import:
                     manager.set([rows[s].obj if s in rows else manager.model.objects.get(slug=s) for s in slugs])
                     m2m_changed.add(c.slug)
             if row.created:
-                services.set_commitment_state(commitment=row.obj, state=Commitment.State.PUBLISHED, user=None,
-                                              reason=IMPORT_REASON)
+                services.set_commitment_state(
+                    commitment=row.obj, state=Commitment.State.PUBLISHED, user=None, reason=IMPORT_COMMITMENT_REASON
+                )
                 row.obj.state = Commitment.State.PUBLISHED
         return m2m_changed
 
