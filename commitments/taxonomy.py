@@ -4,6 +4,9 @@ For each: its name (the GET parameter, the facet and the ``PublicCount`` facet),
 field on ``Commitment`` that links to it, the field it is labelled by, and the URL name of its
 public page. Every module that walks the taxonomies reads them here. Models are looked up by
 name (``apps.get_model``), so ``models`` and its QuerySets may import this module.
+
+An entry is public only while a public commitment uses it (``Model.objects.public()`` in
+``querysets``): its page, the list's facets and filters, the overview and the dump see no other.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ class Taxonomy:
     @property
     def model(self) -> type:
         return apps.get_model(APP, self.model_name)
+
+    def public(self):
+        """The entries the public may see: those a public commitment uses (``<Model>.objects.public()``)."""
+        return self.model.objects.public()
 
     @property
     def is_linked(self) -> bool:
@@ -66,12 +73,14 @@ class Entry(NamedTuple):
 
 
 def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
-    """Every entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug, in one query.
+    """Every public entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug, in one query.
 
-    It validates the slug filters and labels the facets, so neither asks once per facet.
+    It validates the slug filters and labels the facets, so neither asks once per facet. An entry
+    no public commitment uses is not in it: no facet option offers it (nor its "show all" list), and
+    a filter by its slug is refused as an unknown slug is.
     """
     parts = [
-        t.model.objects.order_by()
+        t.public().order_by()
         .annotate(facet=Value(name, output_field=CharField()))
         .values_list("facet", "id", "slug", t.label_field)
         for name, t in TAXONOMY_FACETS.items()

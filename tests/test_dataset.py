@@ -67,6 +67,18 @@ def data(catalogue):
     ns.report = services.publish_report(report=report, user=publisher)
     ns.draft_report, _ = services.prepare_report(period=parse_period("2025-Q1"),
                                                  introduction="DRAFTREPORTINTRO not public.")
+    # A source's notes are staff only; a source and entries only the draft commitment uses are not public.
+    Source.objects.filter(pk=ns.strategy.pk).update(notes="SOURCENOTESECRET coverage")
+    ns.draft_source = factories.source(slug="draft-only-source", title="DRAFTONLYSOURCE")
+    ns.draft_theme = factories.theme(slug="draft-only-theme", name="DRAFTONLYTHEME")
+    ns.draft_actor = factories.actor(slug="draft-only-actor", name="DRAFTONLYACTOR")
+    ns.draft_country = factories.country("mn", "DRAFTONLYCOUNTRY")
+    Commitment.objects.filter(pk=ns.draft_c.pk).update(attributed_to=ns.draft_source)
+    ns.draft_c.themes.add(ns.draft_theme)
+    ns.draft_c.actors.add(ns.draft_actor)
+    ns.draft_c.countries.add(ns.draft_country)
+    ns.hidden_text = [*ns.hidden_text, "SOURCENOTESECRET", "DRAFTONLYSOURCE", "DRAFTONLYTHEME", "DRAFTONLYACTOR",
+                      "DRAFTONLYCOUNTRY"]
     return ns
 
 
@@ -219,8 +231,12 @@ def test_dump_holds_the_published_record_only(data, tmp_path):
          "related_id": str(max(data.expert.pk, data.exchange.pk))}]
     for name in ("commitment_actors", "commitment_countries", "commitment_themes"):
         assert {r["commitment_id"] for r in rows(dump, name)} <= public_ids
-    # Taxonomies: all of them (public pages), even those only hidden commitments use.
-    assert {r["slug"] for r in rows(dump, "themes")} == set(Theme.objects.values_list("slug", flat=True))
+    # Sources and taxonomy entries: the public ones (a published commitment uses them), as their pages.
+    for name, model in (("sources", Source), ("actors", Actor), ("countries", Country), ("themes", Theme)):
+        assert {r["slug"] for r in rows(dump, name)} == set(model.objects.public().values_list("slug", flat=True))
+    assert not {"draft-only-source", "draft-only-theme", "draft-only-actor", "mn"} & {
+        r["slug"] for name in ("sources", "actors", "countries", "themes") for r in rows(dump, name)}
+    assert "notes" not in rows(dump, "sources")[0]
 
     undated = next(r for r in rows(dump, "commitments") if r["slug"] == "undated-unicode")
     assert undated["title"] == UNICODE_TITLE and undated["quote"] == UNICODE_QUOTE  # raw text; pages escape it
@@ -627,7 +643,7 @@ def test_every_value_the_models_accept_comes_back_exactly(extremes, db, tmp_path
     assert all(extremes.rows.values()), "every table holds rows"
     restore(extremes.dump)
     assert dumped_rows() == extremes.rows
-    assert Source.objects.get(slug="s" * 100).notes == extremes.source_notes
+    assert Source.objects.get(slug="s" * 100).notes == ""  # staff only: not in the dump
     assert Theme.objects.get(slug="quoted").name == "'=already quoted"  # an apostrophe typed is kept
     assert ProgressReport.objects.get(slug="r" * 100).snapshot["nested"] == {
         "é": [1, -2, 2.5, None, True, False, "😀\r\n"]}
@@ -640,12 +656,50 @@ def test_every_value_the_models_accept_comes_back_exactly(extremes, db, tmp_path
             assert first[name] == second[name], name
 
 
-def test_a_source_note_of_150000_characters_is_restored(data, tmp_path):
+def as_older_format(dump: Path, version: int, notes: dict[str, str] | None = None) -> None:
+    """Rewrite a dump as format ``version`` (1 or 2) wrote it: with a ``notes`` column in sources
+    (``notes``: slug -> text, else empty). Only the layout; version 1's raw CSV text is the caller's."""
+    notes = notes or {}
+    at = dataset.tables(version)[0].names.index("notes")
+    rewrite_csv(dump / "sources.csv", lambda i, r: [*r[:at], "notes" if i == 0 else notes.get(r[1], ""), *r[at:]])
+    items = json.loads((dump / "sources.json").read_text(encoding="utf-8"))
+    items = [dict([*list(item.items())[:at], ("notes", notes.get(item["slug"], "")), *list(item.items())[at:]])
+             for item in items]
+    lines = ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
+    (dump / "sources.json").write_text(f"[\n{lines}\n]\n" if items else "[]\n", encoding="utf-8")
+    pkg = package(dump)
+    pkg["tracker_format_version"] = version
+    for resource in pkg["resources"]:
+        if resource["name"] == "sources":
+            resource["schema"]["fields"] = [c.descriptor() for c in dataset.tables(version)[0].columns]
+        if resource["name"] in ("sources", "sources-json"):
+            data = (dump / resource["path"]).read_bytes()
+            resource["bytes"], resource["hash"] = len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
+    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+
+
+def test_a_source_note_is_not_in_the_dump_and_one_from_a_dump_of_version_2_is_restored(data, tmp_path):
+    """Version 2 dumps held a source's notes; they still restore, into the staff-only field, however long."""
     Source.objects.filter(pk=data.strategy.pk).update(notes=text(150_000, "Coverage: "))
     dump = export(tmp_path / "dump")
+    assert "Coverage: " not in b"".join(dump_files(dump).values()).decode()
     delete_tracker_rows()
+    as_older_format(dump, 2, notes={data.strategy.slug: text(150_000, "Coverage: ")})
+    assert dataset.check_dataset(dump) == []
     restore(dump)
     assert Source.objects.get(slug=data.strategy.slug).notes == text(150_000, "Coverage: ")
+    again = export(tmp_path / "again")  # and a new dump leaves them out again
+    assert "Coverage: " not in b"".join(dump_files(again).values()).decode()
+    assert package(again)["tracker_format_version"] == dataset.FORMAT_VERSION == 3
+
+
+def test_a_dump_of_version_2_without_its_notes_column_is_refused(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    pkg = package(dump)
+    pkg["tracker_format_version"] = 2
+    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    problems = [str(p) for p in dataset.check_dataset(dump)]
+    assert any("resource 'sources' lists fields" in p and "'notes'" in p for p in problems), problems
 
 
 def read_big_csv(path: Path) -> list[dict]:
@@ -688,14 +742,15 @@ def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps
 def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_path):
     import hashlib
 
-    factories.theme(slug="formula", name="=Formula theme")
+    data.expert.themes.add(factories.theme(slug="formula", name="=Formula theme"))  # public: in the dump
     dump = export(tmp_path / "dump")
     delete_tracker_rows()
+    as_older_format(dump, 1)  # with the notes column of versions 1 and 2
     # Version 1 wrote the CSV's text raw: take the apostrophes off again, as that version wrote it.
     rewrite_csv(dump / "themes.csv", lambda i, r: [c.removeprefix("'") for c in r])
     assert ",=Formula theme," in (dump / "themes.csv").read_text(encoding="utf-8")
     pkg = package(dump)
-    pkg["tracker_format_version"] = 1
+    assert pkg["tracker_format_version"] == 1
     resource = next(r for r in pkg["resources"] if r["name"] == "themes")
     body = (dump / "themes.csv").read_bytes()
     resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"

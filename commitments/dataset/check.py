@@ -134,12 +134,17 @@ class _Checker:
         self.folder = folder
         self.problems: list[Problem] = []
         self.package: dict = {}
+        self.version = FORMAT_VERSION  # the dump's, once datapackage.json is read: it says the layout
         self.neutralised = FORMAT_VERSION >= 2
         self.ids: dict[str, set[int]] = {}
         self.counts: dict[str, int] = {}
         self.update_commitment: dict[int, int] = {}
         self.latest: dict[int, tuple] = {}  # commitment id -> (as_of, published_at, id, status)
         self.dumped_status: dict[int, tuple] = {}  # commitment id -> (line, status, status date)
+
+    def tables(self) -> tuple[Table, ...]:
+        """The tables in the layout of the dump's format version."""
+        return tables(self.version)
 
     def problem(self, file: str, line: int | None, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -152,7 +157,7 @@ class _Checker:
             if not self.problems:
                 self.check_files()
             if not self.problems:
-                for table in tables():
+                for table in self.tables():
                     self.check_rows(table)
             if not self.problems:
                 self.check_statuses()
@@ -184,9 +189,10 @@ class _Checker:
                 f"{' or '.join(map(str, READABLE_VERSIONS))}",
             )
         self.package = package
+        self.version = version
         self.neutralised = version >= 2  # version 1 wrote the CSV's text raw
         by_name = {r.get("name"): r for r in package["resources"] if isinstance(r, dict)}
-        for table in tables():
+        for table in self.tables():
             for name, path_ in ((table.name, table.csv), (f"{table.name}-json", table.json)):
                 resource = by_name.get(name)
                 if resource is None:
@@ -202,7 +208,7 @@ class _Checker:
         return next(r for r in self.package["resources"] if isinstance(r, dict) and r.get("name") == name)
 
     def check_files(self) -> None:
-        for table in tables():
+        for table in self.tables():
             for name in (table.csv, table.json):
                 if not (self.folder / name).is_file():
                     self.problem(name, None, "missing file")
@@ -366,7 +372,7 @@ class _Checker:
                 )
 
     def check_hashes(self) -> None:
-        for table in tables():
+        for table in self.tables():
             for resource in (self.resource(table.name), self.resource(f"{table.name}-json")):
                 self.check_size_and_hash(resource)
 
@@ -378,6 +384,11 @@ class _Checker:
             self.problem(resource["path"], None, f"{path.stat().st_size} bytes, but {PACKAGE} says {size}")
         elif digest and digest.startswith("sha256:") and _sha256(path) != digest.removeprefix("sha256:"):
             self.problem(resource["path"], None, f"its SHA-256 differs from the hash in {PACKAGE}: changed or damaged")
+
+
+def dump_version(directory: str | Path) -> int:
+    """The format version a dump says it has (read after ``check_dataset`` found no problem)."""
+    return json.loads((Path(directory) / PACKAGE).read_text(encoding="utf-8"))["tracker_format_version"]
 
 
 def check_dataset(directory: str | Path) -> list[Problem]:

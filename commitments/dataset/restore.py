@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .. import cache, services
 from ..models import Commitment
-from .check import DatasetInvalid, _read_json, check_dataset
+from .check import DatasetInvalid, _read_json, check_dataset, dump_version
 from .export import DatasetRefused
 from .schema import BATCH, KEYED_MODELS, Table, tables
 from .values import parse_value
@@ -118,7 +118,7 @@ def import_dataset(directory: str | Path) -> dict[str, int]:
     when = timezone.now()
     with transaction.atomic():
         _refuse_if_not_empty()  # again, inside the transaction
-        for table in tables():
+        for table in tables(dump_version(folder)):  # an older dump's layout (its sources' notes restored)
             counts[table.name] = 0
             history = getattr(table.model, "history", None) if not table.model._meta.auto_created else None
             for batch in _batches(_objects(folder, table)):

@@ -12,8 +12,11 @@ from django.db.models import F
 from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
 from ..querysets import public_links
 
-FORMAT_VERSION = 2  # 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON
-READABLE_VERSIONS = (1, 2)  # a dump of version 1 holds the same JSON, and its CSV raw
+# 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON.
+# 3: only the sources, actors, countries and themes a published commitment uses, and no source notes (staff only).
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # version 1 wrote the CSV's text raw; 1 and 2 had a ``notes`` column in sources
+NOTES_DROPPED_IN = 3  # sources.notes, which older dumps hold, is restored from them into the staff-only field
 PACKAGE = "datapackage.json"
 BATCH = 1000
 LICENSE = {
@@ -143,20 +146,26 @@ def _link(name: str, title: str, field_name: str, target: str, target_column: st
 
 
 @memoize
-def tables() -> tuple[Table, ...]:
-    """Every table of the dump, in the order it is written and read (referenced tables first)."""
+def tables(version: int = FORMAT_VERSION) -> tuple[Table, ...]:
+    """Every table of the dump, in the order it is written and read (referenced tables first).
+
+    ``version``: the layout a dump of that format version has (to read older dumps); only the
+    current one is written. Sources and taxonomy entries are the public ones (``.public()``: used
+    by a published commitment), so the dump names nothing the site would answer 404 for.
+    """
     published = Commitment.State.PUBLISHED
     taxonomy = ("id", "slug", "name", "is_synthetic")
+    notes = ("notes",) if version < NOTES_DROPPED_IN else ()
     return (
         Table("sources", "Sources: the documents commitments are quoted from", Source,
-              _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", "notes",
+              _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", *notes,
                        "is_synthetic"),
-              lambda: Source.objects.order_by("id")),
+              lambda: Source.objects.public().order_by("id")),
         Table("actors", "Actors: organisations that owe or share commitments", Actor, _columns(Actor, *taxonomy),
-              lambda: Actor.objects.order_by("id")),
+              lambda: Actor.objects.public().order_by("id")),
         Table("countries", "Partner countries (slug: ISO 3166-1 alpha-2, lower case)", Country,
-              _columns(Country, *taxonomy), lambda: Country.objects.order_by("id")),
-        Table("themes", "Themes", Theme, _columns(Theme, *taxonomy), lambda: Theme.objects.order_by("id")),
+              _columns(Country, *taxonomy), lambda: Country.objects.public().order_by("id")),
+        Table("themes", "Themes", Theme, _columns(Theme, *taxonomy), lambda: Theme.objects.public().order_by("id")),
         Table("commitments", "Published commitments", Commitment,
               _columns(Commitment, "id", "slug", "title", "quote", "quote_context", "source", "attributed_to",
                        "location", "statement_type", "scope_note", "date_made", "date_note", "due_date", "due_text",
