@@ -7,6 +7,7 @@ rows from ``CommitmentFilterSet``, so one grammar of GET parameters serves every
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 
@@ -160,7 +161,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
                 self.form.fields[name].choices = [(slug, e.label) for slug, e in self.catalogue[name].items()]
 
     @cached_property
-    def catalogue(self) -> dict[str, dict[str, Entry]]:
+    def catalogue(self) -> dict[str, Mapping[str, Entry]]:
+        """The public entries (``taxonomy.load_catalogue``): a slug of any other is refused as unknown."""
         return load_catalogue()
 
     # --- filtering ----------------------------------------------------------------------
