@@ -16,9 +16,10 @@ from django import forms
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from . import catalogue as public_catalogue
 from .models import Commitment
 from .status import STALE_AFTER_TEXT, Status
-from .taxonomy import TAXONOMY_FACETS, Entry, link_table, load_catalogue
+from .taxonomy import TAXONOMY_FACETS, Entry, link_table
 
 ISO_DATE = ["%Y-%m-%d"]
 # The dates the filters accept: far wider than any date in the record, but bounded, so that date
@@ -162,8 +163,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     @cached_property
     def catalogue(self) -> dict[str, Mapping[str, Entry]]:
-        """The public entries (``taxonomy.load_catalogue``): a slug of any other is refused as unknown."""
-        return load_catalogue()
+        """The public entries (``catalogue.load``): a slug of any other is refused as unknown."""
+        return public_catalogue.load()
 
     # --- filtering ----------------------------------------------------------------------
 

@@ -74,42 +74,12 @@ class Entry(NamedTuple):
     label: str
 
 
-def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, Mapping[str, Entry]]:
-    """Every public entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug.
+def read_catalogue() -> dict[str, Mapping[str, Entry]]:
+    """Every public entry (id, slug, label) of every taxonomy, by facet name and slug, in one query.
 
-    It validates the slug filters and labels the facets, so neither asks once per facet. An entry
-    no public commitment uses is not in it: no facet option offers it (nor its "show all" list), and
-    a filter by its slug is refused as an unknown slug is.
-
-    Asking which entries are public costs a probe per entry (about 2,000 sources at 100,000
-    commitments: tens of ms, more on PostgreSQL, whose planner hashes every public commitment), so
-    each process keeps the catalogue while the public data version is unchanged (every public change
-    bumps it, in the same transaction): one query, the version, then; two when it changed. The
-    version is read first, so a catalogue is never labelled with a version newer than its rows.
+    Each facet's entries are ordered by label, read-only. An entry no public commitment uses is not
+    in it. Pages read it through ``catalogue.load``, which keeps it while the data version holds.
     """
-    global _held
-    from .cache import current_version  # not at import: ``models`` imports this module
-
-    version = current_version()
-    held = _held
-    if held is None or held[0] != version or not version:
-        held = (version, _read_catalogue())
-        if version:
-            _held = held
-    return {name: held[1][name] for name in facets}
-
-
-def forget_catalogue() -> None:
-    """Drop this process's catalogue (tests whose rows are rolled back under one data version)."""
-    global _held
-    _held = None
-
-
-_held: tuple[str, dict[str, Mapping[str, Entry]]] | None = None  # (data version, catalogue)
-
-
-def _read_catalogue() -> dict[str, Mapping[str, Entry]]:
-    """Every public entry of every taxonomy, in one query; each facet's entries ordered by label (read-only)."""
     parts = [
         t.public().order_by()
         .annotate(facet=Value(name, output_field=CharField()))

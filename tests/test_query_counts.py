@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from commitments import cache, facet_index, public_counts, taxonomy
+from commitments import cache, catalogue, facet_index, public_counts
 from commitments.models import Commitment
 
 from . import factories
@@ -116,7 +116,7 @@ def test_overview_and_list_query_counts_do_not_grow(client, django_assert_num_qu
         assert public_counts.refresh()
     expected = queries[summary] if isinstance(queries, dict) else queries
     facet_index.refresh()  # built, as after the first filtered list since the last change (counted below)
-    taxonomy.load_catalogue()  # kept, as after the first page since the last change (CATALOGUE_READ)
+    catalogue.load()  # kept, as after the first page since the last change (CATALOGUE_READ)
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
@@ -200,7 +200,7 @@ def test_taxonomy_pages_and_feed_query_counts_do_not_grow(client, django_assert_
         url = url.replace("?page=2", "")
     if summary:
         assert public_counts.refresh()
-    taxonomy.load_catalogue()  # kept since an earlier page (CATALOGUE_READ)
+    catalogue.load()  # kept since an earlier page (CATALOGUE_READ)
     with django_assert_num_queries(queries[summary] if isinstance(queries, dict) else queries):
         assert client.get(url).status_code == 200
 
