@@ -46,6 +46,12 @@ COLUMNS = [
     "source",
     "source_url",
     "url",
+    # How precise each date is (day, month or year: "July 2022" is stored as a deadline's last day, see
+    # ``dates``), and the tracker's inferred end, which is never a due date. Added after the columns above.
+    "due_precision",
+    "date_made_precision",
+    "expected_end",
+    "expected_end_precision",
 ]
 CHUNK = 1000  # rows per fetch
 ROWS_PER_WRITE = 100  # rows per chunk of the response: few writes, each some tens of KB
@@ -71,6 +77,10 @@ VALUES = [
     *LISTS,
     "source__slug",
     "source__url",
+    "due_precision",
+    "date_made_precision",
+    "expected_end",
+    "expected_end_precision",
 ]
 
 
@@ -88,9 +98,8 @@ def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
     # Every public row: the link tables are aggregated whole, which is cheapest then.
     every_row = queryset.query.where == Commitment.objects.public().query.where
     rows = with_lists(queryset=queryset, lists=LISTS, every_row=every_row).values_list(*VALUES)
-    for slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url in rows.iterator(
-        chunk_size=CHUNK
-    ):
+    for (slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url, due_precision,
+         made_precision, expected, expected_precision) in rows.iterator(chunk_size=CHUNK):
         yield (
             slug,
             title,
@@ -107,6 +116,10 @@ def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
             source,
             url,
             f"{page_prefix}{slug}/",
+            due_precision if due else None,
+            made_precision if made else None,
+            _iso(expected),
+            expected_precision if expected else None,
         )
 
 
@@ -168,9 +181,10 @@ def csv_cell(value) -> str:
 def _csv_row(record: tuple) -> tuple:
     """``csv_cell`` of each value, unrolled (it runs 1.5 million times for 100,000 rows).
 
-    Status, label, dates, yes/no and the page URL cannot start a formula; the rest is neutralised.
+    Status, label, dates, precisions, yes/no and the page URL cannot start a formula; the rest is neutralised.
     """
-    slug, title, status, label, as_of, due, overdue, made, kind, themes, countries, actors, source, url, page = record
+    (slug, title, status, label, as_of, due, overdue, made, kind, themes, countries, actors, source, url, page,
+     due_precision, made_precision, expected, expected_precision) = record
     return (
         neutralise(slug),
         neutralise(title),
@@ -187,6 +201,10 @@ def _csv_row(record: tuple) -> tuple:
         neutralise(source),
         neutralise(url),
         page,
+        due_precision or "",
+        made_precision or "",
+        expected or "",
+        expected_precision or "",
     )
 
 

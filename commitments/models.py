@@ -15,7 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import uploads
-from .dates import END, PRECISION_HELP, START, Precision, clean_dated
+from .dates import END, PRECISION_HELP, START, Precision, clean_dated, period_end, render
 from .querysets import (
     DRAFT,
     PUBLISHED,
@@ -515,10 +515,13 @@ class StatusUpdate(EditedRecord, PublishedRecord):
                 f"The as-of date ({self.as_of:%d %b %Y}) is in the future; "
                 "an assessment can only describe the past or today."
             )
-        if self.as_of and self.commitment_id and self.commitment.date_made and self.as_of < self.commitment.date_made:
+        # An as-of month or year is before the date made only if all of it is ("as of September 2019" may
+        # describe a commitment made on 11 September 2019).
+        if (self.as_of and self.commitment_id and self.commitment.date_made
+                and period_end(self.as_of, self.as_of_precision) < self.commitment.date_made):
             errors["as_of"] = (
-                f"The as-of date ({self.as_of:%d %b %Y}) is before the commitment was made "
-                f"({self.commitment.date_made:%d %b %Y})."
+                f"The as-of date ({render(self.as_of, self.as_of_precision)}) is before the commitment was made "
+                f"({render(self.commitment.date_made, self.commitment.date_made_precision)})."
             )
         message = clean_dated(self.as_of, self.as_of_precision, START)
         if message:

@@ -131,8 +131,9 @@ class CommitmentQuerySet(models.QuerySet):
         return self.annotate(**annotations)
 
     def made_by(self, day: date) -> CommitmentQuerySet:
-        """Commitments made on or before ``day``; undated ones (date unknown) always count as made."""
-        return self.filter(Q(date_made__lte=day) | Q(date_made__isnull=True))
+        """Commitments known to exist on ``day`` (``status.made_by_q``: by ``known_since``, the date made or,
+        for an undated one, its source's date or first evidence); one with no known date at all is absent."""
+        return self.filter(rules.made_by_q(day))
 
     def at(self, day: date | None = None) -> CommitmentQuerySet:
         """Annotate the status every public surface shows: ``eff_status``, ``eff_status_date``, ``eff_overdue``.

@@ -15,9 +15,10 @@ from simple_history.utils import get_m2m_reverse_field_name
 
 from . import counting
 from .aggregates import union_all
-from .models import Evidence
+from .dates import Precision
+from .models import Evidence, StatusUpdate
 from .querysets import CommitmentQuerySet
-from .status import scale
+from .status import EFFECTIVE_ORDER, scale
 from .taxonomy import LINKED, Entry, link_table
 
 # --- what each public page reads ----------------------------------------------------------
@@ -26,6 +27,30 @@ from .taxonomy import LINKED, Entry, link_table
 def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
     """Rows of the list, taxonomy pages and exports: source joined, themes and countries prefetched."""
     return queryset.select_related("source").prefetch_related("themes", "countries")
+
+
+def with_status_precision(rows) -> list:
+    """The rows (commitments annotated by ``at()``) as a list, each with ``eff_status_precision``: how precise
+    the as-of date of the update its status comes from is (``dates.Precision``). One query for them all,
+    none when no row has a status date.
+
+    The update is the first one in the effective order with the row's status date as its as-of date.
+    """
+    rows = list(rows)
+    keys = {(c.pk, c.eff_status_date) for c in rows if c.eff_status_date is not None}
+    found: dict[tuple, str] = {}
+    if keys:
+        updates = (
+            StatusUpdate.objects.published()
+            .filter(commitment__in={pk for pk, _ in keys}, as_of__in={day for _, day in keys})
+            .order_by("commitment_id", *EFFECTIVE_ORDER)
+            .values_list("commitment_id", "as_of", "as_of_precision")
+        )
+        for pk, as_of, precision in updates:
+            found.setdefault((pk, as_of), precision)
+    for c in rows:
+        c.eff_status_precision = found.get((c.pk, c.eff_status_date), Precision.DAY)
+    return rows
 
 
 def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
@@ -51,6 +76,35 @@ def public_timeline(*, commitment) -> list:
     """The commitment's published updates, newest first, each with its evidence."""
     evidence = Prefetch("evidence", queryset=Evidence.objects.public())
     return list(commitment.status_updates.published().effective_order().prefetch_related(evidence))
+
+
+@dataclass(frozen=True)
+class KnownSince:
+    """When an undated commitment is first known to exist, as precise as what says so, and what says so."""
+
+    day: date
+    precision: str
+    basis: str  # "its source's date" or "its first evidence"
+
+
+def known_since(*, commitment) -> KnownSince | None:
+    """For an undated commitment with a ``known_since``: that day, its precision and its basis (else None).
+
+    Reads the evidence (one query) only when neither the commitment nor its source is dated.
+    """
+    if commitment.date_made is not None or commitment.known_since is None:
+        return None
+    source = commitment.source
+    if source.date is not None and source.date == commitment.known_since:
+        return KnownSince(source.date, source.date_precision, "its source’s date")
+    first = commitment.evidence.filter(date=commitment.known_since).values_list("date_precision", flat=True).first()
+    return KnownSince(commitment.known_since, first or "day", "its first evidence")
+
+
+def status_precision(updates) -> str:
+    """How precise the current status's as-of date is: that of the first counting update of ``updates``
+    (in the effective order, as ``public_timeline`` gives them)."""
+    return next((u.as_of_precision for u in updates if u.is_published), "day")
 
 
 # Fields whose changes the public may see; staff names and internal notes stay private.
@@ -160,14 +214,15 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     recent = queryset.exclude(eff_status_date=None).order_by(F(assessed).desc(), "title")
     overdue = queryset.overdue(on=on).order_by("due_date", "title")
     stale = queryset.stale(on=on).order_by(F(assessed).asc(nulls_first=True), "date_made", "title")
+    sections = {name: list(for_list(rows)[:limit]) for name, rows in
+                (("recent", recent), ("overdue", overdue), ("stale", stale))}
+    with_status_precision([c for rows in sections.values() for c in rows])  # one query for the three sections
     return {
         "total": sum(counts.values()),
         "bar": status_bar(counts),
         "by_theme": _with_bars(by["theme"]),
         "by_country": _with_bars(by["country"]),
-        "recent": list(for_list(recent)[:limit]),
-        "overdue": list(for_list(overdue)[:limit]),
+        **sections,
         "overdue_count": overdue.count(),
-        "stale": list(for_list(stale)[:limit]),
         "stale_count": stale.count(),
     }

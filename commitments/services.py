@@ -7,12 +7,16 @@ these; nothing else writes ``Commitment.current_status`` or publishes anything.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Commitment, ProgressReport, StatusUpdate
+from . import status as rules
+from .models import Commitment, Evidence, ProgressReport, Source, StatusUpdate
 from .querysets import derived_status
 from .reports import pdf_store as report_pdf_store
 from .reports.periods import Period, check_complete
@@ -28,6 +32,12 @@ def _require(user, perm: str, what: str) -> None:
     # user=None is the system itself (data import from the command line).
     if user is not None and not user.has_perm(perm):
         raise PermissionDenied(f"Only publishers can {what}.")
+
+
+def _history_reason(instance, reason: str) -> None:
+    # The admin history shows why (a text column: SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD).
+    if reason:
+        instance._change_reason = reason
 
 
 def _attribute_history(instance, user) -> None:
@@ -46,11 +56,56 @@ def refresh_current_status(*, commitment: Commitment) -> Commitment:
     return commitment
 
 
+def known_since_expression() -> Coalesce:
+    """SQL, per commitment row: the earliest day it is known to exist (date made, else source date, else evidence)."""
+    source_date = Source.objects.filter(pk=OuterRef("source_id")).values("date")[:1]
+    first_evidence = (
+        Evidence.objects.filter(commitment=OuterRef("pk"), date__isnull=False)
+        .order_by().values("commitment").annotate(first=Min("date")).values("first")[:1]
+    )
+    return Coalesce("date_made", Subquery(source_date), Subquery(first_evidence))
+
+
+def refresh_known_since(*, commitment: Commitment | None = None, source: Source | None = None) -> int:
+    """Recompute ``known_since`` of one commitment, or of every commitment taken from ``source``.
+
+    Called wherever a date made, a source's date or an evidence item changes (the admin, the
+    importer). ``.update()`` (one statement), so a derived field never creates a history entry.
+    Returns how many commitments were written.
+    """
+    if (commitment is None) == (source is None):
+        raise ValueError("Give a commitment or a source.")
+    rows = Commitment.objects.filter(pk=commitment.pk) if commitment is not None else source.commitments.all()
+    count = rows.order_by().update(known_since=known_since_expression())
+    if commitment is not None:
+        commitment.known_since = rows.values_list("known_since", flat=True).first()
+    return count
+
+
+def check_evidence(*, update: StatusUpdate, evidence: list[Evidence]) -> None:
+    """Raise ValidationError (under ``evidence``) unless the evidence shows what ``update``'s status needs.
+
+    The rules are ``status.EVIDENCE_RULES`` and ``status.evidence_problems``.
+    """
+    problems = rules.evidence_problems(
+        status=update.status,
+        as_of=update.as_of,
+        as_of_precision=update.as_of_precision,
+        items=[(e.stance, e.indicates, e.date, e.date_precision) for e in evidence],
+    )
+    if problems:
+        raise ValidationError({"evidence": problems})
+
+
 @transaction.atomic
-def publish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
+def publish_status_update(
+    *, update: StatusUpdate, user, reason: str = "", when: datetime | None = None
+) -> StatusUpdate:
     """Publish a draft update: it then counts everywhere public.
 
-    Refused for non-publishers, and for an update without evidence or one that fails validation.
+    ``reason`` is the public reason (kept in ``publish_reason``); ``when`` is the publication time
+    when it is not now (an import gives the assessment's own date). Refused for non-publishers, and
+    for an update without evidence or one that fails validation.
     """
     _require(user, PUBLISH_UPDATE_PERM, "publish status updates")
     update = StatusUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
@@ -62,10 +117,14 @@ def publish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
         raise ValidationError("A status update needs at least one piece of evidence before it can be published.")
     for item in evidence:
         item.full_clean()
-    update.published_at = timezone.now()
+    check_evidence(update=update, evidence=evidence)
+    update.published_at = when or timezone.now()
     update.published_by = user
+    if reason:
+        update.publish_reason = reason
+    _history_reason(update, reason)
     _attribute_history(update, user)
-    update.save(update_fields=["published_at", "published_by", "updated_at"])
+    update.save(update_fields=["published_at", "published_by", "publish_reason", "updated_at"])
     refresh_current_status(commitment=update.commitment)
     return update
 
@@ -86,14 +145,15 @@ def unpublish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
 
 
 @transaction.atomic
-def set_commitment_state(*, commitment: Commitment, state: str, user) -> Commitment:
-    """Publish, archive or return a commitment to draft (publishers only)."""
+def set_commitment_state(*, commitment: Commitment, state: str, user, reason: str = "") -> Commitment:
+    """Publish, archive or return a commitment to draft (publishers only); ``reason`` goes in its history."""
     _require(user, PUBLISH_COMMITMENT_PERM, "publish or archive commitments")
     if state not in Commitment.State.values:
         raise ValidationError(f"Unknown commitment state {state!r}.")
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.state != state:
         commitment.state = state
+        _history_reason(commitment, reason)
         _attribute_history(commitment, user)
         commitment.save()
     return commitment

@@ -1,4 +1,5 @@
-"""The status scale (slugs, labels, definitions) and the rules over it: overdue, stale, status on a date.
+"""The status scale (slugs, labels, definitions) and the rules over it: overdue, stale, status on a date,
+made by a date (``known_since``), and the evidence each status needs before it can be published.
 
 The slugs are part of the public URL contract (``?status=in_progress``); never rename one.
 Everything else in the project asks this module what a status means.
@@ -21,6 +22,8 @@ from django.db import models
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
+
+from . import dates
 
 
 class Status(models.TextChoices):
@@ -248,3 +251,123 @@ def statuses_on_days(updates: Iterable[tuple], n_days: int) -> dict:
             statuses[first:upper] = [status] * (upper - first)
             upper = first
     return found
+
+
+# --- made by a day: a commitment exists in a view of a past day from the day it is known to exist ---
+# ``known_since`` (derived by ``services.refresh_known_since``): the date made, else its source's date,
+# else its earliest evidence date. With none at all it is absent from every view of a past day.
+# (No numpy form: the facet index never answers ``as_of``; such lists count in SQL.)
+
+
+def made_by_q(day: date, via: str = "") -> Q:
+    """SQL: the commitment is known to exist on ``day``."""
+    return Q(**{f"{via}known_since__lte": day})
+
+
+def is_made_by(*, known_since: date | None, day: date) -> bool:
+    """Python: the commitment is known to exist on ``day`` (reports' charts and lists)."""
+    return known_since is not None and known_since <= day
+
+
+# --- evidence: what a status needs before it can be published --------------------------------
+# The values of ``Evidence.Indicates`` (this module never imports models).
+ANNOUNCED, UNDER_WAY, DONE, NOT_BEGUN, DROPPED = "announced", "under way", "done", "not begun", "dropped"
+SUPPORTS = "supports"
+
+
+@dataclass(frozen=True)
+class EvidenceRule:
+    """What a status needs: at least one supporting item showing one of ``indicates`` (dated, if ``dated``)."""
+
+    indicates: frozenset[str]
+    dated: bool
+    statement: str  # the rule in one plain sentence, for staff beside the status choices and for readers
+
+
+_ACTION = frozenset({UNDER_WAY, DONE})
+EVIDENCE_RULES: dict[str, EvidenceRule] = {
+    Status.NOT_STARTED: EvidenceRule(
+        frozenset({ANNOUNCED, NOT_BEGUN}),
+        dated=True,
+        statement="At least one dated supporting item showing it was announced or planned but nothing began "
+        "(“announced”), or a source saying nothing had begun, e.g. after the due date passed (“not begun”).",
+    ),
+    Status.IN_PROGRESS: EvidenceRule(
+        _ACTION,
+        dated=False,
+        statement="At least one supporting item showing action under way or done (“under way” or “done”): "
+        "an announcement, an aim or a plan alone is not enough.",
+    ),
+    Status.STALLED: EvidenceRule(
+        _ACTION,
+        dated=False,
+        statement="At least one supporting item showing that action began (“under way” or “done”); "
+        "the summary says what stopped or blocks it.",
+    ),
+    Status.PARTIALLY_ACHIEVED: EvidenceRule(
+        _ACTION,
+        dated=False,
+        statement="At least one supporting item showing action under way or done (“under way” or “done”), "
+        "for the part delivered.",
+    ),
+    Status.ACHIEVED: EvidenceRule(
+        frozenset({DONE}),
+        dated=False,
+        statement="At least one supporting item showing it done (“done”).",
+    ),
+    Status.ABANDONED: EvidenceRule(
+        frozenset({DROPPED}),
+        dated=True,
+        statement="At least one dated supporting item showing it dropped: a statement of abandonment, or that "
+        "delivery became impossible (“dropped”).",
+    ),
+}
+EVIDENCE_DATE_RULE = "No evidence may be dated later than the update’s as-of date."
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    """A status of the scale with the rule its evidence must meet (for the methodology page and the admin)."""
+
+    slug: str
+    label: str
+    definition: str
+    statement: str
+
+
+def evidence_rules() -> list[StatusRule]:
+    """Each assessable status, in scale order, with its evidence rule in a sentence."""
+    return [
+        StatusRule(i.slug, i.label, i.definition, EVIDENCE_RULES[i.slug].statement)
+        for i in scale()
+        if i.slug in EVIDENCE_RULES
+    ]
+
+
+def evidence_problems(
+    *, status: str, as_of: date | None, items: Iterable[tuple], as_of_precision: str = dates.Precision.DAY
+) -> list[str]:
+    """Why an update of ``status`` as of ``as_of`` cannot be published on this evidence (empty: it can).
+
+    ``items``: each evidence item's ``(stance, indicates, date)``, optionally with its date precision
+    fourth. An as-of date known to the month or year (stored as its first day) allows evidence from
+    anywhere in that period.
+    """
+    items = [tuple(item) for item in items]
+    problems = []
+    rule = EVIDENCE_RULES.get(status)
+    if rule is not None:
+        shown = [i for i in items if i[0] == SUPPORTS and i[1] in rule.indicates and (i[2] or not rule.dated)]
+        if not shown:
+            problems.append(f"“{Status(status).label}” needs evidence of the right kind. {rule.statement}")
+    if as_of is not None:
+        last = dates.period_end(as_of, as_of_precision)
+        for item in items:
+            day = item[2]
+            if day is not None and day > last:
+                precision = item[3] if len(item) > 3 else dates.Precision.DAY
+                problems.append(
+                    f"Evidence dated {dates.render(day, precision)} is later than the as-of date "
+                    f"({dates.render(as_of, as_of_precision)}). {EVIDENCE_DATE_RULE}"
+                )
+    return problems

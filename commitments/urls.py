@@ -17,4 +17,5 @@ urlpatterns = [
     path("actors/<slug:slug>/", views.taxonomy_detail, {"kind": "actor"}, name="actor"),
     path("sources/<slug:slug>/", views.taxonomy_detail, {"kind": "source"}, name="source"),
     path("feeds/updates.atom", feeds.UpdatesFeed(), name="feed"),
+    path("methodology/", views.methodology, name="methodology"),
 ]

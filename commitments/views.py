@@ -107,8 +107,10 @@ def commitment_list(request):
     paginator = CountedPaginator(selectors.for_list(filterset.qs), PER_PAGE, count=counts.rows)
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
+    page = paginator.page(page_number)
+    page.object_list = selectors.with_status_precision(page.object_list)
     context |= {
-        "page": paginator.page(page_number),
+        "page": page,
         "facets": facets,
         "active": facet_builder.active_filters(filterset, request.GET, facets),
         "as_of": filterset.as_of_date,
@@ -120,16 +122,29 @@ def commitment_list(request):
 
 def commitment_detail(request, slug: str):
     commitment = get_object_or_404(selectors.for_detail(Commitment.objects.public()), slug=slug)
+    updates = selectors.public_timeline(commitment=commitment)
     return render(
         request,
         "commitments/detail.html",
         {
             "commitment": commitment,
             "status": status_scale.info(commitment.current_status),
+            "status_precision": selectors.status_precision(updates),
+            "known_since": selectors.known_since(commitment=commitment),
             "taxonomies": selectors.taxonomies_of(commitment=commitment),
-            "updates": selectors.public_timeline(commitment=commitment),
+            "updates": updates,
             "changes": selectors.public_changes(commitment=commitment),
         },
+    )
+
+
+def methodology(request):
+    """How the tracker rates: the scale, the evidence each status needs, and how dates are read."""
+    return render(
+        request,
+        "commitments/methodology.html",
+        {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
+         "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT},
     )
 
 
@@ -146,6 +161,8 @@ def taxonomy_detail(request, kind: str, slug: str):
     paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
+    page = paginator.page(page_number)
+    page.object_list = selectors.with_status_precision(page.object_list)
     return render(
         request,
         "commitments/taxonomy.html",
@@ -154,7 +171,7 @@ def taxonomy_detail(request, kind: str, slug: str):
             "entry": entry,
             "bar": selectors.status_bar(counts),
             "total": paginator.count,
-            "page": paginator.page(page_number),
+            "page": page,
             "query": "",
             "list_url": f"?{kind}={entry.slug}",
         },

@@ -55,18 +55,38 @@ def commitment(**kw) -> Commitment:
         values["due_text"] = "by the stated date"  # a due date needs the source's words for it
     if "source" not in values:
         values["source"] = source()
-    return Commitment.objects.create(**values)
+    c = Commitment.objects.create(**values)
+    services.refresh_known_since(commitment=c)  # as the admin and the importer do after a save
+    return c
+
+
+# What a status's supporting evidence shows by default: the kind its evidence rule asks for
+# (``status.EVIDENCE_RULES``), so a factory update can be published.
+INDICATES_FOR = {
+    "not_started": Evidence.Indicates.ANNOUNCED,
+    "in_progress": Evidence.Indicates.UNDER_WAY,
+    "stalled": Evidence.Indicates.UNDER_WAY,
+    "partially_achieved": Evidence.Indicates.DONE,
+    "achieved": Evidence.Indicates.DONE,
+    "abandoned": Evidence.Indicates.DROPPED,
+}
 
 
 def update(commitment: Commitment, *, status: str = "in_progress", as_of: date = date(2020, 1, 1),
-           published: bool = False, evidence: int = 1, by: User | None = None, **kw) -> StatusUpdate:
-    """A status update with ``evidence`` supporting items; published through the service if asked."""
+           published: bool = False, evidence: int = 1, by: User | None = None, indicates: str | None = None,
+           **kw) -> StatusUpdate:
+    """A status update with ``evidence`` supporting items; published through the service if asked.
+
+    The items show what the status's evidence rule asks for (``INDICATES_FOR``) unless ``indicates`` says.
+    """
     u = StatusUpdate.objects.create(commitment=commitment, status=status, as_of=as_of,
                                     summary=kw.pop("summary", "Summary."), **kw)
     for i in range(evidence):
         Evidence.objects.create(commitment=commitment, status_update=u, title=f"Evidence {i}",
                                 publisher="Publisher", date=as_of, url=f"https://example.org/e/{u.pk}/{i}",
-                                stance=Evidence.Stance.SUPPORTS)
+                                stance=Evidence.Stance.SUPPORTS, indicates=indicates or INDICATES_FOR[status])
+    if evidence:
+        services.refresh_known_since(commitment=commitment)
     if published:
         services.publish_status_update(update=u, user=by)
     return u

@@ -56,6 +56,7 @@ GOOD_EVIDENCE = {
     "publisher": "Project LEICA",
     "date": "2024-02-20",
     "url": "https://example.org/report",
+    "indicates": "under way",  # what an "in progress" rating needs
 }
 
 

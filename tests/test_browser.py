@@ -145,7 +145,7 @@ def test_list_works_without_javascript(browser, live_server, data):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/commitments/", "/", "/commitments/deploy-ct-expert/"])
+@pytest.mark.parametrize("path", ["/commitments/", "/", "/commitments/deploy-ct-expert/", "/methodology/"])
 def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, path):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     try:

@@ -16,6 +16,10 @@ from . import factories as f
 
 pytestmark = pytest.mark.django_db
 
+# Drafts: an edit of a published commitment is not saved but proposed for review (test_revisions.py),
+# where this optimistic concurrency still guards the proposal.
+DRAFT = Commitment.State.DRAFT
+
 
 def _form_data(client: Client, url: str) -> dict:
     """The change form's current values, as a browser would submit them."""
@@ -45,7 +49,7 @@ def _form_data(client: Client, url: str) -> dict:
 
 
 def test_the_second_save_is_refused_with_what_changed_and_keeps_what_was_typed():
-    commitment = f.commitment(title="Deploy an expert")
+    commitment = f.commitment(title="Deploy an expert", state=DRAFT)
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     ayla, bo = Client(), Client()
     ayla.force_login(f.editor(username="ayla"))
@@ -79,7 +83,7 @@ def _open_twice(commitment, url) -> tuple[Client, dict, Client, dict]:
 
 def test_saving_again_after_a_conflict_keeps_the_colleagues_values_of_fields_you_did_not_touch():
     kazakhstan, tajikistan = f.country("kz", "Kazakhstan"), f.country("tj", "Tajikistan")
-    commitment = f.commitment(title="Deploy an expert", due_text="shortly", location="Annex")
+    commitment = f.commitment(title="Deploy an expert", due_text="shortly", location="Annex", state=DRAFT)
     commitment.countries.set([tajikistan])
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     ayla, ayla_form, bo, bo_form = _open_twice(commitment, url)
@@ -105,7 +109,7 @@ def test_the_conflict_message_names_the_entries_added_and_removed():
     kazakhstan, tajikistan = f.country("kz", "Kazakhstan"), f.country("tj", "Tajikistan")
     kyrgyzstan = f.country("kg", "Kyrgyzstan")
     borders, financing = f.theme(slug="borders", name="Border security"), f.theme(slug="cft", name="CT financing")
-    commitment = f.commitment()
+    commitment = f.commitment(state=DRAFT)
     commitment.countries.set([tajikistan])
     commitment.themes.set([borders])
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
@@ -149,7 +153,7 @@ def test_two_editors_on_one_draft_status_update():
 
 
 def test_saving_without_a_conflict_just_works_and_raises_the_version():
-    commitment = f.commitment()
+    commitment = f.commitment(state=DRAFT)
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     client = Client()
     client.force_login(f.editor())
@@ -205,7 +209,7 @@ def shared_db(tmp_path):
 def test_two_saves_at_the_same_moment_one_conflict_message_and_never_a_500(shared_db):
     rounds = 10
     with shared_db():
-        commitment = f.commitment(title="Deploy an expert")
+        commitment = f.commitment(title="Deploy an expert", state=DRAFT)
         url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
         clients = [Client(raise_request_exception=False) for _ in range(2)]
         for client, name in zip(clients, ["ayla", "bo"], strict=True):

@@ -54,7 +54,7 @@ def data(catalogue):
     Commitment.objects.filter(pk=ns.expert.pk).update(quote_context="Line one of the context.\nLine two.")
     ns.expert.related.add(ns.exchange)
     ns.expert.related.add(ns.draft_c)  # a link to a hidden commitment stays out
-    u = factories.update(ns.undated, status="stalled", as_of=date(2023, 3, 1), evidence=0,
+    u = factories.update(ns.undated, status="stalled", as_of=date(2023, 3, 1), evidence=1,
                          summary="Résumé: <script>alert(2)</script> — “stalled”.")
     Evidence.objects.create(commitment=ns.undated, status_update=u, title="Uploaded report", publisher="OSCE",
                             date=date(2023, 2, 1), document="evidence/2023/report.pdf",
@@ -603,7 +603,7 @@ def build_extremes(publisher) -> SimpleNamespace:
             publisher=longest(Evidence, "publisher", "="), date=as_of, url=longest_url(Evidence, "url"),
             document=("evidence/Қазақстан 😀 =" + "d" * 100)[:Evidence._meta.get_field("document").max_length],
             stance=Evidence.Stance.SUPPORTS, description=text(HUGE, "@"), quote=text(HUGE, "\t"),
-            is_synthetic=True)
+            indicates=factories.INDICATES_FOR[status], is_synthetic=True)
         Evidence.objects.create(commitment=c, status_update=u, title="E", publisher="P", date=None,
                                 url="https://example.org/e", stance=Evidence.Stance.CONTRADICTS)
         services.publish_status_update(update=u, user=publisher)
@@ -656,47 +656,25 @@ def test_every_value_the_models_accept_comes_back_exactly(extremes, db, tmp_path
             assert first[name] == second[name], name
 
 
-def as_older_format(dump: Path, version: int, notes: dict[str, str] | None = None) -> None:
-    """Rewrite a dump as format ``version`` (1 or 2) wrote it: with a ``notes`` column in sources
-    (``notes``: slug -> text, else empty). Only the layout; version 1's raw CSV text is the caller's."""
-    notes = notes or {}
-    at = dataset.tables(version)[0].names.index("notes")
-    rewrite_csv(dump / "sources.csv", lambda i, r: [*r[:at], "notes" if i == 0 else notes.get(r[1], ""), *r[at:]])
-    items = json.loads((dump / "sources.json").read_text(encoding="utf-8"))
-    items = [dict([*list(item.items())[:at], ("notes", notes.get(item["slug"], "")), *list(item.items())[at:]])
-             for item in items]
-    lines = ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
-    (dump / "sources.json").write_text(f"[\n{lines}\n]\n" if items else "[]\n", encoding="utf-8")
-    pkg = package(dump)
-    pkg["tracker_format_version"] = version
-    for resource in pkg["resources"]:
-        if resource["name"] == "sources":
-            resource["schema"]["fields"] = [c.descriptor() for c in dataset.tables(version)[0].columns]
-        if resource["name"] in ("sources", "sources-json"):
-            data = (dump / resource["path"]).read_bytes()
-            resource["bytes"], resource["hash"] = len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
-    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
-
-
-def test_a_source_note_is_not_in_the_dump_and_one_from_a_dump_of_version_2_is_restored(data, tmp_path):
-    """Version 2 dumps held a source's notes; they still restore, into the staff-only field, however long."""
+def test_a_source_note_is_not_in_the_dump_and_one_from_a_dump_of_version_3_is_restored(data, tmp_path):
+    """Dumps before version 4 held a source's notes; they still restore, into the staff-only field, however long."""
     Source.objects.filter(pk=data.strategy.pk).update(notes=text(150_000, "Coverage: "))
     dump = export(tmp_path / "dump")
     assert "Coverage: " not in b"".join(dump_files(dump).values()).decode()
     delete_tracker_rows()
-    as_older_format(dump, 2, notes={data.strategy.slug: text(150_000, "Coverage: ")})
+    as_older_version(dump, 3, notes={data.strategy.slug: text(150_000, "Coverage: ")})
     assert dataset.check_dataset(dump) == []
     restore(dump)
     assert Source.objects.get(slug=data.strategy.slug).notes == text(150_000, "Coverage: ")
     again = export(tmp_path / "again")  # and a new dump leaves them out again
     assert "Coverage: " not in b"".join(dump_files(again).values()).decode()
-    assert package(again)["tracker_format_version"] == dataset.FORMAT_VERSION == 3
+    assert package(again)["tracker_format_version"] == dataset.FORMAT_VERSION == 4
 
 
-def test_a_dump_of_version_2_without_its_notes_column_is_refused(data, tmp_path):
+def test_a_dump_of_version_3_without_its_notes_column_is_refused(data, tmp_path):
     dump = export(tmp_path / "dump")
     pkg = package(dump)
-    pkg["tracker_format_version"] = 2
+    pkg["tracker_format_version"] = 3
     (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
     problems = [str(p) for p in dataset.check_dataset(dump)]
     assert any("resource 'sources' lists fields" in p and "'notes'" in p for p in problems), problems
@@ -740,20 +718,99 @@ def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps
 
 
 def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_path):
-    import hashlib
-
     data.expert.themes.add(factories.theme(slug="formula", name="=Formula theme"))  # public: in the dump
     dump = export(tmp_path / "dump")
     delete_tracker_rows()
-    as_older_format(dump, 1)  # with the notes column of versions 1 and 2
     # Version 1 wrote the CSV's text raw: take the apostrophes off again, as that version wrote it.
     rewrite_csv(dump / "themes.csv", lambda i, r: [c.removeprefix("'") for c in r])
     assert ",=Formula theme," in (dump / "themes.csv").read_text(encoding="utf-8")
-    pkg = package(dump)
-    assert pkg["tracker_format_version"] == 1
-    resource = next(r for r in pkg["resources"] if r["name"] == "themes")
-    body = (dump / "themes.csv").read_bytes()
-    resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"
-    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    as_older_version(dump, 1)
     restore(dump)
     assert Theme.objects.get(slug="formula").name == "=Formula theme"
+
+
+def as_older_version(dump: Path, version: int, *, notes: dict[str, str] | None = None) -> None:
+    """Rewrite a dump as format ``version`` wrote it: its tables' columns (``dataset.tables(version)``),
+    without those added later (``ADDED_IN``) and with those dropped since (``DROPPED_IN``: a source's
+    ``notes``, from ``notes``: slug -> text, else empty). Text cells are kept as they are."""
+    notes = notes or {}
+    pkg = package(dump)
+    pkg["tracker_format_version"] = version
+    layouts = {t.name: t for t in dataset.tables(version)}
+    for resource in pkg["resources"]:
+        table = layouts[resource["name"].removesuffix("-json")]
+        path = dump / resource["path"]
+        if "schema" in resource:  # the JSON copies' resources have none
+            resource["schema"]["fields"] = [c.descriptor() for c in table.columns]
+        if path.suffix == ".csv":
+            header = rows_header(path)
+            columns = {c.name: c for c in table.columns}
+
+            def change(i, r, header=header, table=table, columns=columns):
+                if i == 0:
+                    return table.names
+                row = dict(zip(header, r, strict=True))
+                return [row[name] if name in row else dataset.csv_value(columns[name], notes.get(row["slug"], ""),
+                                                                         neutralised=version >= 2)
+                        for name in table.names]
+
+            rewrite_csv(path, change)
+        else:
+            lines = path.read_text(encoding="utf-8").split("\n")
+            for n, line in enumerate(lines):
+                if line.startswith("{"):
+                    item = json.loads(line.removesuffix(","))
+                    item = {name: item[name] if name in item else notes.get(item["slug"], "") for name in table.names}
+                    lines[n] = json.dumps(item, ensure_ascii=False) + ("," if line.endswith(",") else "")
+            path.write_text("\n".join(lines), encoding="utf-8")
+        body = path.read_bytes()
+        resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"
+    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+
+
+def test_a_dump_of_format_version_2_restores_with_day_precision_and_derives_known_since(data, tmp_path):
+    from commitments import dates
+
+    dump = export(tmp_path / "dump")
+    delete_tracker_rows()
+    as_older_version(dump, 2)
+    assert "date_precision" not in rows_header(dump / "sources.csv")
+    restore(dump)
+    assert set(Commitment.objects.values_list("due_precision", flat=True)) == {dates.Precision.DAY}
+    for c in Commitment.objects.all():
+        assert c.known_since == (c.date_made or c.source.date or min(
+            (e.date for e in c.evidence.all() if e.date), default=None)), c.slug
+
+
+def test_precisions_come_back_from_a_dump(data, tmp_path):
+    """A month or a year stays a month or a year: restored with its precision, and checked against it."""
+    from commitments import dates
+
+    month, year = dates.Precision.MONTH, dates.Precision.YEAR
+    Source.objects.filter(pk=data.strategy.pk).update(date=date(2019, 1, 1), date_precision=year)
+    Commitment.objects.filter(pk=data.expert.pk).update(
+        date_made=date(2019, 5, 1), date_made_precision=month, due_date=date(2020, 12, 31), due_precision=year,
+        expected_end=date(2021, 6, 30), expected_end_precision=month, expected_end_note="Programme end")
+    StatusUpdate.objects.filter(pk=data.expert_u1.pk).update(as_of=date(2020, 6, 1), as_of_precision=month)
+    Evidence.objects.filter(status_update=data.expert_u1).update(date=date(2020, 1, 1), date_precision=year)
+    services.refresh_known_since(commitment=data.expert)
+    columns = ("date_made_precision", "due_precision", "expected_end", "expected_end_precision",
+               "expected_end_note", "known_since")
+    before = Commitment.objects.filter(pk=data.expert.pk).values(*columns).get()
+    dump = export(tmp_path / "dump")
+    assert rows(dump, "sources")[0]["date_precision"] in ("day", "year")
+    delete_tracker_rows()
+    restore(dump)
+    assert Commitment.objects.filter(pk=data.expert.pk).values(*columns).get() == before
+    assert Source.objects.get(pk=data.strategy.pk).date_precision == year
+    assert StatusUpdate.objects.get(pk=data.expert_u1.pk).as_of_precision == month
+    assert set(Evidence.objects.filter(status_update=data.expert_u1.pk).values_list("date_precision", flat=True)) == {
+        year}
+
+
+def test_a_date_that_is_not_the_day_its_precision_stores_is_refused(damaged):
+    # 1 January 2025 is not the last day of 2025: a deadline "by 2025" is stored as 31 December.
+    line = set_field(damaged, "commitments", column="due_precision", value="year",
+                     where=lambda r: r["due_date"] == "2025-01-01")
+    message = import_error(damaged)
+    assert f"commitments.json, line {line}: due_date: A date known only to the year is stored as the last" in message

@@ -113,7 +113,12 @@ def test_csv_columns_and_values(client, catalogue):
         "source": "eu-strategy-2019",
         "source_url": "https://example.org/strategy-2019",
         "url": "http://testserver/commitments/deploy-ct-expert/",
+        "due_precision": "day",
+        "date_made_precision": "day",
+        "expected_end": "",
+        "expected_end_precision": "",
     }
+    assert list(expert)[:15] == COLUMNS[:15]  # the columns added for precision come after the earlier ones
     assert rows["border-management-programme"]["overdue"] == "yes"
     assert rows["cut-terrorism-financing"]["status"] == "not_assessed"
     assert rows["cut-terrorism-financing"]["status_as_of"] == ""
@@ -349,3 +354,20 @@ def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue):
     for response in opened:
         close_as_the_test_client_does(response)
     assert open_cursors() == 0
+
+
+def test_exports_carry_each_dates_precision_and_the_inferred_end(client, catalogue):
+    """A date known to the month or year says so: its precision beside it, the day stored per ``dates``."""
+    from commitments.models import Commitment
+
+    Commitment.objects.filter(pk=catalogue.financing.pk).update(
+        due_date=date(2030, 12, 31), due_precision="year", date_made=date(2021, 6, 1), date_made_precision="month",
+        expected_end=date(2031, 6, 30), expected_end_precision="month", expected_end_note="Programme end")
+    by_csv = {row["slug"]: row for row in read_csv(client)}["cut-terrorism-financing"]
+    by_json = {row["slug"]: row for row in read_json(client)}["cut-terrorism-financing"]
+    for row in (by_csv, by_json):
+        assert (row["due_date"], row["due_precision"]) == ("2030-12-31", "year")
+        assert (row["date_made"], row["date_made_precision"]) == ("2021-06-01", "month")
+        assert (row["expected_end"], row["expected_end_precision"]) == ("2031-06-30", "month")
+    not_due = {row["slug"]: row for row in read_json(client)}["exchange-pcve-practice"]
+    assert not_due["due_date"] is None and not_due["due_precision"] is None  # no date: no precision

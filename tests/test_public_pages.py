@@ -50,7 +50,8 @@ def public_urls(ns) -> list[str]:
     urls = ["/", "/?as_of=2024-06-01", "/commitments/", "/commitments/?as_of=2024-06-01",
             "/commitments/?q=achieved", "/commitments/?status=achieved", "/commitments/?theme=border-management",
             "/commitments/?country=uz", "/commitments/export.csv", "/commitments/export.json",
-            "/commitments/export.csv?as_of=2024-06-01", "/feeds/updates.atom", "/feeds/updates.atom?theme=pcve"]
+            "/commitments/export.csv?as_of=2024-06-01", "/feeds/updates.atom", "/feeds/updates.atom?theme=pcve",
+            "/methodology/"]
     urls += [c.get_absolute_url() for c in ns.public]
     urls += [f"/themes/{t.slug}/" for t in (ns.pcve, ns.finance, ns.borders)]
     urls += [f"/countries/{k}/" for k in ("kz", "kg", "tj", "uz")]
@@ -340,7 +341,7 @@ def test_synthetic_data_is_announced_on_every_page(client):
     cache.clear()
     real.delete()
     factories.commitment(slug="demo-one", is_synthetic=True)
-    for url in ["/", "/commitments/", "/commitments/demo-one/", "/reports/"]:
+    for url in ["/", "/commitments/", "/commitments/demo-one/", "/reports/", "/methodology/"]:
         assert "Demo data." in client.get(url).content.decode(), url
 
 

@@ -39,13 +39,16 @@ STATUSES = ["in_progress", "stalled", "achieved", "not_started", "partially_achi
 # and the two flags are two index ranges), the four taxonomy facets in one query (or from the
 # summary), the rows and their two prefetches.
 CACHE = 1  # the overview and the list read the public data version, then (on a miss) build the page
-HOME = {False: 15 + CACHE, True: 13 + CACHE}
-HOME_NOTHING_STALE = 12 + CACHE  # as_of: no summary; an empty section skips its two prefetches
-LIST = {False: 7 + CACHE, True: 7 + CACHE}  # unfiltered, summary current: overdue and stale are two index ranges
-LIST_FILTERED = 7 + CACHE  # the facets live (as_of): statuses and both flags in one query
+# The rows shown (the overview's three sections together): how precise each status date is, one query.
+PRECISION = 1
+HOME = {False: 15 + CACHE + PRECISION, True: 13 + CACHE + PRECISION}
+HOME_NOTHING_STALE = 12 + CACHE + PRECISION  # as_of: no summary; an empty section skips its two prefetches
+# unfiltered, summary current: overdue and stale are two index ranges
+LIST = {False: 7 + CACHE + PRECISION, True: 7 + CACHE + PRECISION}
+LIST_FILTERED = 7 + CACHE + PRECISION  # the facets live (as_of): statuses and both flags in one query
 # Any other filter: the facet index counts in memory once it is built at the data version it
 # checks: the catalogue, the version, the rows and their two prefetches (plus the search's matches).
-LIST_INDEXED = 5 + CACHE
+LIST_INDEXED = 5 + CACHE + PRECISION
 # The first filtered list after a change finds the index out of date (one query), counts in SQL,
 # and once its response is sent the process builds the index: the version, the commitments, the
 # three link tables, and the version again.
@@ -185,8 +188,9 @@ def test_detail_query_count_does_not_grow_with_its_history(client, django_assert
 
 
 # A taxonomy page: the entry, the summary, its status counts (unless the summary has them), a page
-# of rows and their two prefetches. The feed: one query (two with a slug filter: the catalogue).
-TAXONOMY = {False: 6, True: 5}
+# of rows, their two prefetches and their status dates' precision. The feed: one query (two with a
+# slug filter: the catalogue).
+TAXONOMY = {False: 6 + PRECISION, True: 5 + PRECISION}
 
 
 @pytest.mark.parametrize("summary", [False, True], ids=["live", "summary"])

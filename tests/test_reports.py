@@ -172,7 +172,7 @@ def test_every_status_and_chart_point_follows_with_status_on():
     f.update(a, status="stalled", as_of=date(2014, 6, 1), published=True)  # same as-of, published later
     f.update(a, status="achieved", as_of=date(2020, 12, 31), published=True)  # on a chart day
     f.update(a, status="abandoned", as_of=date(2025, 7, 1))  # a draft never counts
-    b = f.commitment(slug="b", date_made=None)  # undated: made by every day
+    b = f.commitment(slug="b", date_made=None)  # undated: known to exist from its source's date (2019)
     first = f.update(b, status="not_started", as_of=date(2018, 1, 1), published=True)
     second = f.update(b, status="partially_achieved", as_of=date(2018, 1, 1), published=True)
     tie = datetime(2024, 1, 1, 12, tzinfo=UTC)

@@ -17,7 +17,7 @@ import pytest
 
 from commitments import facet_index, services
 from commitments import status as rules
-from commitments.models import Commitment, Source, StatusUpdate
+from commitments.models import Commitment, Evidence, Source, StatusUpdate
 from commitments.reports import snapshot as reports
 from commitments.status import STALE_AFTER_MONTHS, Status
 
@@ -41,10 +41,13 @@ def _stamp(day: date, second: int = 0) -> datetime:
 
 
 def _build():
-    source = Source.objects.create(slug="rules", title="Rules", issuer="EU", kind=Source.Kind.STRATEGY)
+    undated = Source.objects.create(slug="rules", title="Rules", issuer="EU", kind=Source.Kind.STRATEGY)
+    dated = Source.objects.create(slug="dated", title="Dated", issuer="EU", kind=Source.Kind.STRATEGY,
+                                  date=date(2025, 1, 10))
     n = 0
 
-    def commitment(*, made=EARLY, due=None, updates=(), state=Commitment.State.PUBLISHED):
+    def commitment(*, made=EARLY, due=None, updates=(), state=Commitment.State.PUBLISHED, source=undated,
+                   evidence_on=None):
         nonlocal n
         n += 1
         c = Commitment.objects.create(slug=f"rule-{n}", title=f"Rule {n}", quote="q", source=source,
@@ -52,7 +55,11 @@ def _build():
         for i, (status, as_of, published) in enumerate(updates):
             StatusUpdate.objects.create(commitment=c, status=status, as_of=as_of, summary="s",
                                         published_at=_stamp(published or as_of, i) if published is not False else None)
+        if evidence_on:
+            Evidence.objects.create(commitment=c, title="e", publisher="p", url="https://example.org/e",
+                                    date=evidence_on)
         services.refresh_current_status(commitment=c)
+        services.refresh_known_since(commitment=c)
         return c
 
     for on in ON_DAYS:
@@ -67,7 +74,12 @@ def _build():
             for status in CLOSED:
                 commitment(updates=[(status, last, None)])
             commitment(made=last, due=on + 400 * ONE)  # never assessed: counted from the date made
-        commitment(made=None)  # never assessed, undated: never stale
+        commitment(made=None)  # never assessed, undated: never stale, and in no view of a past day
+    # Undated, known to exist from the source's date or (undated source) the first evidence: around
+    # the as-of days below, so each is absent the day before and present on the day.
+    commitment(made=None, source=dated, updates=[(Status.IN_PROGRESS, date(2025, 6, 1), None)])
+    commitment(made=None, evidence_on=date(2025, 6, 1), due=date(2025, 6, 1))
+    commitment(made=None, evidence_on=date(2025, 1, 11), updates=[(Status.STALLED, date(2025, 1, 11), None)])
     # Several updates: a tie on one as-of day goes to the one published last; drafts never count.
     first, second = date(2025, 1, 10), date(2025, 6, 1)
     commitment(due=date(2025, 3, 1), updates=[
@@ -96,7 +108,7 @@ def rows(as_of_days, db):
     published = StatusUpdate.objects.public()
     for pk, *update in published.values_list("commitment_id", "as_of", "published_at", "id", "status"):
         updates[pk].append(tuple(update))
-    columns = ("pk", "current_status", "current_status_date", "due_date", "date_made")
+    columns = ("pk", "current_status", "current_status_date", "due_date", "date_made", "known_since")
     return [dict(zip(columns, r, strict=True), updates=updates[r[0]])
             for r in Commitment.objects.public().order_by("pk").values_list(*columns)]
 
@@ -191,7 +203,7 @@ def test_status_on_a_date_picks_the_update_published_last_and_ignores_drafts(row
 
 def test_status_on_a_date_then_overdue_and_stale_on_that_day(rows, as_of_days):
     for day in as_of_days:
-        made = [r for r in rows if r["date_made"] is None or r["date_made"] <= day]
+        made = [r for r in rows if rules.is_made_by(known_since=r["known_since"], day=day)]
         expected_overdue, expected_stale = set(), set()
         for r in made:
             status, since = rules.status_on(r["updates"], day)
@@ -203,3 +215,28 @@ def test_status_on_a_date_then_overdue_and_stale_on_that_day(rows, as_of_days):
         assert _ids(at_day.filter(eff_overdue=True)) == expected_overdue, day
         assert _ids(at_day.overdue(on=day)) == expected_overdue, day
         assert _ids(at_day.stale(on=day)) == expected_stale, day
+
+
+def test_made_by_is_the_same_in_sql_python_and_the_report(rows, as_of_days):
+    """Known to exist on a day (``known_since``: date made, else source date, else first evidence)."""
+    from commitments.reports.periods import Period
+
+    assert {r["known_since"] for r in rows if r["date_made"] is None} >= {None, date(2025, 1, 10), date(2025, 6, 1)}
+    for day in as_of_days:
+        python = {r["pk"] for r in rows if rules.is_made_by(known_since=r["known_since"], day=day)}
+        assert _ids(Commitment.objects.public().made_by(day)) == python, day
+        assert _ids(Commitment.objects.public().at(day)) == python, day
+        # The report: its rows are the commitments made by its last day; existing at its start, made by the day before.
+        period = Period("p", "P", day, day)
+        snapshot = reports.build_snapshot(period=period)
+        slugs = {r["slug"]: r for r in snapshot["rows"]}
+        assert {r["slug"] for r in snapshot["rows"]} == set(
+            Commitment.objects.filter(pk__in=python).values_list("slug", flat=True)), day
+        existed = {s for s, r in slugs.items() if r["status_start"] != "new"}
+        before = {r["pk"] for r in rows if rules.is_made_by(known_since=r["known_since"], day=day - ONE)}
+        assert existed == set(Commitment.objects.filter(pk__in=before).values_list("slug", flat=True)), day
+        total = sum(snapshot["timeline"][-1]["counts"].values()) if snapshot["timeline"] else 0
+        assert total == len(python), day
+    never = next(r for r in rows if r["date_made"] is None and r["known_since"] is None)
+    assert never["pk"] not in _ids(Commitment.objects.public().at(date(9999, 12, 31)))
+    assert never["pk"] in _ids(Commitment.objects.public().at())  # today's view shows every public commitment

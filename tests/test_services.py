@@ -161,7 +161,7 @@ def test_publish_of_an_update_dated_before_the_commitment_is_refused():
     with pytest.raises(ValidationError) as exc:
         services.publish_status_update(update=u, user=factories.publisher())
     assert exc.value.message_dict == {
-        "as_of": ["The as-of date (01 May 2019) is before the commitment was made (15 May 2019)."]
+        "as_of": ["The as-of date (1 May 2019) is before the commitment was made (15 May 2019)."]
     }
     assert stored(c) == ("not_assessed", None)
 

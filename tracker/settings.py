@@ -266,5 +266,6 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("fontTools", "weasyprint", "axes")},
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the publishing services
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # public reasons run to 300 characters; keep them whole
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # absolute links in PDFs made offline
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)  # keyed by data version, so safe

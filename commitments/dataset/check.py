@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from .. import dates
 from ..uploads import unsafe_document_name
 from .export import _sha256
 from .schema import FORMAT_VERSION, PACKAGE, READABLE_VERSIONS, Table, tables
@@ -121,6 +122,19 @@ def _read_json(folder: Path, table: Table) -> Iterator[tuple[int, dict]]:
         raise _RowError(name, None, "no closing ']' (is the file cut short?)")
 
 
+# Per table: (date column, its precision column, which day of the period it is stored as).
+DATED = {
+    "sources": (("date", "date_precision", dates.START),),
+    "commitments": (
+        ("date_made", "date_made_precision", dates.START),
+        ("due_date", "due_precision", dates.END),
+        ("expected_end", "expected_end_precision", dates.END),
+    ),
+    "status_updates": (("as_of", "as_of_precision", dates.START),),
+    "evidence": (("date", "date_precision", dates.START),),
+}
+
+
 class _RowError(Exception):
     def __init__(self, file: str, line: int | None, message: str) -> None:
         super().__init__(message)
@@ -134,17 +148,13 @@ class _Checker:
         self.folder = folder
         self.problems: list[Problem] = []
         self.package: dict = {}
-        self.version = FORMAT_VERSION  # the dump's, once datapackage.json is read: it says the layout
         self.neutralised = FORMAT_VERSION >= 2
+        self.tables = tables()  # as the dump's format version has them, once its package is read
         self.ids: dict[str, set[int]] = {}
         self.counts: dict[str, int] = {}
         self.update_commitment: dict[int, int] = {}
         self.latest: dict[int, tuple] = {}  # commitment id -> (as_of, published_at, id, status)
         self.dumped_status: dict[int, tuple] = {}  # commitment id -> (line, status, status date)
-
-    def tables(self) -> tuple[Table, ...]:
-        """The tables in the layout of the dump's format version."""
-        return tables(self.version)
 
     def problem(self, file: str, line: int | None, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -157,7 +167,7 @@ class _Checker:
             if not self.problems:
                 self.check_files()
             if not self.problems:
-                for table in self.tables():
+                for table in self.tables:
                     self.check_rows(table)
             if not self.problems:
                 self.check_statuses()
@@ -189,10 +199,10 @@ class _Checker:
                 f"{' or '.join(map(str, READABLE_VERSIONS))}",
             )
         self.package = package
-        self.version = version
         self.neutralised = version >= 2  # version 1 wrote the CSV's text raw
+        self.tables = tables(version)
         by_name = {r.get("name"): r for r in package["resources"] if isinstance(r, dict)}
-        for table in self.tables():
+        for table in self.tables:
             for name, path_ in ((table.name, table.csv), (f"{table.name}-json", table.json)):
                 resource = by_name.get(name)
                 if resource is None:
@@ -208,7 +218,7 @@ class _Checker:
         return next(r for r in self.package["resources"] if isinstance(r, dict) and r.get("name") == name)
 
     def check_files(self) -> None:
-        for table in self.tables():
+        for table in self.tables:
             for name in (table.csv, table.json):
                 if not (self.folder / name).is_file():
                     self.problem(name, None, "missing file")
@@ -330,11 +340,18 @@ class _Checker:
     def check_rules(self, table: Table, line: int, v: dict) -> None:
         """The database's own constraints and the links between tables that a foreign key cannot say."""
         file = table.json
+        for day, precision, bound in DATED.get(table.name, ()):
+            if precision in v:  # a dump older than format 3 has no precisions: every date is a day
+                message = dates.clean_dated(v[day], v[precision], bound)
+                if message:
+                    self.problem(file, line, f"{day}: {message}")
         if table.name == "countries" and not re.fullmatch(r"[a-z]{2}", v["slug"]):
             self.problem(file, line, f"slug {v['slug']!r} is not a two-letter lower-case ISO code")
         elif table.name == "commitments":
             if v["due_date"] and v["date_made"] and v["due_date"] < v["date_made"]:
                 self.problem(file, line, "due_date is before date_made")
+            if v["due_date"] and not v["due_text"]:
+                self.problem(file, line, "due_date without due_text (the source's own words for the deadline)")
             self.dumped_status[v["id"]] = (line, v["current_status"], v["current_status_date"])
         elif table.name == "commitment_related" and v["commitment_id"] >= v["related_id"]:
             self.problem(file, line, "each pair is written once, lower id first (commitment_id < related_id)")
@@ -372,7 +389,7 @@ class _Checker:
                 )
 
     def check_hashes(self) -> None:
-        for table in self.tables():
+        for table in self.tables:
             for resource in (self.resource(table.name), self.resource(f"{table.name}-json")):
                 self.check_size_and_hash(resource)
 
@@ -384,11 +401,6 @@ class _Checker:
             self.problem(resource["path"], None, f"{path.stat().st_size} bytes, but {PACKAGE} says {size}")
         elif digest and digest.startswith("sha256:") and _sha256(path) != digest.removeprefix("sha256:"):
             self.problem(resource["path"], None, f"its SHA-256 differs from the hash in {PACKAGE}: changed or damaged")
-
-
-def dump_version(directory: str | Path) -> int:
-    """The format version a dump says it has (read after ``check_dataset`` found no problem)."""
-    return json.loads((Path(directory) / PACKAGE).read_text(encoding="utf-8"))["tracker_format_version"]
 
 
 def check_dataset(directory: str | Path) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,9 +14,9 @@ from django.utils import timezone
 
 from .. import cache, services
 from ..models import Commitment
-from .check import DatasetInvalid, _read_json, check_dataset, dump_version
+from .check import DatasetInvalid, _read_json, check_dataset
 from .export import DatasetRefused
-from .schema import BATCH, KEYED_MODELS, Table, tables
+from .schema import BATCH, KEYED_MODELS, PACKAGE, Table, tables
 from .values import parse_value
 
 HISTORY_REASON = "Restored from an open-data dump (import_dataset)"
@@ -116,9 +117,10 @@ def import_dataset(directory: str | Path) -> dict[str, int]:
         raise DatasetInvalid(problems)
     counts: dict[str, int] = {}
     when = timezone.now()
+    version = json.loads((folder / PACKAGE).read_text(encoding="utf-8"))["tracker_format_version"]
     with transaction.atomic():
         _refuse_if_not_empty()  # again, inside the transaction
-        for table in tables(dump_version(folder)):  # an older dump's layout (its sources' notes restored)
+        for table in tables(version):  # an older dump's missing columns take the models' defaults
             counts[table.name] = 0
             history = getattr(table.model, "history", None) if not table.model._meta.auto_created else None
             for batch in _batches(_objects(folder, table)):
@@ -129,6 +131,8 @@ def import_dataset(directory: str | Path) -> dict[str, int]:
         _write_m2m_history(when)
         for commitment in Commitment.objects.only("id", "current_status", "current_status_date").iterator():
             services.refresh_current_status(commitment=commitment)
+        if version < 3:  # a dump from before known_since: derive it from the restored rows
+            Commitment.objects.update(known_since=services.known_since_expression())
         _advance_sequences()
         cache.bump()
     return counts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache as memoize
 
 from django.db import models
@@ -13,10 +13,27 @@ from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Sourc
 from ..querysets import public_links
 
 # 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON.
-# 3: only the sources, actors, countries and themes a published commitment uses, and no source notes (staff only).
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)  # version 1 wrote the CSV's text raw; 1 and 2 had a ``notes`` column in sources
-NOTES_DROPPED_IN = 3  # sources.notes, which older dumps hold, is restored from them into the staff-only field
+# 3: dates carry their precision (``<date>_precision``), and commitments their expected end and known_since.
+# 4: only the sources, actors, countries and themes a published commitment uses, and no source notes (staff only).
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)  # an older dump has the columns of its version (``ADDED_IN``, ``DROPPED_IN``)
+# (table, column) -> the format version that added it; columns not named here are in every version.
+ADDED_IN = {
+    ("sources", "date_precision"): 3,
+    ("commitments", "date_made_precision"): 3,
+    ("commitments", "due_precision"): 3,
+    ("commitments", "expected_end"): 3,
+    ("commitments", "expected_end_precision"): 3,
+    ("commitments", "expected_end_note"): 3,
+    ("commitments", "known_since"): 3,
+    ("status_updates", "as_of_precision"): 3,
+    ("evidence", "date_precision"): 3,
+}
+# (table, column) -> the format version that no longer writes it. An older dump's value is still
+# restored: a source's notes (staff only since version 4) go back into the staff-only field.
+DROPPED_IN = {
+    ("sources", "notes"): 4,
+}
 PACKAGE = "datapackage.json"
 BATCH = 1000
 LICENSE = {
@@ -149,17 +166,27 @@ def _link(name: str, title: str, field_name: str, target: str, target_column: st
 def tables(version: int = FORMAT_VERSION) -> tuple[Table, ...]:
     """Every table of the dump, in the order it is written and read (referenced tables first).
 
-    ``version``: the layout a dump of that format version has (to read older dumps); only the
-    current one is written. Sources and taxonomy entries are the public ones (``.public()``: used
-    by a published commitment), so the dump names nothing the site would answer 404 for.
+    ``version``: the tables as a dump of that format version has them (without the columns added
+    later, with those dropped since). Sources and taxonomy entries are the public ones (``.public()``:
+    used by a published commitment), so the dump names nothing the site would answer 404 for.
     """
+    return tuple(
+        replace(table, columns=tuple(c for c in table.columns if _in_version(table.name, c.name, version)))
+        for table in _tables()
+    )
+
+
+def _in_version(table: str, column: str, version: int) -> bool:
+    return ADDED_IN.get((table, column), 1) <= version < DROPPED_IN.get((table, column), FORMAT_VERSION + 1)
+
+
+def _tables() -> tuple[Table, ...]:
     published = Commitment.State.PUBLISHED
     taxonomy = ("id", "slug", "name", "is_synthetic")
-    notes = ("notes",) if version < NOTES_DROPPED_IN else ()
     return (
         Table("sources", "Sources: the documents commitments are quoted from", Source,
-              _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", *notes,
-                       "is_synthetic"),
+              _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", "notes",
+                       "is_synthetic", "date_precision"),
               lambda: Source.objects.public().order_by("id")),
         Table("actors", "Actors: organisations that owe or share commitments", Actor, _columns(Actor, *taxonomy),
               lambda: Actor.objects.public().order_by("id")),
@@ -170,7 +197,8 @@ def tables(version: int = FORMAT_VERSION) -> tuple[Table, ...]:
               _columns(Commitment, "id", "slug", "title", "quote", "quote_context", "source", "attributed_to",
                        "location", "statement_type", "scope_note", "date_made", "date_note", "due_date", "due_text",
                        "actors_basis", "actors_note", "other_countries", "current_status", "current_status_date",
-                       "is_synthetic"),
+                       "is_synthetic", "date_made_precision", "due_precision", "expected_end",
+                       "expected_end_precision", "expected_end_note", "known_since"),
               lambda: Commitment.objects.public().order_by("id"),
               foreign_keys=(("source_id", "sources"), ("attributed_to_id", "sources")),
               extra={"state": published}),
@@ -182,12 +210,13 @@ def tables(version: int = FORMAT_VERSION) -> tuple[Table, ...]:
               "commitments", "related_id"),
         Table("status_updates", "Published status updates of published commitments", StatusUpdate,
               _columns(StatusUpdate, "id", "commitment", "status", "as_of", "summary", "confidence", "published_at",
-                       "is_synthetic", required=("published_at",)),
+                       "is_synthetic", "as_of_precision", required=("published_at",)),
               lambda: StatusUpdate.objects.public().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"),)),
         Table("evidence", "Evidence behind the published status updates", Evidence,
               _columns(Evidence, "id", "commitment", "status_update", "title", "publisher", "date", "url",
-                       "document", "stance", "description", "quote", "is_synthetic", required=("status_update",)),
+                       "document", "stance", "description", "quote", "is_synthetic", "date_precision",
+                       required=("status_update",)),
               lambda: Evidence.objects.public().order_by("id"),
               foreign_keys=(("commitment_id", "commitments"), ("status_update_id", "status_updates"))),
         Table("progress_reports", "Published progress reports, with their frozen snapshot", ProgressReport,

@@ -320,7 +320,7 @@ def _block(start: int, stop: int, *, k: int, seed: int, tax: Taxonomies, base: I
             STATEMENT_TYPES[pick_statement(rnd())], "", iso[made], "", iso[due] if due is not None else None,
             f"by {iso[due]}" if due is not None else "",
             "stated", "", "", "", "", state, current, current_date, made_created, made_created, None, source_ids[s],
-            True,
+            True, iso[made],  # known_since: every demo commitment has a date made
         ))  # fmt: skip
     ids["update"], ids["evidence"] = upd_id, ev_id
     return block

@@ -59,6 +59,14 @@ def _models():
     return [Evidence, StatusUpdate, Commitment, Source, Theme, Country, Actor]
 
 
+def _log_tables() -> list[str]:
+    """The public change log and the revisions: they name demo rows, and go with them (they hold no others:
+    a database with any real row is refused before anything is deleted)."""
+    from ..models import PublicChange, Revision
+
+    return [PublicChange._meta.db_table, Revision._meta.db_table]
+
+
 def _through_models():
     from ..models import Commitment
 
@@ -138,7 +146,7 @@ class _Loader:
         Raw deletes, children first: the ORM's collector would load every row, and
         ``protect_published`` refuses to delete commitments with published updates.
         """
-        for table in _tables():
+        for table in [*_log_tables(), *_tables()]:
             self.cursor.execute(f"DELETE FROM {self.qn(table)}")  # noqa: S608
 
     def before_load(self) -> None:
@@ -185,7 +193,7 @@ class _PostgresLoader(_Loader):
 
     def delete_all(self) -> None:
         # Every row is synthetic (checked under the lock): TRUNCATE is the same, and far faster.
-        self.cursor.execute(f"TRUNCATE {', '.join(self.qn(t) for t in _tables())}")
+        self.cursor.execute(f"TRUNCATE {', '.join(self.qn(t) for t in [*_log_tables(), *_tables()])}")
 
     def before_load(self) -> None:
         # Constraints cannot be dropped while checks of earlier writes in this transaction are pending.

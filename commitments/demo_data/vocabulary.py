@@ -103,13 +103,13 @@ STATUS_PHRASES = {
 }  # fmt: skip
 DETAILS = ["according to", "as reported by", "per a statement by", "in the annual report of", "confirmed by"]
 DOC_TYPES = ["press release", "annual report", "project page", "evaluation", "news article", "statement", "factsheet"]
-INDICATES = {
+INDICATES = {  # what each status's evidence shows: the kind its rule asks for (``status.EVIDENCE_RULES``)
     "not_started": "announced",
     "in_progress": "under way",
-    "stalled": "context",
+    "stalled": "under way",
     "partially_achieved": "under way",
     "achieved": "done",
-    "abandoned": "context",
+    "abandoned": "dropped",
 }
 # The current status of assessed commitments: most in progress, fewer achieved, stalled, abandoned.
 FINAL_STATUSES = ["in_progress", "not_started", "partially_achieved", "stalled", "achieved", "abandoned"]
@@ -143,7 +143,7 @@ COMMITMENT_FIELDS = (
     "id", "slug", "title", "quote", "quote_context", "location", "statement_type", "scope_note", "date_made",
     "date_note", "due_date", "due_text", "actors_basis", "actors_note", "other_countries", "countries_note",
     "research_note", "state", "current_status", "current_status_date", "created_at", "updated_at",
-    "attributed_to", "source", "is_synthetic",
+    "attributed_to", "source", "is_synthetic", "known_since",
 )  # fmt: skip
 UPDATE_FIELDS = (
     "id", "commitment", "status", "as_of", "summary", "confidence", "published_at", "published_by", "created_by",

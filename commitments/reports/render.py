@@ -33,6 +33,9 @@ CSV_COLUMNS = [
     "actors",
     "source",
     "url",
+    # Added with date precision (day, month or year); a report frozen before then has them empty.
+    "due_precision",
+    "date_made_precision",
 ]
 
 

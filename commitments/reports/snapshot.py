@@ -29,11 +29,12 @@ from .. import status as status_scale
 from ..models import Actor, Commitment, Country, StatusUpdate, Theme
 from .periods import Period
 
-SCHEMA = 1
+# 2: dates carry their precision; a commitment counts from the day it is known to exist (``known_since``).
+SCHEMA = 2
 NEW = "new"  # "from" state of commitments made during the period
 MAX_TIMELINE_POINTS = 12
 NOT_ASSESSED = status_scale.Status.NOT_ASSESSED.value
-EVIDENCE_KEYS = ("title", "publisher", "date", "url", "stance")
+EVIDENCE_KEYS = ("title", "publisher", "date", "url", "stance", "date_precision")
 
 
 def _iso(day: date | None) -> str | None:
@@ -135,7 +136,7 @@ def _statuses_on(*, days: list[date]) -> dict[int, list[str]]:
 
 
 def _row_summary(row: dict) -> dict:
-    keys = ("slug", "title", "status_start", "status_end", "due_date", "url")
+    keys = ("slug", "title", "status_start", "status_end", "due_date", "due_precision", "url")
     return {k: row[k] for k in keys}
 
 
@@ -167,9 +168,11 @@ def build_snapshot(*, period: Period) -> dict:
 def _snapshot(*, period: Period) -> dict:
     start_day = period.start - timedelta(days=1)
     base = Commitment.objects.public().made_by(period.end)
-    fields = ("pk", "slug", "title", "source__title", "date_made", "due_date")
+    fields = ("pk", "slug", "title", "source__title", "date_made", "due_date", "date_made_precision", "due_precision",
+              "known_since")
     commitments = list(base.order_by("title", "pk").values_list(*fields))
-    first = min((made for _, _, _, _, made, _ in commitments if made is not None), default=None)
+    # ``made_by`` leaves out commitments with no known date: every one here has ``known_since``.
+    first = min((since for *_, since in commitments), default=None)
     chart_days = _timeline_days(first, period.end) if first else []
     # Every day the report needs a status on, answered together (chart points, period start and end).
     days = sorted({start_day, period.end, *chart_days})
@@ -200,10 +203,10 @@ def _snapshot(*, period: Period) -> dict:
     at_start, at_end, after_end = on_day[start_day], on_day[period.end], period.end + timedelta(days=1)
     themes_of, countries_of, actors_of = links["themes"], links["countries"], links["actors"]
     is_overdue = status_scale.is_overdue
-    for pk, slug, title, source, made, due in commitments:
+    for pk, slug, title, source, made, due, made_precision, due_precision, since in commitments:
         on = statuses.get(pk, never_assessed)
         start, end = on[at_start], on[at_end]
-        existed = made is None or made < period.start  # undated: counted as existing
+        existed = status_scale.is_made_by(known_since=since, day=start_day)
         rows.append(
             {
                 "slug": slug,
@@ -211,6 +214,8 @@ def _snapshot(*, period: Period) -> dict:
                 "source": source,
                 "date_made": made.isoformat() if made else None,
                 "due_date": due.isoformat() if due else None,
+                "date_made_precision": made_precision,  # how precise each date is (``dates.Precision``)
+                "due_precision": due_precision,
                 "status_start": start if existed else NEW,
                 "status_end": end,
                 "overdue_start": existed and is_overdue(status=start, due_date=due, on=period.start),
@@ -239,6 +244,7 @@ def _snapshot(*, period: Period) -> dict:
             "commitment__title",
             "status",
             "as_of_text",
+            "as_of_precision",
             "confidence",
             "summary",
             "evidence__id",
@@ -247,11 +253,14 @@ def _snapshot(*, period: Period) -> dict:
             "evidence_date",
             "evidence__url",
             "evidence__stance",
+            "evidence__date_precision",
         )
     )
     update_rows = []
     current, evidence = None, []
-    for pk, slug, title, status, as_of, confidence, summary, evidence_pk, *found in _plain_rows(updates):
+    for pk, slug, title, status, as_of, as_of_precision, confidence, summary, evidence_pk, *found in _plain_rows(
+        updates
+    ):
         if pk != current:
             current, evidence = pk, []
             update_rows.append(
@@ -261,6 +270,7 @@ def _snapshot(*, period: Period) -> dict:
                     "url": f"{detail_prefix}{slug}/",
                     "status": status,
                     "as_of": as_of,
+                    "as_of_precision": as_of_precision,
                     "confidence": confidence,
                     "summary": summary,
                     "evidence": evidence,
@@ -269,16 +279,16 @@ def _snapshot(*, period: Period) -> dict:
         if evidence_pk is not None:
             evidence.append(dict(zip(EVIDENCE_KEYS, found, strict=True)))
 
-    # Commitments in the order they were made (undated first: made by every day), so each chart
-    # point counts a prefix of them.
+    # Commitments in the order they are known to exist (``known_since``: the rule of
+    # ``status.is_made_by``, as a prefix), so each chart point counts a prefix of them.
     by_made = sorted(
-        ((made or date.min, statuses.get(pk, never_assessed)) for pk, _, _, _, made, _ in commitments),
+        ((since, statuses.get(pk, never_assessed)) for pk, *_, since in commitments),
         key=itemgetter(0),
     )
-    made_days = [made for made, _ in by_made]
+    made_days = [since for since, _ in by_made]
     timeline = []
     for day in chart_days:
-        made_by_day = by_made[: bisect_right(made_days, day)]
+        made_by_day = by_made[: bisect_right(made_days, day)]  # known_since <= day
         counts = _counts(map(itemgetter(on_day[day]), map(itemgetter(1), made_by_day)))
         timeline.append({"date": day.isoformat(), "counts": counts})
 

@@ -1,7 +1,10 @@
 """Template filters for the status scale, so templates never hold labels of their own."""
 
+from datetime import date
+
 from django import template
 
+from .. import dates
 from .. import status as status_scale
 
 register = template.Library()
@@ -59,6 +62,29 @@ def day(value, style: str = "long") -> str:
         return ""
     month = _MONTHS[value.month - 1]
     return f"{value.day} {month[:3] if style == 'short' else month} {value.year}"
+
+
+@register.filter
+def as_precise(value, precision: str = "") -> str:
+    """A date as precise as its source (``dates.render``): "2 December 2026", "July 2022" or "2022".
+
+    ``value`` is a date or an ISO date string (reports' snapshots store strings); ``precision`` a
+    ``dates.Precision`` value, a day when empty (a snapshot frozen before precisions were kept).
+    """
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return dates.render(value, precision or dates.Precision.DAY)
+
+
+@register.filter
+def iso_precise(value, precision: str = "") -> str:
+    """ISO 8601 at its precision ("2022-07"), for ``<time datetime>``."""
+    return dates.iso(value, precision or dates.Precision.DAY) if value else ""
 
 
 @register.simple_tag
