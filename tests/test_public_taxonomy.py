@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import html
-import inspect
 import io
 import json
 from datetime import date
@@ -63,9 +62,8 @@ def fresh(catalogue):
 
 
 def set_state(commitment: Commitment, state: str) -> Commitment:
-    """Through the service, as staff do (with a public reason where the service asks for one)."""
-    kwargs = {"reason": "Checked."} if "reason" in inspect.signature(services.set_commitment_state).parameters else {}
-    return services.set_commitment_state(commitment=commitment, state=state, user=None, **kwargs)
+    """Through the service, as staff do, with a public reason."""
+    return services.set_commitment_state(commitment=commitment, state=state, user=None, reason="Checked.")
 
 
 def content(client, url: str) -> tuple[int, str]:
