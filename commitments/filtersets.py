@@ -7,6 +7,7 @@ rows from ``CommitmentFilterSet``, so one grammar of GET parameters serves every
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 
@@ -15,9 +16,10 @@ from django import forms
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from . import catalogue as public_catalogue
 from .models import Commitment
 from .status import STALE_AFTER_TEXT, Status
-from .taxonomy import TAXONOMY_FACETS, Entry, link_table, load_catalogue
+from .taxonomy import TAXONOMY_FACETS, Entry, link_table
 
 ISO_DATE = ["%Y-%m-%d"]
 # The dates the filters accept: far wider than any date in the record, but bounded, so that date
@@ -160,8 +162,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
                 self.form.fields[name].choices = [(slug, e.label) for slug, e in self.catalogue[name].items()]
 
     @cached_property
-    def catalogue(self) -> dict[str, dict[str, Entry]]:
-        return load_catalogue()
+    def catalogue(self) -> dict[str, Mapping[str, Entry]]:
+        """The public entries (``catalogue.load``): a slug of any other is refused as unknown."""
+        return public_catalogue.load()
 
     # --- filtering ----------------------------------------------------------------------
 

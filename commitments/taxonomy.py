@@ -4,11 +4,16 @@ For each: its name (the GET parameter, the facet and the ``PublicCount`` facet),
 field on ``Commitment`` that links to it, the field it is labelled by, and the URL name of its
 public page. Every module that walks the taxonomies reads them here. Models are looked up by
 name (``apps.get_model``), so ``models`` and its QuerySets may import this module.
+
+An entry is public only while a public commitment uses it (``Model.objects.public()`` in
+``querysets``): its page, the list's facets and filters, the overview and the dump see no other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import NamedTuple
 
 from django.apps import apps
@@ -30,6 +35,10 @@ class Taxonomy:
     @property
     def model(self) -> type:
         return apps.get_model(APP, self.model_name)
+
+    def public(self):
+        """The entries the public may see: those a public commitment uses (``<Model>.objects.public()``)."""
+        return self.model.objects.public()
 
     @property
     def is_linked(self) -> bool:
@@ -65,20 +74,21 @@ class Entry(NamedTuple):
     label: str
 
 
-def load_catalogue(*, facets=TAXONOMY_FACETS) -> dict[str, dict[str, Entry]]:
-    """Every entry (id, slug, label) of the taxonomy ``facets``, by facet name and slug, in one query.
+def read_catalogue() -> dict[str, Mapping[str, Entry]]:
+    """Every public entry (id, slug, label) of every taxonomy, by facet name and slug, in one query.
 
-    It validates the slug filters and labels the facets, so neither asks once per facet.
+    Each facet's entries are ordered by label, read-only. An entry no public commitment uses is not
+    in it. Pages read it through ``catalogue.load``, which keeps it while the data version holds.
     """
     parts = [
-        t.model.objects.order_by()
+        t.public().order_by()
         .annotate(facet=Value(name, output_field=CharField()))
         .values_list("facet", "id", "slug", t.label_field)
         for name, t in TAXONOMY_FACETS.items()
-        if name in facets
     ]
-    catalogue: dict[str, dict[str, Entry]] = {name: {} for name in facets}
+    catalogue: dict[str, dict[str, Entry]] = {name: {} for name in TAXONOMY_FACETS}
     rows = sorted(((label.casefold(), slug, facet, pk, label) for facet, pk, slug, label in union_all(parts)))
     for _, slug, facet, pk, label in rows:
         catalogue[facet][slug] = Entry(pk, slug, label)
-    return catalogue
+    # Shared by every request of the process until the next change: nobody may alter it.
+    return {name: MappingProxyType(entries) for name, entries in catalogue.items()}

@@ -166,9 +166,10 @@ def _archived(request, slug: str) -> HttpResponse:
 
 
 def taxonomy_detail(request, kind: str, slug: str):
+    """An entry's page: 404 unless a public commitment uses it (a draft's new theme or source stays unseen)."""
     taxonomy = TAXONOMY_FACETS[kind]
     relation = taxonomy.relation
-    entry = get_object_or_404(taxonomy.model, slug=slug)
+    entry = get_object_or_404(taxonomy.public(), slug=slug)
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})

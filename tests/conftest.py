@@ -17,11 +17,13 @@ def _page_cache(request, settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_facet_index():
-    """Each test starts without this process's facet index: shared data keeps one version token across
-    tests, so an index built from rows a test wrote (and rolled back) could otherwise outlive them."""
-    from commitments import facet_index
+    """Each test starts without this process's facet index (nor its catalogue of public entries): shared data
+    keeps one version token across tests, so an index built from rows a test wrote (and rolled back) could
+    otherwise outlive them."""
+    from commitments import catalogue, facet_index
 
     facet_index.clear()
+    catalogue.forget()  # kept by data version too, which rolled-back rows do not change
 
 
 @pytest.fixture(autouse=True)

@@ -72,6 +72,18 @@ def data(catalogue):
     ns.report = services.publish_report(report=report, user=publisher)
     ns.draft_report, _ = services.prepare_report(period=parse_period("2025-Q1"),
                                                  introduction="DRAFTREPORTINTRO not public.")
+    # A source's notes are staff only; a source and entries only the draft commitment uses are not public.
+    Source.objects.filter(pk=ns.strategy.pk).update(notes="SOURCENOTESECRET coverage")
+    ns.draft_source = factories.source(slug="draft-only-source", title="DRAFTONLYSOURCE")
+    ns.draft_theme = factories.theme(slug="draft-only-theme", name="DRAFTONLYTHEME")
+    ns.draft_actor = factories.actor(slug="draft-only-actor", name="DRAFTONLYACTOR")
+    ns.draft_country = factories.country("mn", "DRAFTONLYCOUNTRY")
+    Commitment.objects.filter(pk=ns.draft_c.pk).update(attributed_to=ns.draft_source)
+    ns.draft_c.themes.add(ns.draft_theme)
+    ns.draft_c.actors.add(ns.draft_actor)
+    ns.draft_c.countries.add(ns.draft_country)
+    ns.hidden_text = [*ns.hidden_text, "SOURCENOTESECRET", "DRAFTONLYSOURCE", "DRAFTONLYTHEME", "DRAFTONLYACTOR",
+                      "DRAFTONLYCOUNTRY"]
     return ns
 
 
@@ -234,8 +246,12 @@ def test_dump_holds_the_published_record_only(data, tmp_path):
          "related_id": str(max(data.expert.pk, data.exchange.pk))}]
     for name in ("commitment_actors", "commitment_countries", "commitment_themes"):
         assert {r["commitment_id"] for r in rows(dump, name)} <= public_ids
-    # Taxonomies: all of them (public pages), even those only hidden commitments use.
-    assert {r["slug"] for r in rows(dump, "themes")} == set(Theme.objects.values_list("slug", flat=True))
+    # Sources and taxonomy entries: the public ones (a published commitment uses them), as their pages.
+    for name, model in (("sources", Source), ("actors", Actor), ("countries", Country), ("themes", Theme)):
+        assert {r["slug"] for r in rows(dump, name)} == set(model.objects.public().values_list("slug", flat=True))
+    assert not {"draft-only-source", "draft-only-theme", "draft-only-actor", "mn"} & {
+        r["slug"] for name in ("sources", "actors", "countries", "themes") for r in rows(dump, name)}
+    assert "notes" not in rows(dump, "sources")[0]
 
     undated = next(r for r in rows(dump, "commitments") if r["slug"] == "undated-unicode")
     assert undated["title"] == UNICODE_TITLE and undated["quote"] == UNICODE_QUOTE  # raw text; pages escape it
@@ -642,7 +658,7 @@ def test_every_value_the_models_accept_comes_back_exactly(extremes, db, tmp_path
     assert all(extremes.rows.values()), "every table holds rows"
     restore(extremes.dump)
     assert dumped_rows() == extremes.rows
-    assert Source.objects.get(slug="s" * 100).notes == extremes.source_notes
+    assert Source.objects.get(slug="s" * 100).notes == ""  # staff only: not in the dump
     assert Theme.objects.get(slug="quoted").name == "'=already quoted"  # an apostrophe typed is kept
     assert ProgressReport.objects.get(slug="r" * 100).snapshot["nested"] == {
         "é": [1, -2, 2.5, None, True, False, "😀\r\n"]}
@@ -655,12 +671,28 @@ def test_every_value_the_models_accept_comes_back_exactly(extremes, db, tmp_path
             assert first[name] == second[name], name
 
 
-def test_a_source_note_of_150000_characters_is_restored(data, tmp_path):
+def test_a_source_note_is_not_in_the_dump_and_one_from_a_dump_of_version_3_is_restored(data, tmp_path):
+    """Dumps before version 4 held a source's notes; they still restore, into the staff-only field, however long."""
     Source.objects.filter(pk=data.strategy.pk).update(notes=text(150_000, "Coverage: "))
     dump = export(tmp_path / "dump")
+    assert "Coverage: " not in b"".join(dump_files(dump).values()).decode()
     delete_tracker_rows()
+    as_older_version(dump, 3, notes={data.strategy.slug: text(150_000, "Coverage: ")})
+    assert dataset.check_dataset(dump) == []
     restore(dump)
     assert Source.objects.get(slug=data.strategy.slug).notes == text(150_000, "Coverage: ")
+    again = export(tmp_path / "again")  # and a new dump leaves them out again
+    assert "Coverage: " not in b"".join(dump_files(again).values()).decode()
+    assert package(again)["tracker_format_version"] == dataset.FORMAT_VERSION == 4
+
+
+def test_a_dump_of_version_3_without_its_notes_column_is_refused(data, tmp_path):
+    dump = export(tmp_path / "dump")
+    pkg = package(dump)
+    pkg["tracker_format_version"] = 3
+    (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    problems = [str(p) for p in dataset.check_dataset(dump)]
+    assert any("resource 'sources' lists fields" in p and "'notes'" in p for p in problems), problems
 
 
 def read_big_csv(path: Path) -> list[dict]:
@@ -701,7 +733,7 @@ def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps
 
 
 def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_path):
-    factories.theme(slug="formula", name="=Formula theme")
+    data.expert.themes.add(factories.theme(slug="formula", name="=Formula theme"))  # public: in the dump
     StatusUpdate.objects.withdrawn().delete()  # there were no withdrawals before format 3
     dump = export(tmp_path / "dump")
     delete_tracker_rows()
@@ -713,32 +745,41 @@ def test_a_dump_of_format_version_1_with_raw_csv_text_still_restores(data, tmp_p
     assert Theme.objects.get(slug="formula").name == "=Formula theme"
 
 
-def as_older_version(dump: Path, version: int) -> None:
-    """Rewrite a dump as format ``version`` wrote it: without the columns added later (``ADDED_IN``)."""
-    import hashlib
-
-    from commitments.dataset.schema import ADDED_IN
-
+def as_older_version(dump: Path, version: int, *, notes: dict[str, str] | None = None) -> None:
+    """Rewrite a dump as format ``version`` wrote it: its tables' columns (``dataset.tables(version)``),
+    without those added later (``ADDED_IN``) and with those dropped since (``DROPPED_IN``: a source's
+    ``notes``, from ``notes``: slug -> text, else empty). Text cells are kept as they are."""
+    notes = notes or {}
     pkg = package(dump)
     pkg["tracker_format_version"] = version
+    layouts = {t.name: t for t in dataset.tables(version)}
     for resource in pkg["resources"]:
-        table = resource["name"].removesuffix("-json")
-        dropped = {column for (name, column), since in ADDED_IN.items() if name == table and since > version}
-        if dropped:
-            if "schema" in resource:  # the JSON copies' resources have none
-                resource["schema"]["fields"] = [f for f in resource["schema"]["fields"] if f["name"] not in dropped]
-            path = dump / resource["path"]
-            if path.suffix == ".csv":
-                keep = [i for i, name in enumerate(rows_header(path)) if name not in dropped]
-                rewrite_csv(path, lambda i, r, keep=keep: [r[k] for k in keep])
-            else:
-                lines = path.read_text(encoding="utf-8").split("\n")
-                for n, line in enumerate(lines):
-                    if line.startswith("{"):
-                        item = {k: v for k, v in json.loads(line.removesuffix(",")).items() if k not in dropped}
-                        lines[n] = json.dumps(item, ensure_ascii=False) + ("," if line.endswith(",") else "")
-                path.write_text("\n".join(lines), encoding="utf-8")
-        body = (dump / resource["path"]).read_bytes()
+        table = layouts[resource["name"].removesuffix("-json")]
+        path = dump / resource["path"]
+        if "schema" in resource:  # the JSON copies' resources have none
+            resource["schema"]["fields"] = [c.descriptor() for c in table.columns]
+        if path.suffix == ".csv":
+            header = rows_header(path)
+            columns = {c.name: c for c in table.columns}
+
+            def change(i, r, header=header, table=table, columns=columns):
+                if i == 0:
+                    return table.names
+                row = dict(zip(header, r, strict=True))
+                return [row[name] if name in row else dataset.csv_value(columns[name], notes.get(row["slug"], ""),
+                                                                         neutralised=version >= 2)
+                        for name in table.names]
+
+            rewrite_csv(path, change)
+        else:
+            lines = path.read_text(encoding="utf-8").split("\n")
+            for n, line in enumerate(lines):
+                if line.startswith("{"):
+                    item = json.loads(line.removesuffix(","))
+                    item = {name: item[name] if name in item else notes.get(item["slug"], "") for name in table.names}
+                    lines[n] = json.dumps(item, ensure_ascii=False) + ("," if line.endswith(",") else "")
+            path.write_text("\n".join(lines), encoding="utf-8")
+        body = path.read_bytes()
         resource["bytes"], resource["hash"] = len(body), f"sha256:{hashlib.sha256(body).hexdigest()}"
     (dump / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from commitments import facet_index, public_counts
+from commitments import cache, catalogue, facet_index, public_counts
 from commitments.models import Commitment
 
 from . import factories
@@ -29,13 +29,15 @@ STATUSES = ["in_progress", "stalled", "achieved", "not_started", "partially_achi
 
 # Pinned counts, with the PublicCount summary out of date (counted live) and up to date.
 # The overview: the data version, the summary, status counts and two breakdowns (or, from the
-# summary, one query for the theme and country names), then the recent / overdue / stale rows
-# with their two prefetches each, and the overdue and stale counts.
-# The list: the data version, the taxonomy catalogue (validates slugs, labels facets), the
-# summary, the status facet with the overdue/stale counts in one grouped query (which also gives
-# the list's count; from the summary, the statuses are read there and the two flags are two
-# index ranges), the four taxonomy facets in one query (or from the summary), the rows and
-# their two prefetches.
+# summary, the theme and country names from the catalogue: the version read, as for the list),
+# then the recent / overdue / stale rows with their two prefetches each, and the overdue and
+# stale counts.
+# The list: the data version, the taxonomy catalogue (validates slugs, labels facets: the public
+# entries, which each process keeps while the data version is unchanged, so this is the version read
+# again; see CATALOGUE_READ), the summary, the status facet with the overdue/stale counts in one
+# grouped query (which also gives the list's count; from the summary, the statuses are read there
+# and the two flags are two index ranges), the four taxonomy facets in one query (or from the
+# summary), the rows and their two prefetches.
 CACHE = 1  # the overview and the list read the public data version, then (on a miss) build the page
 # The rows shown (the overview's three sections together): how precise each status date is, one query.
 PRECISION = 1
@@ -51,6 +53,9 @@ LIST_INDEXED = 5 + CACHE + PRECISION
 # and once its response is sent the process builds the index: the version, the commitments, the
 # three link tables, and the version again.
 INDEX_BUILD = 6
+# The first page after a change that needs the catalogue of public entries (a list, the overview,
+# a filtered feed) reads it too: one query more than the pinned counts, which are for the pages after it.
+CATALOGUE_READ = 1
 # The commitment page: the commitment, its actors, countries and themes (one query), its updates (withdrawn
 # ones too), their evidence, and the change history (one query, however long it is).
 DETAIL = 5
@@ -115,6 +120,7 @@ def test_overview_and_list_query_counts_do_not_grow(client, django_assert_num_qu
         assert public_counts.refresh()
     expected = queries[summary] if isinstance(queries, dict) else queries
     facet_index.refresh()  # built, as after the first filtered list since the last change (counted below)
+    catalogue.load()  # kept, as after the first page since the last change (CATALOGUE_READ)
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
@@ -133,7 +139,8 @@ def index_not_built_after_responses():
 @pytest.mark.parametrize("built", [3, 40], indirect=True)
 def test_the_facet_index_is_built_after_a_page_counted_in_sql(client, django_assert_num_queries, made,
                                                               index_not_built_after_responses):
-    with django_assert_num_queries(LIST_FILTERED + 1):  # the index is out of date: the facets count in SQL
+    # The index is out of date: the facets count in SQL (and the catalogue is read at the new version).
+    with django_assert_num_queries(LIST_FILTERED + 1 + CATALOGUE_READ):
         assert client.get("/commitments/?theme=t1").status_code == 200
     with django_assert_num_queries(INDEX_BUILD):  # what the process then does, the same at any size
         assert facet_index.refresh_if_wanted() is None
@@ -201,7 +208,23 @@ def test_taxonomy_pages_and_feed_query_counts_do_not_grow(client, django_assert_
         url = url.replace("?page=2", "")
     if summary:
         assert public_counts.refresh()
+    catalogue.load()  # kept since an earlier page (CATALOGUE_READ)
     with django_assert_num_queries(queries[summary] if isinstance(queries, dict) else queries):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("built", [3], indirect=True)
+def test_the_catalogue_of_public_entries_is_read_once_per_data_version(client, django_assert_num_queries, made):
+    """Which entries are public is asked once per change, not on every page (a probe per entry, see taxonomy)."""
+    facet_index.refresh()
+    url = "/commitments/?actor=a2&sort=-due"
+    with django_assert_num_queries(LIST_INDEXED + CATALOGUE_READ):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(LIST_INDEXED):
+        assert client.get(url).status_code == 200
+    cache.bump()  # any public change
+    facet_index.refresh()
+    with django_assert_num_queries(LIST_INDEXED + CATALOGUE_READ):
         assert client.get(url).status_code == 200
 
 

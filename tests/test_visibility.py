@@ -1,11 +1,14 @@
 """What the public may see is said once per model, in ``commitments/querysets.py``.
 
 ``Commitment.objects.public()``, ``StatusUpdate.objects.published()`` / ``.public()``,
-``Evidence.objects.public()`` and ``ProgressReport.objects.published()`` (and, for link tables
-and paths, ``public_q`` / ``published_q`` / ``public_links``). This test reads every module of
-``commitments`` and fails on a filter written by hand elsewhere (``state=…``, ``state__in``,
+``Evidence.objects.public()``, ``ProgressReport.objects.published()`` and, for sources and
+taxonomy entries, ``Source/Theme/Country/Actor.objects.public()`` (used by a public commitment;
+for link tables and paths, ``public_q`` / ``published_q`` / ``public_links``). This test reads every
+module of ``commitments`` and fails on a filter written by hand elsewhere (``state=…``, ``state__in``,
 ``…__state``, ``published_at__isnull`` …), so a new page, count, export or feed cannot quietly
 disagree about what is public. Writes that *set* a state are not filters and are not matched.
+It also fails where a module that serves the public reads sources or taxonomy entries other than
+through their ``public()`` (an entry only a draft uses would show up, though its page is 404).
 """
 
 from __future__ import annotations
@@ -93,4 +96,58 @@ def test_visibility_is_written_only_in_the_querysets():
             found += hits
     assert not found, (
         "Visibility filters written by hand (use public()/published() from querysets.py):\n" + "\n".join(found)
+    )
+
+
+# --- sources and taxonomy entries: read through their public() ------------------------------------
+
+ENTRY_MODELS = {"Source", "Theme", "Country", "Actor"}
+# Modules that write, or serve staff only: they may read every entry (paths relative to commitments/).
+STAFF_MODULES = ("admin", "reports/admin.py", "importing/", "demo_data/", "management/", "services.py",
+                 "revisions.py", "signals.py", "public_log.py", "models.py", "dataset/restore.py")
+
+
+def _entry_reads(source: str, name: str) -> list[str]:
+    """Reads of sources or taxonomy entries not through ``public()``: ``Theme.objects.filter(…)``,
+    ``taxonomy.model.objects.all()``, ``get_object_or_404(Source, …)`` or ``(taxonomy.model, …)``."""
+    found = []
+
+    def is_entry_model(node) -> bool:
+        return (isinstance(node, ast.Name) and node.id in ENTRY_MODELS) or (
+            isinstance(node, ast.Attribute) and node.attr == "model")
+
+    for node in ast.walk(ast.parse(source, filename=name)):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "objects"
+                and is_entry_model(node.value.value) and node.attr != "public"):
+            found.append((node.lineno, ast.unparse(node)))
+        elif (isinstance(node, ast.Call) and _callee(node) in ("get_object_or_404", "get_list_or_404") and node.args
+              and is_entry_model(node.args[0])):
+            found.append((node.lineno, f"{_callee(node)}({ast.unparse(node.args[0])}, …)"))
+    return [f"{name}:{line}: {what}" for line, what in sorted(found)]
+
+
+def test_the_entry_search_finds_what_it_should():
+    sample = (
+        "Theme.objects.values_list('pk', 'name')\n"
+        "t.model.objects.order_by()\n"
+        "get_object_or_404(taxonomy.model, slug=slug)\n"
+        "get_object_or_404(Source, slug=slug)\n"
+        "Theme.objects.public().values_list('pk')\n"  # through public(): fine
+        "get_object_or_404(taxonomy.public(), slug=slug)\n"  # fine
+        "Commitment.objects.all()\n"  # not an entry model
+    )
+    found = [line.split(": ", 1)[1] for line in _entry_reads(sample, "sample.py")]
+    assert found == ["Theme.objects.values_list", "t.model.objects.order_by", "get_object_or_404(taxonomy.model, …)",
+                     "get_object_or_404(Source, …)"]
+
+
+def test_public_modules_read_sources_and_entries_only_through_public():
+    found = []
+    for path in _modules():
+        name = str(path.relative_to(ROOT))
+        if not name.startswith(STAFF_MODULES):
+            found += _entry_reads(path.read_text(), name)
+    assert not found, (
+        "Sources or taxonomy entries read without .public() in a public module (an entry only a draft uses "
+        "has no public page; use Model.objects.public() or Taxonomy.public()):\n" + "\n".join(found)
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import public_counts
+from .. import catalogue, public_counts
 from ..filtersets import CommitmentFilterSet
 from ..public_counts import Counts
-from ..taxonomy import TAXONOMY_FACETS, load_catalogue
+from ..taxonomy import TAXONOMY_FACETS
 
 FLAGS = ("overdue", "stale")
 
@@ -54,7 +54,7 @@ def taxonomy_counts(filterset: CommitmentFilterSet, summary: Counts | None) -> d
 def breakdowns(summary: Counts, facets: tuple[str, ...]) -> dict[str, list[dict]]:
     """Per facet of ``facets``: each entry's slug, name, total and status counts (one query for the names)."""
     out = {}
-    for facet, entries in load_catalogue(facets=facets).items():
+    for facet, entries in catalogue.load(facets=facets).items():
         rows = []
         for entry in entries.values():
             by_status = summary[facet].get(entry.id)

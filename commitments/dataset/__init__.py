@@ -4,19 +4,21 @@
 drafts or archived ones), their published status updates (withdrawn ones too, with the withdrawal's
 date and reason, as their pages list them; they count for no status), the evidence attached to those updates
 (never evidence attached only to a commitment, nor to a draft update: that is unreviewed staff
-material), every source, actor, country and theme, and the published progress reports with their
-frozen snapshot. Fields the public pages do not show stay out too: staff accounts, research and
-evidence notes, the admin's change history, internal timestamps. (The public change history,
-``PublicChange``, is not a table of the dump yet: a restored commitment's history starts empty.)
-A report's stored PDF stays out as well: it is a rendering of the snapshot, typeset again on first
-request. Many-to-many fields are link
-tables (``commitment_themes.csv`` …). Rows are streamed in primary-key order from one consistent
-read, into a temporary folder beside the target that is renamed into place only when complete.
+material), the sources, actors, countries and themes those commitments use (``.public()``: an
+entry only a draft uses has no public page, so it is not in the dump either), and the published
+progress reports with their frozen snapshot. Fields the public pages do not show stay out too: staff
+accounts, a source's notes, research and evidence notes, the admin's change history, internal
+timestamps. (The public change history, ``PublicChange``, is not a table of the dump yet: a restored
+commitment's history starts empty.) A report's stored PDF stays out as well: it is a rendering of the
+snapshot, typeset again on first request. Many-to-many fields are link tables
+(``commitment_themes.csv`` …). Rows are streamed in primary-key order from one consistent read, into a
+temporary folder beside the target that is renamed into place only when complete.
 
 ``import_dataset`` restores such a dump into an empty database: it checks ``datapackage.json`` and
 every row of every file first (types, field rules, keys, links, the derived current status, the
 files' sizes and hashes) and writes nothing if anything is wrong; then it writes everything in one
-transaction, keeping primary keys and slugs. It reads the JSON copy, which holds every value
+transaction, keeping primary keys and slugs. It reads dumps of older format versions too
+(``schema.READABLE_VERSIONS``), each in its own layout. It reads the JSON copy, which holds every value
 exactly; the CSV copy neutralises spreadsheet formulas as ``export.csv`` does (a leading
 apostrophe, which cannot be undone reliably), and the check requires it to say what the JSON says.
 

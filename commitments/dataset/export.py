@@ -131,10 +131,11 @@ def _resources(table: Table, folder: Path, count: int) -> list[dict]:
 def _package(folder: Path, counts: dict[str, int], *, synthetic: bool) -> dict:
     description = (
         "The published record of the Commitments Tracker: published commitments with their verbatim quotes, "
-        "sources, actors, countries and themes; their published status updates (withdrawn ones too, with the "
-        "reason: they count for no status) and the evidence behind them; "
-        "published progress reports with their frozen figures. Drafts, archived commitments, evidence not yet "
-        "used in a published assessment, staff accounts, internal notes and the change history are not included. "
+        "the sources, actors, countries and themes they use; their published status updates (withdrawn ones "
+        "too, with the reason: they count for no status) and the evidence behind them; published progress "
+        "reports with their frozen figures. Drafts, archived commitments (and the sources and entries only they "
+        "use), evidence not yet used in a published assessment, staff accounts, internal notes (a source's "
+        "notes included) and the change history are not included. "
         "Each table is given as CSV (UTF-8, header row; lists as link tables) and as JSON. "
         "In the CSV, a text cell that a spreadsheet would run as a formula (one starting with =, +, -, @, a tab "
         "or a carriage return) begins with an apostrophe, as in the site's export.csv; the JSON holds every "

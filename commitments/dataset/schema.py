@@ -13,9 +13,11 @@ from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Sourc
 from ..querysets import public_links
 
 # 2: the CSV's text cells are neutralised as in export.csv; restore reads the JSON.
-# 3: dates carry their precision (``<date>_precision``), and commitments their expected end and known_since.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)  # an older dump lacks the columns ``ADDED_IN`` a later version: restore fills them
+# 3: dates carry their precision (``<date>_precision``), commitments their expected end and known_since, and
+#    status updates their public reason and any withdrawal (withdrawn updates are listed; they count for nothing).
+# 4: only the sources, actors, countries and themes a published commitment uses, and no source notes (staff only).
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)  # an older dump has the columns of its version (``ADDED_IN``, ``DROPPED_IN``)
 # (table, column) -> the format version that added it; columns not named here are in every version.
 ADDED_IN = {
     ("sources", "date_precision"): 3,
@@ -30,6 +32,11 @@ ADDED_IN = {
     ("status_updates", "publish_reason"): 3,
     ("status_updates", "withdrawn_at"): 3,
     ("status_updates", "withdraw_reason"): 3,
+}
+# (table, column) -> the format version that no longer writes it. An older dump's value is still
+# restored: a source's notes (staff only since version 4) go back into the staff-only field.
+DROPPED_IN = {
+    ("sources", "notes"): 4,
 }
 PACKAGE = "datapackage.json"
 BATCH = 1000
@@ -163,12 +170,18 @@ def _link(name: str, title: str, field_name: str, target: str, target_column: st
 def tables(version: int = FORMAT_VERSION) -> tuple[Table, ...]:
     """Every table of the dump, in the order it is written and read (referenced tables first).
 
-    ``version``: the tables as a dump of that format version has them (without the columns added later).
+    ``version``: the tables as a dump of that format version has them (without the columns added
+    later, with those dropped since). Sources and taxonomy entries are the public ones (``.public()``:
+    used by a published commitment), so the dump names nothing the site would answer 404 for.
     """
     return tuple(
-        replace(table, columns=tuple(c for c in table.columns if ADDED_IN.get((table.name, c.name), 1) <= version))
+        replace(table, columns=tuple(c for c in table.columns if _in_version(table.name, c.name, version)))
         for table in _tables()
     )
+
+
+def _in_version(table: str, column: str, version: int) -> bool:
+    return ADDED_IN.get((table, column), 1) <= version < DROPPED_IN.get((table, column), FORMAT_VERSION + 1)
 
 
 def _tables() -> tuple[Table, ...]:
@@ -178,12 +191,12 @@ def _tables() -> tuple[Table, ...]:
         Table("sources", "Sources: the documents commitments are quoted from", Source,
               _columns(Source, "id", "slug", "title", "issuer", "date", "date_note", "kind", "url", "notes",
                        "is_synthetic", "date_precision"),
-              lambda: Source.objects.order_by("id")),
+              lambda: Source.objects.public().order_by("id")),
         Table("actors", "Actors: organisations that owe or share commitments", Actor, _columns(Actor, *taxonomy),
-              lambda: Actor.objects.order_by("id")),
+              lambda: Actor.objects.public().order_by("id")),
         Table("countries", "Partner countries (slug: ISO 3166-1 alpha-2, lower case)", Country,
-              _columns(Country, *taxonomy), lambda: Country.objects.order_by("id")),
-        Table("themes", "Themes", Theme, _columns(Theme, *taxonomy), lambda: Theme.objects.order_by("id")),
+              _columns(Country, *taxonomy), lambda: Country.objects.public().order_by("id")),
+        Table("themes", "Themes", Theme, _columns(Theme, *taxonomy), lambda: Theme.objects.public().order_by("id")),
         Table("commitments", "Published commitments", Commitment,
               _columns(Commitment, "id", "slug", "title", "quote", "quote_context", "source", "attributed_to",
                        "location", "statement_type", "scope_note", "date_made", "date_note", "due_date", "due_text",

@@ -104,11 +104,13 @@ def _plain_rows(queryset, *, chunk_size: int = 20000):
 def _links(*, through, target: str, labels: dict[int, str]) -> dict[int, list[str]]:
     """Commitment pk -> its sorted labels, from one plain scan of a link table.
 
-    No join and no filter: only the report's commitments are looked up afterwards.
+    No join and no filter: only the report's commitments are looked up afterwards (an entry missing
+    from ``labels`` is not public, so only hidden commitments, which the report never reads, link to it).
     """
     found: dict[int, list[str]] = defaultdict(list)
     for pk, item in _plain_rows(through.objects.order_by().values_list("commitment_id", target)):
-        found[pk].append(labels[item])
+        if item in labels:
+            found[pk].append(labels[item])
     for items in found.values():
         items.sort()
     return found
@@ -178,9 +180,10 @@ def _snapshot(*, period: Period) -> dict:
     never_assessed = [NOT_ASSESSED] * len(days)
     statuses = _statuses_on(days=days)
     detail_prefix = reverse("commitments:list")
-    themes = list(Theme.objects.values_list("pk", "slug", "name"))
-    countries = list(Country.objects.values_list("pk", "slug", "name"))
-    actors = list(Actor.objects.values_list("pk", "name"))
+    # The public entries only (a public commitment's entries are public: the others label no row here).
+    themes = list(Theme.objects.public().values_list("pk", "slug", "name"))
+    countries = list(Country.objects.public().values_list("pk", "slug", "name"))
+    actors = list(Actor.objects.public().values_list("pk", "name"))
     names = {
         "themes": {slug: name for _, slug, name in themes},
         "countries": {slug: name for _, slug, name in countries},

@@ -8,10 +8,11 @@ from commitments.dataset import DatasetRefused, export_dataset
 class Command(BaseCommand):
     help = (
         "Write everything the public can see (published commitments, their published status updates and those "
-        "updates' evidence, sources, actors, countries, themes, published progress reports) into DIR as CSV and "
-        "JSON with a Frictionless datapackage.json. Drafts, archived commitments, unreviewed evidence, staff "
-        "accounts, internal notes and history are left out. DIR is written whole or not at all (a temporary "
-        "folder beside it is renamed into place). Refused if DIR is not empty (without --force) or if the "
+        "updates' evidence, the sources, actors, countries and themes they use, published progress reports) into "
+        "DIR as CSV and JSON with a Frictionless datapackage.json. Drafts, archived commitments, entries only they "
+        "use, unreviewed evidence, staff accounts, internal notes (a source's too) and history are left out. "
+        "DIR is written whole or not at all (a temporary folder beside it is renamed into place). "
+        "Refused if DIR is not empty (without --force) or if the "
         "database holds synthetic demo data (without --allow-synthetic)."
     )
 
