@@ -179,8 +179,13 @@ NO_RETURN_TO_DRAFT = (
 
 
 @transaction.atomic
-def set_commitment_state(*, commitment: Commitment, state: str, user, reason: str) -> Commitment:
+def set_commitment_state(
+    *, commitment: Commitment, state: str, user, reason: str, when: datetime | None = None
+) -> Commitment:
     """Publish or archive a commitment, with a public reason (publishers only).
+
+    ``when`` dates the change-history entry when it is not now (an import gives the day its dataset
+    was compiled, never the install time).
 
     The change history gets "published" the first time, "archived", and "restored" when an archived
     commitment is published again. A commitment that has been public never returns to draft, and a
@@ -206,7 +211,7 @@ def set_commitment_state(*, commitment: Commitment, state: str, user, reason: st
     commitment.state = state
     _change_reason(commitment, user, reason)
     commitment.save()
-    public_log.record(kind=kind, subject=commitment, reason=reason, by=user)
+    public_log.record(kind=kind, subject=commitment, reason=reason, by=user, when=when)
     return commitment
 
 

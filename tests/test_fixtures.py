@@ -243,3 +243,20 @@ def test_no_commitment_exists_before_it_is_known_to(imported, client):
         if c.known_since is not None:
             assert c in Commitment.objects.public().at(c.known_since)
             assert c not in Commitment.objects.public().at(c.known_since - timedelta(days=1))
+
+
+def test_the_change_history_of_an_import_is_dated_by_the_data_never_by_the_install(imported):
+    """Publications are dated by the day the dataset was compiled, assessments by their ``published_on``:
+    midnight of a fixture's day, never the moment the import ran."""
+    from django.utils import timezone
+
+    from commitments.models import PublicChange
+
+    meta = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))["meta"]
+    changes = list(PublicChange.objects.all())
+    assert changes
+    for change in changes:
+        local = timezone.localtime(change.happened_at)
+        assert local.time() == time(0, 0), (change, local)
+        if change.kind == "published":
+            assert local.date() == meta["compiled_on"], change

@@ -268,8 +268,11 @@ class _Import:
                     manager.set([rows[s].obj if s in rows else manager.model.objects.get(slug=s) for s in slugs])
                     m2m_changed.add(c.slug)
             if row.created:
+                # Dated by the day the dataset was compiled, not the install time.
+                compiled = self.data.compiled_on
                 services.set_commitment_state(
-                    commitment=row.obj, state=Commitment.State.PUBLISHED, user=None, reason=IMPORT_COMMITMENT_REASON
+                    commitment=row.obj, state=Commitment.State.PUBLISHED, user=None, reason=IMPORT_COMMITMENT_REASON,
+                    when=published_at(compiled) if compiled else None,
                 )
                 row.obj.state = Commitment.State.PUBLISHED
         return m2m_changed
