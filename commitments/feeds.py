@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
+from . import dates
 from .filtersets import CommitmentFilterSet
 from .models import StatusUpdate
 
@@ -67,7 +68,8 @@ class UpdatesFeed(Feed):
 
     def item_title(self, item: Entry):
         u = item.update
-        title = f"{u.commitment.title}: {u.get_status_display()} (as of {u.as_of:%d %b %Y})"
+        # As precise as the assessment: "as of July 2022", never a made-up "01 Jul 2022".
+        title = f"{u.commitment.title}: {u.get_status_display()} (as of {dates.render(u.as_of, u.as_of_precision)})"
         return f"Withdrawn: {title}" if item.withdrawal else title
 
     def item_description(self, item: Entry):
