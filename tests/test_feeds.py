@@ -162,6 +162,11 @@ def test_a_feed_reader_parses_the_feed_with_its_withdrawal_entry(client, catalog
     assert parsed.version == "atom10"
     assert parsed.feed.title == "Commitments Tracker: status updates"
     assert parsed.feed.updated_parsed is not None
+    assert parsed.feed.author == "Commitments Tracker"  # RFC 4287: the feed or every entry has an author
+    suffix = f"?{query}" if query else ""
+    (self_link,) = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert self_link == f"http://testserver{FEED}{suffix}"  # following it keeps the filters
+    assert parsed.feed.link == parsed.feed.id == f"http://testserver/commitments/{suffix}"
     ids = [e.id for e in parsed.entries]
     assert len(set(ids)) == len(ids) == len(parsed.entries) > 0
     for e in parsed.entries:
@@ -185,3 +190,15 @@ def test_entry_titles_say_the_as_of_date_as_precisely_as_it_is_known(client, db)
     factories.update(c, as_of=date(2022, 7, 1), as_of_precision="month", summary="Month only.", published=True)
     (entry,) = entries(client)
     assert entry["title"] == "Open a centre: In progress (as of July 2022)"
+
+
+def test_filtered_feeds_are_feeds_of_their_own_and_empty_fields_do_not_count(client, catalogue):
+    def ids(query):
+        root = ET.fromstring(client.get(f"{FEED}?{query}").content)  # noqa: S314 - our own output
+        selfs = [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+        return root.findtext(f"{ATOM}id"), selfs
+
+    assert ids("") == ("http://testserver/commitments/", [f"http://testserver{FEED}"])
+    assert ids("theme=pcve&q=&due_after=") == ("http://testserver/commitments/?theme=pcve",
+                                            [f"http://testserver{FEED}?theme=pcve"])
+    assert ids("country=kz&country=kg")[0] == "http://testserver/commitments/?country=kz&country=kg"
