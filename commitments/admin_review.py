@@ -68,6 +68,9 @@ class ReviewedChangesMixin:
         outcome = self._diversion(request)
         if isinstance(outcome, Revision):
             message = f"Proposed revision #{outcome.pk} for review (not applied)."
+            # ``obj`` carries the proposed values in memory: name the entry by what is stored, or
+            # "Recent actions" would show an unapproved title as if it were the record's.
+            obj = type(obj)._base_manager.get(pk=obj.pk)
         elif outcome is not None:
             return None
         return super().log_change(request, obj, message)

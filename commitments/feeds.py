@@ -13,9 +13,10 @@ from datetime import datetime
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.db.models import Exists, OuterRef
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from . import dates
 from .filtersets import CommitmentFilterSet
 from .models import StatusUpdate
 
@@ -34,17 +35,34 @@ class Entry:
         return self.update.withdrawn_at if self.withdrawal else self.update.published_at
 
 
+def _query(filterset) -> str:
+    """The filters a feed was asked with, as a query string ("" for the whole feed)."""
+    given = filterset.data.copy()
+    for name in [name for name, values in given.lists() if not any(values)]:
+        del given[name]  # an empty field of the list's form filters nothing
+    return f"?{given.urlencode()}" if given else ""
+
+
 class UpdatesFeed(Feed):
     feed_type = Atom1Feed
     title = "Commitments Tracker: status updates"
     subtitle = "Published status updates and withdrawals, newest first."
-    link = reverse_lazy("commitments:list")
+    author_name = "Commitments Tracker"  # Atom (RFC 4287, 4.1.1) wants an author for the feed or every entry
 
     def get_object(self, request, *args, **kwargs):
         filterset = CommitmentFilterSet(request.GET, request=request)
         if not filterset.is_valid():
             raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()))
         return filterset
+
+    # A filtered feed is a feed of its own: its "self" link keeps the filters (a reader that follows it
+    # stays subscribed to what was asked for), and its alternate link, which is also its Atom id, is the
+    # list with the same filters, so two feeds of different filters never share an id.
+    def link(self, filterset) -> str:
+        return f"{reverse('commitments:list')}{_query(filterset)}"
+
+    def feed_url(self, filterset) -> str:
+        return f"{reverse('commitments:feed')}{_query(filterset)}"
 
     def items(self, filterset) -> list[Entry]:
         commitments = filterset.qs.order_by()
@@ -67,7 +85,8 @@ class UpdatesFeed(Feed):
 
     def item_title(self, item: Entry):
         u = item.update
-        title = f"{u.commitment.title}: {u.get_status_display()} (as of {u.as_of:%d %b %Y})"
+        # As precise as the assessment: "as of July 2022", never a made-up "01 Jul 2022".
+        title = f"{u.commitment.title}: {u.get_status_display()} (as of {dates.render(u.as_of, u.as_of_precision)})"
         return f"Withdrawn: {title}" if item.withdrawal else title
 
     def item_description(self, item: Entry):

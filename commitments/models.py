@@ -488,7 +488,9 @@ class StatusUpdate(EditedRecord, PublishedRecord):
         permissions = [("publish_statusupdate", "Can publish or withdraw a status update")]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} as of {self.as_of:%d %b %Y}" if self.as_of else "New status update"
+        if not self.as_of:
+            return "New status update"
+        return f"{self.get_status_display()} as of {render(self.as_of, self.as_of_precision)}"  # "as of July 2022"
 
     def save(self, *args, **kwargs) -> None:
         save_with_version(self, super().save, *args, **kwargs)

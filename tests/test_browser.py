@@ -157,6 +157,136 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, pat
         context.close()
 
 
+PASSWORD = "pw-for-tests-only"  # factories.staff's
+
+
+def signed_in(browser, live_server, user):
+    """A fresh browser context signed in at /admin/ through the login form, as staff do."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    sync_api.expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))) \
+        .to_be_visible()
+    return context, page
+
+
+def test_editor_edit_is_reviewed_published_with_its_reason_then_an_update_is_withdrawn(browser, live_server, data):
+    """Editor → publisher review → public page → withdrawal, each step as its user sees it."""
+    from django.utils import timezone
+
+    from commitments.models import StatusUpdate
+    from commitments.templatetags.tracker import day
+
+    expect = sync_api.expect
+    c = data.expert
+    public_url = f"{live_server.url}{c.get_absolute_url()}"
+    old_title, new_title = c.title, "Deploy a dedicated counter-terrorism expert"
+    old_quote = c.quote
+    new_quote = "The EU will deploy a dedicated security and counter-terrorism expert to the region."
+    approve_reason = "The source spells out counter-terrorism; the title now says it the same way."
+    withdraw_reason = "The report it relied on was about another expert."
+    contexts = []
+    try:
+        # (a) An editor changes the title and the quote of the published commitment: held for review.
+        editor_context, editor = signed_in(browser, live_server, factories.editor())
+        contexts.append(editor_context)
+        editor.goto(f"{live_server.url}/admin/commitments/commitment/{c.pk}/change/")
+        expect(editor.locator("ul.messagelist")).to_contain_text("This record is public")
+        # By id: the evidence inline's empty form has a "Title:" too.
+        editor.locator("#id_title").fill(new_title)
+        editor.locator("#id_quote").fill(new_quote)
+        editor.get_by_role("button", name="Save", exact=True).click()
+        expect(editor.locator("ul.messagelist .success")).to_contain_text("pending a publisher's review")
+        expect(editor.locator("#revision-diff")).to_contain_text(new_title)
+
+        # (b) A reader (not signed in) still sees the published words.
+        reader_context = browser.new_context()
+        contexts.append(reader_context)
+        reader_context.set_default_timeout(TIMEOUT_MS)
+        reader = reader_context.new_page()
+        reader.goto(public_url)
+        expect(reader.locator("h1")).to_have_text(old_title)
+        expect(reader.locator("figure.quote blockquote")).to_have_text(f"“{old_quote}”")
+        expect(reader.get_by_text(new_title)).to_have_count(0)
+
+        # (c) A publisher finds it in the queue on the admin home and reads the diff.
+        publisher_context, publisher = signed_in(browser, live_server, factories.publisher())
+        contexts.append(publisher_context)
+        counts = publisher.locator("#revision-counts")
+        expect(counts.get_by_role("row", name="Pending revisions to review")).to_contain_text("1")
+        counts.get_by_role("link", name="Pending revisions to review").click()
+        expect(publisher.locator("#result_list tbody tr")).to_have_count(1)
+        publisher.locator("#result_list tbody tr").get_by_role("link", name=re.compile(r"^#\d+$")).click()
+        diff = publisher.locator("#revision-diff")
+        for label, old, new in (("Title", old_title, new_title), ("Quote", old_quote, new_quote)):
+            row = diff.get_by_role("row", name=re.compile(rf"^{label}\b"))
+            expect(row.locator("td").nth(0)).to_have_text(old)
+            expect(row.locator("td").nth(1)).to_have_text(new)
+        approve = publisher.get_by_role("button", name="Approve and apply")
+        reason = publisher.get_by_label("Reason:")
+        approve.click()  # empty: the browser refuses to send it and says why
+        assert reason.evaluate("e => !e.form.noValidate && !e.form.checkValidity() && e.validationMessage")
+        expect(publisher.locator("#review-form .errorlist")).to_have_count(0)
+        reason.fill("   ")  # blank but not empty: the server says what is missing
+        approve.click()
+        expect(publisher.locator("#review-form .errorlist")).to_contain_text("Give a reason")
+        expect(publisher.locator("ul.messagelist")).to_have_count(0)
+        publisher.get_by_label("Reason:").fill(approve_reason)
+        publisher.get_by_role("button", name="Approve and apply").click()
+        expect(publisher.locator("ul.messagelist .success")).to_contain_text("Approved and applied revision")
+        expect(publisher.locator("#result_list tbody tr")).to_have_count(0)
+
+        # (d) The public page shows the new words, and the change history the reason with old and new words.
+        reader.goto(public_url)
+        expect(reader.locator("h1")).to_have_text(new_title)
+        expect(reader.locator("figure.quote blockquote")).to_have_text(f"“{new_quote}”")
+        revised = reader.locator("ol.changes > li", has_text=approve_reason)
+        expect(revised).to_have_count(1)
+        for old, new in ((old_title, new_title), (old_quote, new_quote)):
+            field = revised.locator("ul.changed-fields li", has=reader.locator("del", has_text=f"“{old}”"))
+            expect(field.locator("ins")).to_have_text(f"“{new}”")
+        expect(reader.locator(".current-status")).to_contain_text("Achieved")
+
+        # (e) The publisher withdraws the achieved update: changelist action, then the reason page.
+        publisher.goto(f"{live_server.url}/admin/commitments/statusupdate/")
+        publisher.locator(f'input[name="_selected_action"][value="{data.expert_u2.pk}"]').check()
+        publisher.locator('select[name="action"]').select_option(label="Withdraw selected status updates (stay "
+                                                                         "listed as withdrawn)")
+        publisher.get_by_role("button", name="Go").click()
+        expect(publisher.locator("ul.selected-objects li")).to_have_text([f"{new_title}: {data.expert_u2}"])
+        publisher.get_by_label("Reason").fill(withdraw_reason)
+        publisher.get_by_role("button", name="Withdraw status updates").click()
+        expect(publisher.locator("ul.messagelist .success")).to_have_text("Withdrew 1 status update.")
+
+        # (f) The page lists it as withdrawn, its text collapsed; the status falls back; the feed says so.
+        withdrawn_at = StatusUpdate.objects.get(pk=data.expert_u2.pk).withdrawn_at
+        reader.goto(public_url)
+        update = reader.locator(f"#update-{data.expert_u2.pk}")
+        expect(update.locator("p.withdrawal")).to_have_text(
+            f"Withdrawn on {day(timezone.localtime(withdrawn_at))}: {withdraw_reason}")
+        summary_text = update.get_by_text(data.expert_u2.summary)
+        expect(summary_text).to_be_hidden()
+        update.locator("details > summary").click()
+        expect(summary_text).to_be_visible()
+        status = reader.locator(".current-status")
+        expect(status).not_to_contain_text("Achieved")
+        expect(status.locator(".status-badge")).to_have_text("In progress")
+
+        feed = reader.request.get(f"{live_server.url}/feeds/updates.atom")
+        assert feed.ok
+        body = feed.text()
+        assert f"<title>Withdrawn: {new_title}: Achieved (as of 1 March 2022)</title>" in body
+        assert f"{c.get_absolute_url()}#withdrawn-{data.expert_u2.pk}" in body
+        assert withdraw_reason in body
+    finally:
+        for context in contexts:
+            context.close()
+
+
 @pytest.fixture
 def real_data(transactional_db, browser):
     """The real, sourced dataset from fixtures/ (the README's screenshots show real data only)."""

@@ -46,7 +46,7 @@ def test_feed_lists_published_updates_newest_first_by_publication_time(client, c
         f"http://testserver{u.commitment.get_absolute_url()}#update-{u.pk}" for u in expected]
     assert [e["summary"] for e in items] == [u.summary for u in expected]
     assert [e["published"] for e in items] == sorted((e["published"] for e in items), reverse=True)
-    assert items[2]["title"] == "Deploy a dedicated CT expert: Achieved (as of 01 Mar 2022)"
+    assert items[2]["title"] == "Deploy a dedicated CT expert: Achieved (as of 1 March 2022)"
     assert items[2]["published"].startswith("2022-03-10T12:00:00")
 
 
@@ -140,3 +140,65 @@ def test_feed_links_to_the_list_wherever_the_site_is_mounted(client, settings):
     assert [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "alternate"] == [
         "http://testserver/elsewhere/commitments/"
     ]
+
+
+# --- as a feed reader reads it ---------------------------------------------------------------------
+
+WITHDRAW_REASON = "The report it relied on was about another expert."
+
+
+@pytest.mark.parametrize("query", ["", "theme=pcve", "q=Bishkek"])
+def test_a_feed_reader_parses_the_feed_with_its_withdrawal_entry(client, catalogue, query):
+    """feedparser (what many readers use) finds nothing malformed, and reads every entry as we mean it."""
+    feedparser = pytest.importorskip("feedparser")
+    from commitments import services
+
+    ns = catalogue
+    services.withdraw_status_update(update=ns.expert_u2, user=factories.publisher(), reason=WITHDRAW_REASON)
+    response = client.get(f"{FEED}?{query}")
+    assert response.status_code == 200
+    parsed = feedparser.parse(response.content, response_headers={"content-type": response["Content-Type"]})
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.title == "Commitments Tracker: status updates"
+    assert parsed.feed.updated_parsed is not None
+    assert parsed.feed.author == "Commitments Tracker"  # RFC 4287: the feed or every entry has an author
+    suffix = f"?{query}" if query else ""
+    (self_link,) = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert self_link == f"http://testserver{FEED}{suffix}"  # following it keeps the filters
+    assert parsed.feed.link == parsed.feed.id == f"http://testserver/commitments/{suffix}"
+    ids = [e.id for e in parsed.entries]
+    assert len(set(ids)) == len(ids) == len(parsed.entries) > 0
+    for e in parsed.entries:
+        assert e.updated_parsed is not None and e.published_parsed is not None, e.id
+        assert e.link.startswith("http://testserver/commitments/")
+    withdrawals = [e for e in parsed.entries if e.title.startswith("Withdrawn: ")]
+    assert [e.title for e in withdrawals] == ["Withdrawn: Deploy a dedicated CT expert: Achieved (as of 1 March 2022)"]
+    (withdrawal,) = withdrawals
+    assert WITHDRAW_REASON in withdrawal.summary
+    assert withdrawal.link.endswith(f"#withdrawn-{ns.expert_u2.pk}")
+    # The withdrawal is newest (dated now); the update's own entry stays, with its publication date.
+    assert parsed.entries[0] is withdrawal
+    (original,) = [e for e in parsed.entries if e.link.endswith(f"#update-{ns.expert_u2.pk}")]
+    assert original.title == "Deploy a dedicated CT expert: Achieved (as of 1 March 2022)"
+    assert tuple(original.published_parsed[:3]) == (2022, 3, 10)
+    assert tuple(withdrawal.updated_parsed[:3]) > tuple(original.updated_parsed[:3])
+
+
+def test_entry_titles_say_the_as_of_date_as_precisely_as_it_is_known(client, db):
+    c = factories.commitment(slug="c", title="Open a centre")
+    factories.update(c, as_of=date(2022, 7, 1), as_of_precision="month", summary="Month only.", published=True)
+    (entry,) = entries(client)
+    assert entry["title"] == "Open a centre: In progress (as of July 2022)"
+
+
+def test_filtered_feeds_are_feeds_of_their_own_and_empty_fields_do_not_count(client, catalogue):
+    def ids(query):
+        root = ET.fromstring(client.get(f"{FEED}?{query}").content)  # noqa: S314 - our own output
+        selfs = [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+        return root.findtext(f"{ATOM}id"), selfs
+
+    assert ids("") == ("http://testserver/commitments/", [f"http://testserver{FEED}"])
+    assert ids("theme=pcve&q=&due_after=") == ("http://testserver/commitments/?theme=pcve",
+                                            [f"http://testserver{FEED}?theme=pcve"])
+    assert ids("country=kz&country=kg")[0] == "http://testserver/commitments/?country=kz&country=kg"

@@ -124,7 +124,10 @@ def test_an_update_cannot_claim_not_assessed():
 
 def test_status_update_str_names_status_and_date():
     c = factories.commitment()
-    assert str(draft_update(c, status="stalled", as_of=date(2021, 3, 4))) == "Stalled as of 04 Mar 2021"
+    assert str(draft_update(c, status="stalled", as_of=date(2021, 3, 4))) == "Stalled as of 4 March 2021"
+    # As precise as it is known: a month-precision as-of date is not a made-up first of the month.
+    assert str(draft_update(c, status="stalled", as_of=date(2021, 3, 1), as_of_precision="month")) == (
+        "Stalled as of March 2021")
 
 
 # --- evidence ---------------------------------------------------------------------------------

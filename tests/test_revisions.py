@@ -424,3 +424,17 @@ def test_revisions_are_never_deleted_nor_edited_in_the_admin():
     assert client.get(reverse("admin:commitments_revision_add")).status_code == 403
     assert client.get(reverse("admin:commitments_revision_change", args=["not-a-number"])).status_code == 404
     assert Revision.objects.filter(pk=revision.pk).exists()
+
+
+def test_recent_actions_name_the_record_by_its_published_title_not_the_proposed_one():
+    from django.contrib.admin.models import LogEntry
+
+    commitment = f.commitment(title="Old title")
+    editor = f.editor()
+    client = _client(editor)
+    data = _form_data(client, _change_url(commitment)) | {"title": f"A {NEW} title"}
+    client.post(_change_url(commitment), data)
+    (entry,) = LogEntry.objects.filter(user=editor)
+    assert entry.object_repr == "Old title"
+    assert entry.get_change_message().startswith("Proposed revision #")
+    assert NEW not in client.get(reverse("admin:index")).content.decode()

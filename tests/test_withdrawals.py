@@ -158,7 +158,7 @@ def test_the_feed_keeps_the_original_entry_and_adds_a_withdrawal_entry(client, c
     after = feed_entries(client)
     assert after[1:] == before  # every entry kept as it was, the original of the withdrawn one included
     entry = after[0]  # the newest: withdrawn just now
-    assert entry["title"] == "Withdrawn: Deploy a dedicated CT expert: In progress (as of 01 Jun 2020)"
+    assert entry["title"] == "Withdrawn: Deploy a dedicated CT expert: In progress (as of 1 June 2020)"
     assert WITHDRAW_REASON in entry["summary"] and "counts for no status" in entry["summary"]
     assert entry["link"] == f"http://testserver{ns.expert.get_absolute_url()}#withdrawn-{u.pk}"
     assert entry["updated"].startswith(u.withdrawn_at.strftime("%Y-%m-%dT%H:%M:%S"))
