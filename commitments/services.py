@@ -7,10 +7,12 @@ these; nothing else writes ``Commitment.current_status`` or publishes anything.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from .models import Commitment, ProgressReport, StatusUpdate
 from .querysets import derived_status
@@ -30,6 +32,15 @@ def _require(user, perm: str, what: str) -> None:
         raise PermissionDenied(f"Only publishers can {what}.")
 
 
+HISTORY_REASON_MAX = 100  # django-simple-history's change-reason column
+
+
+def _history_reason(instance, reason: str) -> None:
+    # The admin history shows why (its column is short: the whole reason is kept on the record itself).
+    if reason:
+        instance._change_reason = Truncator(reason).chars(HISTORY_REASON_MAX)
+
+
 def _attribute_history(instance, user) -> None:
     # The history entry names the user even outside a request (the middleware covers requests only).
     if user is not None:
@@ -47,10 +58,14 @@ def refresh_current_status(*, commitment: Commitment) -> Commitment:
 
 
 @transaction.atomic
-def publish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
+def publish_status_update(
+    *, update: StatusUpdate, user, reason: str = "", when: datetime | None = None
+) -> StatusUpdate:
     """Publish a draft update: it then counts everywhere public.
 
-    Refused for non-publishers, and for an update without evidence or one that fails validation.
+    ``reason`` is the public reason (kept in ``publish_reason``); ``when`` is the publication time
+    when it is not now (an import gives the assessment's own date). Refused for non-publishers, and
+    for an update without evidence or one that fails validation.
     """
     _require(user, PUBLISH_UPDATE_PERM, "publish status updates")
     update = StatusUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
@@ -62,10 +77,13 @@ def publish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
         raise ValidationError("A status update needs at least one piece of evidence before it can be published.")
     for item in evidence:
         item.full_clean()
-    update.published_at = timezone.now()
+    update.published_at = when or timezone.now()
     update.published_by = user
+    if reason:
+        update.publish_reason = reason
+    _history_reason(update, reason)
     _attribute_history(update, user)
-    update.save(update_fields=["published_at", "published_by", "updated_at"])
+    update.save(update_fields=["published_at", "published_by", "publish_reason", "updated_at"])
     refresh_current_status(commitment=update.commitment)
     return update
 
@@ -86,14 +104,15 @@ def unpublish_status_update(*, update: StatusUpdate, user) -> StatusUpdate:
 
 
 @transaction.atomic
-def set_commitment_state(*, commitment: Commitment, state: str, user) -> Commitment:
-    """Publish, archive or return a commitment to draft (publishers only)."""
+def set_commitment_state(*, commitment: Commitment, state: str, user, reason: str = "") -> Commitment:
+    """Publish, archive or return a commitment to draft (publishers only); ``reason`` goes in its history."""
     _require(user, PUBLISH_COMMITMENT_PERM, "publish or archive commitments")
     if state not in Commitment.State.values:
         raise ValidationError(f"Unknown commitment state {state!r}.")
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.state != state:
         commitment.state = state
+        _history_reason(commitment, reason)
         _attribute_history(commitment, user)
         commitment.save()
     return commitment

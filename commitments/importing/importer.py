@@ -4,19 +4,24 @@
 files is ``records``'s job. Here every record becomes a model instance that is validated
 (``full_clean``) before anything is written; only then is everything written in one
 ``transaction.atomic``. Rows are matched by slug (taxonomies, sources, commitments), by
-(commitment, url, title, date) (evidence) and by (commitment, as_of, status) (status updates), and
-only rows that differ are saved, so running the same files again changes nothing. The import
-never deletes anything, never changes a commitment's state (staff may have archived it) and
-publishes only the status updates it creates.
+(commitment, as_of, status) (status updates) and by (commitment, url, title, date, status update)
+(evidence: an item named by two updates is one row per update), and only rows that differ are
+saved, so running the same files again changes nothing. The import never deletes anything, never
+changes a commitment's state (staff may have archived it) and publishes only the status updates it
+creates, through ``services.publish_status_update`` with the file's reason and its ``published_on``
+day as the publication time, so a refusal by the publishing rules names the update's file and line.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
@@ -27,12 +32,15 @@ from .records import (
     AssessmentRecord,
     CommitmentRecord,
     Dataset,
-    EvidenceRecord,
     Existing,
     Problem,
+    UpdateRecord,
     Where,
     read_files,
 )
+
+# The public reason given when the import publishes a new commitment.
+IMPORT_REASON = "Added from the tracker's dataset of sources and commitments."
 
 KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence items", "status updates")
 
@@ -47,6 +55,11 @@ class ImportFailed(Exception):
 
 class SyntheticDatabase(Exception):
     """The database holds synthetic demo rows: real data must not be written beside them."""
+
+
+def published_at(day: date) -> datetime:
+    """The publication time of an update published on ``day``: its midnight in ``settings.TIME_ZONE``."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 @dataclass
@@ -99,8 +112,9 @@ class _Import:
         self.taxonomies: dict[str, dict[str, _Row]] = {}
         self.sources: dict[str, _Row] = {}
         self.commitments: dict[str, _Row] = {}
-        self.evidence: list[tuple[_Row, EvidenceRecord, CommitmentRecord]] = []
-        self.updates: list[tuple[_Row, AssessmentRecord]] = []
+        # Each evidence row with the update row it backs (None: material only) and its stance.
+        self.evidence: list[tuple[_Row, CommitmentRecord, _Row | None, str]] = []
+        self.updates: list[tuple[_Row, UpdateRecord, AssessmentRecord]] = []
 
     # --- 1. build and validate every instance, writing nothing ------------------------------
 
@@ -149,25 +163,35 @@ class _Import:
             existing[(u.commitment_id, u.as_of, u.status)] = u
         for a in self.data.assessments:
             commitment = self.commitments[a.commitment].obj
-            key = (commitment.pk, a.values["as_of"], a.values["status"])
-            obj = existing.get(key) if commitment.pk else None
-            obj = obj or StatusUpdate(as_of=a.values["as_of"], status=a.values["status"])
-            row = self._row(obj, a.values, a.where, f"assessment for '{a.commitment}'")
-            self.updates.append((row, a))
-            self.check(row, exclude=["commitment"])
+            for u in a.updates:
+                key = (commitment.pk, u.values["as_of"], u.values["status"])
+                obj = existing.get(key) if commitment.pk else None
+                values = dict(u.values)
+                if obj is not None and obj.was_published and obj.published_by_id is None and u.published_on:
+                    # Published by an earlier import: its publication day is the file's, never the install day.
+                    values["published_at"] = published_at(u.published_on)
+                row = self._row(obj or StatusUpdate(), values, u.where, u.label)
+                self.updates.append((row, u, a))
+                self.check(row, exclude=["commitment"])
 
     def _prepare_evidence(self) -> None:
-        existing = {}
-        for e in Evidence.objects.filter(commitment__slug__in=self.commitments).order_by("-id"):
-            existing[(e.commitment_id, e.url, e.title, e.date)] = e
+        existing = defaultdict(list)
+        for e in Evidence.objects.filter(commitment__slug__in=self.commitments).order_by("id"):
+            existing[(e.commitment_id, e.url, e.title, e.date)].append(e)
+        uses = defaultdict(list)  # id(evidence record) -> [(update row, stance)], one row each
+        for row, u, _ in self.updates:
+            for record, stance in u.evidence:
+                uses[id(record)].append((row, stance))
         for c in self.data.commitments:
             commitment = self.commitments[c.slug].obj
             for record in c.evidence:
-                obj = existing.get((commitment.pk, *record.key)) if commitment.pk else None
-                label = f"commitment '{c.slug}': evidence '{record.title}'"
-                row = self._row(obj or Evidence(), record.values(), record.where, label)
-                self.evidence.append((row, record, c))
-                self.check(row, exclude=["commitment", "status_update"])
+                rows = existing[(commitment.pk, *record.key)] if commitment.pk else []
+                for update, stance in uses.get(id(record)) or [(None, "")]:
+                    label = f"commitment '{c.slug}': evidence '{record.title}'"
+                    obj = _claim(rows, update.obj if update else None)
+                    row = self._row(obj or Evidence(), record.values(), record.where, label)
+                    self.evidence.append((row, c, update, stance))
+                    self.check(row, exclude=["commitment", "status_update"])
 
     # --- 2. write, in dependency order ---------------------------------------------------
 
@@ -194,23 +218,33 @@ class _Import:
         for slug, row in self.commitments.items():
             outcome = "created" if row.created else "updated" if row.changed or slug in m2m_changed else "unchanged"
             self.summary.count("commitments", outcome)
-        created_updates = []
-        for row, a in self.updates:
+        for row, _, a in self.updates:
             row.changed |= _assign(row.obj, {"commitment_id": self.commitments[a.commitment].obj.pk})
             self.save("status updates", row)
-            if row.created:
-                created_updates.append(row.obj)
-        backs = {id(e): row.obj for row, a in self.updates for e in a.evidence}
-        for row, record, c in self.evidence:
+        for row, c, update, stance in self.evidence:
             values = {"commitment_id": self.commitments[c.slug].obj.pk}
-            if id(record) in backs:
-                values |= {"status_update_id": backs[id(record)].pk, "stance": Evidence.Stance.SUPPORTS}
+            if update is not None:
+                values |= {"status_update_id": update.obj.pk, "stance": stance}
             row.changed |= _assign(row.obj, values)
             self.save("evidence items", row)
-        for update in created_updates:
-            services.publish_status_update(update=update, user=None)
-            self.summary.published += 1
+        self._publish()
         return self.summary
+
+    def _publish(self) -> None:
+        """Publish the new updates, oldest first, through the service and its rules; every refusal is a
+        problem at the update's line, and any refusal undoes the whole import."""
+        for row, u, _ in self.updates:
+            if not row.created:
+                continue
+            try:
+                services.publish_status_update(update=row.obj, user=None, reason=u.reason,
+                                               when=published_at(u.published_on))
+            except ValidationError as exc:
+                self.problems += [Problem(u.where.file, u.where.line, u.label, m) for m in exc.messages]
+                continue
+            self.summary.published += 1
+        if self.problems:
+            raise ImportFailed(self.problems)  # rolls the transaction back
 
     def _write_commitments(self) -> set[str]:
         m2m_changed = set()
@@ -233,7 +267,8 @@ class _Import:
                     manager.set([rows[s].obj if s in rows else manager.model.objects.get(slug=s) for s in slugs])
                     m2m_changed.add(c.slug)
             if row.created:
-                services.set_commitment_state(commitment=row.obj, state=Commitment.State.PUBLISHED, user=None)
+                services.set_commitment_state(commitment=row.obj, state=Commitment.State.PUBLISHED, user=None,
+                                              reason=IMPORT_REASON)
                 row.obj.state = Commitment.State.PUBLISHED
         return m2m_changed
 
@@ -251,6 +286,25 @@ class _Import:
                     obj.related.add(other)
                     changed |= {c.slug, slug}
         return changed
+
+
+def _claim(rows: list[Evidence], update: StatusUpdate | None) -> Evidence | None:
+    """Take from ``rows`` (one item's existing rows) the row for this use, or None if a new row is needed.
+
+    For an update: the row attached to it, else one attached to none (material an update now cites).
+    For material no update names: a row attached to none, else any (staff may have attached it).
+    """
+    if update is not None:
+        preferences = [lambda o: update.pk is not None and o.status_update_id == update.pk,
+                       lambda o: o.status_update_id is None]
+    else:
+        preferences = [lambda o: o.status_update_id is None, lambda o: True]
+    for wanted in preferences:
+        for obj in rows:
+            if wanted(obj):
+                rows.remove(obj)
+                return obj
+    return None
 
 
 def _existing() -> Existing:

@@ -1,7 +1,9 @@
 """Read import files into checked records, collecting every problem with its file, line and entry.
 
-Shapes, types, dates, vocabularies, duplicate ids and references are checked here, without the
-database (the slugs the database already holds are passed in). Model validation and writing are
+Shapes, types, dates (a day, a month or a year: ``dates.parse``), vocabularies, duplicate ids,
+references, a deadline's wording against the stored source texts (``stored_texts``) and the order
+of each commitment's status history are checked here, without the database (the slugs the
+database already holds are passed in). Model validation, the publishing rules and writing are
 ``importer``'s job.
 """
 
@@ -11,11 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .. import dates
+from ..dates import END, START, Precision
 from ..models import Commitment, Evidence, Source, StatusUpdate
+from ..public_log import clean_reason
 from ..status import ASSESSABLE
+from . import stored_texts
 from .yaml_lines import BadDate, LineDict, YamlLoadError, load
 
 NO_EVIDENCE = "no evidence found"
@@ -32,9 +39,11 @@ SOURCE_KEYS = {"id", "title", "issuer", "date", "date_note", "kind", "seed_file"
 COMMITMENT_KEYS = {"id", "source", "attributed_to", "title", "quote", "quote_context", "location", "read_at",
                    "statement_type", "scope_note", "date_made", "date_note", "actors", "actors_basis", "actors_note",
                    "countries", "other_countries", "countries_note", "themes", "target_date", "target_text",
-                   "related", "status_evidence"}
+                   "expected_end", "expected_end_note", "related", "status_evidence"}
 EVIDENCE_KEYS = {"date", "indicates", "fact", "quote", "title", "publisher", "url", "read_at", "note"}
-ASSESSMENT_KEYS = {"commitment", "status", "as_of", "confidence", "summary", "evidence"}
+ASSESSMENT_KEYS = {"commitment", "updates"}
+UPDATE_KEYS = {"status", "as_of", "published_on", "confidence", "reason", "summary", "evidence", "contradicting"}
+SUPPORTS, CONTRADICTS = Evidence.Stance.SUPPORTS, Evidence.Stance.CONTRADICTS
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class Where:
 class EvidenceRecord:
     where: Where
     date: date | None
+    date_precision: str
     indicates: str
     fact: str
     title: str
@@ -77,8 +87,14 @@ class EvidenceRecord:
         return (self.url, self.title, self.date)
 
     def values(self) -> dict:
-        return {"title": self.title, "publisher": self.publisher, "date": self.date, "url": self.url,
-                "indicates": self.indicates, "description": self.fact, "quote": self.quote, "note": self.note}
+        return {"title": self.title, "publisher": self.publisher, "date": self.date,
+                "date_precision": self.date_precision, "url": self.url, "indicates": self.indicates,
+                "description": self.fact, "quote": self.quote, "note": self.note}
+
+    @property
+    def written(self) -> str:
+        """The date as the file writes it (``2019-09-11``, ``2019-09``, ``2019``), or the url."""
+        return dates.iso(self.date, self.date_precision) if self.date else self.url or self.read_at
 
 
 @dataclass
@@ -87,6 +103,9 @@ class SourceRecord:
     slug: str
     values: dict
     seed_file: str
+    # The stored texts it was read from: its seed file's text (None if not found) and its passages.
+    seed_text: str | None = None
+    passages: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -101,17 +120,31 @@ class CommitmentRecord:
     themes: list[str]
     related: list[str]
     lines: dict[str, int]
+    read_at: list[str] = field(default_factory=list)
     evidence: list[EvidenceRecord] = field(default_factory=list)
 
 
 @dataclass
+class UpdateRecord:
+    """One entry of a commitment's ``updates``: a status update, published on ``published_on``."""
+
+    where: Where
+    label: str
+    values: dict
+    published_on: date | None
+    reason: str
+    refs: list[tuple[int, object, str]]  # (line, ref as written, stance)
+    evidence: list[tuple[EvidenceRecord, str]] = field(default_factory=list)  # (item, stance), resolved
+
+
+@dataclass
 class AssessmentRecord:
+    """A commitment's status history: its updates, oldest first."""
+
     where: Where
     commitment: str
-    values: dict
-    refs: list[tuple[int, object]]
     line: int
-    evidence: list[EvidenceRecord] = field(default_factory=list)
+    updates: list[UpdateRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -198,6 +231,31 @@ class _Entry:
             return []
         return [str(v) for v in value]
 
+    def dated(self, key: str, *, bound: str = START, key_required: bool = False) -> tuple[date | None, str]:
+        """A date at its precision: ``2022-07-15``, ``"2022-07"`` (a month) or ``2022`` (a year).
+
+        Returns ``(stored day, precision)``; a month or a year is stored as its first day, or its
+        last for a deadline (``bound=END``), as ``dates`` says.
+        """
+        if key not in self.data:
+            if key_required:
+                self.problem(f"missing required field '{key}' (write '{key}: null' if it is not known)")
+            return None, Precision.DAY
+        value = self.data[key]
+        if value is None:
+            return None, Precision.DAY
+        if isinstance(value, datetime):
+            self.problem(f"'{key}' must be a date without a time (YYYY-MM-DD, YYYY-MM or YYYY)", key)
+            return None, Precision.DAY
+        if isinstance(value, bool) or not isinstance(value, date | str | int):
+            self.problem(f"'{key}' is not a valid date: {value!r} (write 2022-07-15, \"2022-07\" or 2022)", key)
+            return None, Precision.DAY
+        try:
+            return dates.parse(value, bound)
+        except ValueError as exc:
+            self.problem(f"'{key}' is not a valid date: {exc}", key)
+            return None, Precision.DAY
+
     def choice(self, key: str, choices: list[str], *, required: bool = False, default: str = "") -> str:
         value = self.text(key, required=required)
         if value and value not in choices:
@@ -227,10 +285,12 @@ class _Reader:
         self.problems: list[Problem] = []
         self.first_seen: dict[tuple[str, str], Where] = {}
         self.actor_names: dict[str, tuple[str, str, int]] = {}
+        self.folder = Path(".")
 
     # --- one file -------------------------------------------------------------------------
 
     def read_file(self, *, path: Path, name: str) -> None:
+        self.folder = path.parent  # where the source texts the file names are kept
         try:
             doc, yaml_problems = load(path=path)
         except YamlLoadError as exc:
@@ -290,21 +350,36 @@ class _Reader:
     def read_source(self, entry: _Entry) -> None:
         entry.only(SOURCE_KEYS)
         slug = entry.text("id", required=True)
+        day, precision = entry.dated("date", key_required=True)
         values = {
             "title": entry.text("title", required=True),
             "issuer": entry.text("issuer", required=True),
-            "date": entry.day("date", key_required=True),
+            "date": day,
+            "date_precision": precision,
             "date_note": entry.text("date_note"),
             "kind": entry.choice("kind", Source.Kind.values, required=True),
             "url": entry.text("url"),
         }
         seed_file = entry.text("seed_file")
         also = entry.texts("also_read_at")
+        passages = []
         for passage in entry.mappings("passages"):
             part = _Entry(file=entry.file, data=passage, label=entry.label, problems=self.problems)
             part.only({"url", "text"})
-            part.text("url", required=True)
-            part.text("text", required=True)
+            passages.append((part.text("url", required=True), part.text("text", required=True)))
+        stored = stored_texts.passage_path(self.folder, slug) if slug else None
+        if stored:
+            # The stored copy wins over the YAML's (tests/test_fixtures.py keeps the two identical).
+            try:
+                passages = stored_texts.parse_passages(stored.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                entry.problem(f"passage file {stored}: {exc}")
+        seed = stored_texts.seed_path(self.folder, seed_file) if seed_file else None
+        try:
+            seed_text = seed.read_text(encoding="utf-8") if seed else None
+        except (OSError, UnicodeDecodeError) as exc:
+            entry.problem(f"seed file {seed}: cannot read it ({exc})", "seed_file")
+            seed_text = None
         notes = [entry.text("notes")]
         notes.append(f"Seed text: {seed_file}." if seed_file else "")
         notes.append(f"Coverage: {entry.text('coverage')}" if entry.text("coverage") else "")
@@ -313,12 +388,25 @@ class _Reader:
         values["notes"] = "\n\n".join(n for n in notes if n)
         if slug:
             self._unique("source", entry, slug)
-            self.data.sources.append(SourceRecord(entry.where, slug, values, seed_file))
+            self.data.sources.append(SourceRecord(entry.where, slug, values, seed_file, seed_text, passages))
 
     def read_commitment(self, entry: _Entry) -> None:
         entry.only(COMMITMENT_KEYS)
         slug = entry.text("id", required=True)
-        entry.texts("read_at")  # where the quote was read: checked by tests/test_fixtures.py, not stored
+        # Where the quote was read (tests/test_fixtures.py checks the quote there); a deadline's words
+        # are checked there too (check_references). Not stored.
+        read_at = entry.texts("read_at")
+        made, made_precision = entry.dated("date_made", key_required=True)
+        due, due_precision = entry.dated("target_date", bound=END)
+        due_text = entry.text("target_text")
+        if due and not due_text:
+            entry.problem("'target_date' needs 'target_text', the source's own words for the deadline. A deadline "
+                          "the source does not state (e.g. its programme's end date) goes in 'expected_end', "
+                          "with 'expected_end_note' saying where it comes from", "target_date")
+        expected, expected_precision = entry.dated("expected_end", bound=END)
+        expected_note = entry.text("expected_end_note")
+        if expected_note and not expected:
+            entry.problem("'expected_end_note' is given without an 'expected_end'", "expected_end_note")
         values = {
             "title": entry.text("title", required=True),
             "quote": entry.text("quote", required=True),
@@ -326,12 +414,16 @@ class _Reader:
             "location": entry.text("location"),
             "statement_type": entry.choice("statement_type", Commitment.StatementType.values, required=True),
             "scope_note": entry.text("scope_note"),
-            "date_made": entry.day("date_made", key_required=True),
+            "date_made": made,
+            "date_made_precision": made_precision,
             "date_note": entry.text("date_note"),
-            "due_date": entry.day("target_date") if entry.text("target_text") else None,
-            "due_text": entry.text("target_text"),
-            # A deadline without the source's words for it is inferred: an expected end, never "overdue".
-            "expected_end": None if entry.text("target_text") else entry.day("target_date"),
+            "due_date": due,
+            "due_precision": due_precision,
+            "due_text": due_text,
+            # An inferred end (e.g. the programme's): shown as such, never makes the commitment overdue.
+            "expected_end": expected,
+            "expected_end_precision": expected_precision,
+            "expected_end_note": expected_note,
             "actors_basis": entry.choice("actors_basis", Commitment.ActorsBasis.values,
                                          default=Commitment.ActorsBasis.STATED),
             "actors_note": entry.text("actors_note"),
@@ -344,7 +436,7 @@ class _Reader:
         record = CommitmentRecord(
             where=entry.where, slug=slug, values=values, source=entry.text("source", required=True),
             attributed_to=entry.text("attributed_to"), actors=actors, countries=entry.texts("countries"),
-            themes=entry.texts("themes"), related=entry.texts("related"), lines=entry.data.key_lines,
+            themes=entry.texts("themes"), related=entry.texts("related"), lines=entry.data.key_lines, read_at=read_at,
         )
         research = []
         for n, item in enumerate(entry.mappings("status_evidence"), 1):
@@ -377,8 +469,10 @@ class _Reader:
     def read_evidence(self, entry: _Entry) -> EvidenceRecord | None:
         entry.only(EVIDENCE_KEYS)
         indicates = entry.choice("indicates", INDICATES, required=True)
+        day, precision = entry.dated("date")
         record = EvidenceRecord(
-            where=entry.where, date=entry.day("date"), indicates=indicates, fact=entry.text("fact", required=True),
+            where=entry.where, date=day, date_precision=precision, indicates=indicates,
+            fact=entry.text("fact", required=True),
             title=entry.text("title"), publisher=entry.text("publisher"), url=entry.text("url"),
             read_at=entry.text("read_at"), quote=entry.text("quote"), note=entry.text("note"),
         )
@@ -397,21 +491,56 @@ class _Reader:
         return record
 
     def read_assessment(self, entry: _Entry) -> None:
+        if "updates" not in entry.data and "status" in entry.data:
+            entry.problem("this is the old assessment format: give the commitment's status history as 'updates' "
+                          "(oldest first), each with status, as_of, published_on, confidence, reason, summary "
+                          "and evidence (see fixtures/README.md)")
+            return
         entry.only(ASSESSMENT_KEYS)
+        record = AssessmentRecord(entry.where, entry.text("commitment", required=True),
+                                  entry.data.line_of("commitment"))
+        items = entry.mappings("updates")
+        if not items:
+            entry.problem("'updates' must list at least one status update (oldest first)", "updates")
+        for n, item in enumerate(items, 1):
+            part = _Entry(file=entry.file, data=item, label=f"{entry.label}: update #{n}", problems=self.problems)
+            record.updates.append(self.read_update(part))
+        self.data.assessments.append(record)
+
+    def read_update(self, entry: _Entry) -> UpdateRecord:
+        entry.only(UPDATE_KEYS)
+        as_of, precision = entry.dated("as_of")
+        if as_of is None and entry.data.get("as_of") is None:
+            entry.problem("missing required field 'as_of'", "as_of")
+        published_on = entry.day("published_on")
+        if published_on is None and entry.data.get("published_on") is None:
+            entry.problem("missing required field 'published_on' (the day the assessment was published)",
+                          "published_on")
+        reason = entry.text("reason", required=True)
+        if reason:
+            try:
+                reason = clean_reason(reason)
+            except ValidationError as exc:
+                entry.problem(f"reason: {' '.join(exc.messages)}", "reason")
         values = {
             "status": entry.choice("status", STATUSES, required=True),
-            "as_of": entry.day("as_of", key_required=True),
+            "as_of": as_of,
+            "as_of_precision": precision,
             "confidence": entry.choice("confidence", StatusUpdate.Confidence.values, required=True),
             "summary": entry.text("summary", required=True),
+            "publish_reason": reason,
         }
-        refs = entry.data.get("evidence")
-        if not isinstance(refs, list) or not refs:
-            entry.problem("'evidence' must list at least one evidence item (by its date or url)", "evidence")
-            refs = []
-        line = entry.data.line_of("evidence")
-        record = AssessmentRecord(entry.where, entry.text("commitment", required=True), values,
-                                  [(line, ref) for ref in refs], entry.data.line_of("commitment"))
-        self.data.assessments.append(record)
+        refs = []
+        for key, stance, required in (("evidence", SUPPORTS, True), ("contradicting", CONTRADICTS, False)):
+            value = entry.data.get(key)
+            if value is None and not required:
+                continue
+            if not isinstance(value, list) or (required and not value):
+                entry.problem(f"'{key}' must list evidence items of the commitment (each by its date as written, "
+                              f"or its url)" + (", at least one" if required else ""), key)
+                continue
+            refs += [(entry.data.line_of(key), ref, stance) for ref in value]
+        return UpdateRecord(entry.where, entry.label, values, published_on, reason, refs)
 
     # --- across files -----------------------------------------------------------------------
 
@@ -439,7 +568,30 @@ class _Reader:
                     here.problem(f"unknown related commitment '{slug}'", c.lines.get("related"))
             for e in c.evidence:
                 self._resolve_seed(e, seeds, here)
+            if c.values["due_text"]:
+                self._check_due_text(c, here)
         self._check_assessments(commitments)
+
+    def _check_due_text(self, c: CommitmentRecord, here: _Placed) -> None:
+        """A deadline's words must be the source's own: found verbatim where the commitment was read."""
+        source = next((s for s in self.data.sources if s.slug == c.source), None)
+        texts = []
+        for place in c.read_at:
+            if source is None:
+                break
+            if place.startswith("seed:"):
+                if place == f"seed:{source.seed_file}" and source.seed_text is not None:
+                    texts.append(source.seed_text)
+            else:
+                texts += [text for url, text in source.passages if url == place]
+        words, line = c.values["due_text"], c.lines.get("target_text")
+        if not texts:
+            here.problem(f"'target_text' {words!r} cannot be checked: no stored text of its source is found at its "
+                         "'read_at' (a seed file beside the data file, or the source's passages)", line)
+        elif not stored_texts.verbatim(words, texts):
+            here.problem(f"the deadline {words!r} is not the source's own words: 'target_text' must occur verbatim "
+                         f"in the text the commitment was read from ({', '.join(c.read_at)}). Quote the source's "
+                         "wording, or give an inferred end as 'expected_end' with 'expected_end_note'", line)
 
     def _resolve_seed(self, evidence: EvidenceRecord, seeds: dict, here: _Placed) -> None:
         if not evidence.read_at.startswith("seed:") or evidence.url:
@@ -454,9 +606,7 @@ class _Reader:
             evidence.url = seed.values["url"]
 
     def _check_assessments(self, commitments: dict[str, CommitmentRecord]) -> None:
-        used: dict[int, AssessmentRecord] = {}
-        seen: set[tuple] = set()
-        today = timezone.localdate()
+        first: dict[str, AssessmentRecord] = {}
         for a in self.data.assessments:
             here = _Placed(self, a.where, f"assessment for '{a.commitment}'")
             c = commitments.get(a.commitment)
@@ -465,28 +615,52 @@ class _Reader:
                 continue
             if c is None:
                 continue
-            key = (a.commitment, a.values["as_of"], a.values["status"])
-            if key in seen:
-                here.problem("the same commitment, status and as-of date are assessed twice")
-            seen.add(key)
-            for line, ref in a.refs:
-                item = _find_evidence(c, ref)
-                if isinstance(item, str):
-                    here.problem(item, line)
-                    continue
-                if id(item) in used and used[id(item)] is not a:
-                    here.problem(f"evidence {_ref_text(ref)} already backs another assessment", line)
-                used[id(item)] = a
-                if item not in a.evidence:
-                    a.evidence.append(item)
-            as_of, made = a.values["as_of"], c.values["date_made"]
-            if as_of and as_of > today:
-                here.problem(f"as_of {as_of.isoformat()} is in the future")
-            if as_of and made and as_of < made:
-                here.problem(f"as_of {as_of.isoformat()} is before the commitment was made ({made.isoformat()})")
-            for e in a.evidence:
-                if as_of and e.date and e.date > as_of:
-                    here.problem(f"evidence dated {e.date.isoformat()} is later than as_of {as_of.isoformat()}")
+            earlier = first.setdefault(a.commitment, a)
+            if earlier is not a:
+                here.problem(f"the commitment is assessed twice (also at {earlier.where.file} line "
+                             f"{earlier.where.line}): give all its updates in one 'updates' list", a.line)
+            previous = None
+            for u in a.updates:
+                self._check_update(u, c, previous)
+                previous = u if u.values["as_of"] else previous
+
+    def _check_update(self, u: UpdateRecord, c: CommitmentRecord, previous: UpdateRecord | None) -> None:
+        """Resolve an update's evidence refs and check its dates against the commitment, its evidence and
+        the update before it."""
+        here = _Placed(self, u.where, u.label)
+        as_of, precision = u.values["as_of"], u.values["as_of_precision"]
+        shown = dates.iso(as_of, precision)
+        for line, ref, stance in u.refs:
+            item = _find_evidence(c, ref)
+            if isinstance(item, str):
+                here.problem(item, line)
+            elif any(item is e for e, _ in u.evidence):
+                here.problem(f"evidence {_ref_text(ref)} is named twice in this update", line)
+            else:
+                u.evidence.append((item, stance))
+                if as_of and item.date and item.date > as_of:
+                    here.problem(f"evidence dated {item.written} is later than as_of {shown}: an update can only "
+                                 "rest on what was known by its date", line)
+        today = timezone.localdate()
+        if as_of:
+            made = c.values["date_made"]
+            if as_of > today:
+                here.problem(f"as_of {shown} is in the future")
+            if made and as_of < made:
+                here.problem(f"as_of {shown} is before the commitment was made "
+                             f"({dates.iso(made, c.values['date_made_precision'])})")
+            before = previous.values if previous else None
+            if before and as_of < before["as_of"]:
+                here.problem(f"updates go oldest first: as_of {shown} is earlier than the previous update's "
+                             f"({dates.iso(before['as_of'], before['as_of_precision'])})")
+            elif before and (as_of, u.values["status"]) == (before["as_of"], before["status"]):
+                here.problem("the same status and as-of date are given twice")
+        if u.published_on:
+            if u.published_on > today:
+                here.problem(f"published_on {u.published_on.isoformat()} is in the future")
+            if as_of and u.published_on < as_of:
+                here.problem(f"published_on {u.published_on.isoformat()} is before as_of "
+                             f"{dates.iso(as_of, precision)}: an assessment is published after the day it describes")
 
 
 class _Placed:
@@ -508,22 +682,24 @@ def _ref_text(ref: object) -> str:
 
 
 def _find_evidence(c: CommitmentRecord, ref: object) -> EvidenceRecord | str:
-    """The commitment's one evidence item named by ``ref`` (a date, url or seed read_at), or why not."""
+    """The commitment's one evidence item named by ``ref`` (its date as written, url or seed read_at), or why not."""
     if isinstance(ref, str) and not isinstance(ref, BadDate):
         matches = [e for e in c.evidence if ref in (e.url, e.read_at)]
-        if not matches:
-            try:
-                ref = date.fromisoformat(ref)
-            except ValueError:
-                return f"no evidence of '{c.slug}' has the url {ref!r}"
-    if isinstance(ref, date) and not isinstance(ref, datetime):
-        matches = [e for e in c.evidence if e.date == ref]
-    elif not isinstance(ref, str) or isinstance(ref, BadDate):
-        return f"evidence {ref!r} must be given by its date (YYYY-MM-DD) or its url"
+        if matches:
+            return matches[0] if len(matches) == 1 else f"{ref!r} names {len(matches)} evidence items of '{c.slug}'"
+    if isinstance(ref, bool | datetime) or not isinstance(ref, date | str | int):
+        return f"evidence {ref!r} must be given by its date (as written in its status_evidence) or its url"
+    try:
+        day, precision = dates.parse(ref)
+    except ValueError as exc:
+        return f"evidence {exc}" if isinstance(ref, BadDate) else f"no evidence of '{c.slug}' has the url {ref!r}"
+    # A date names the item written with that date at that precision ("2019-09" is not "2019-09-01").
+    matches = [e for e in c.evidence if (e.date, e.date_precision) == (day, precision)]
+    shown = dates.iso(day, precision)
     if not matches:
-        return f"no evidence of '{c.slug}' is dated {_ref_text(ref)}"
+        return f"no evidence of '{c.slug}' is dated {shown}"
     if len(matches) > 1:
-        return f"{_ref_text(ref)} names {len(matches)} evidence items of '{c.slug}'; name one by its url"
+        return f"{shown} names {len(matches)} evidence items of '{c.slug}'; name one by its url"
     return matches[0]
 
 
