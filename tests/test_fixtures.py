@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from commitments import dates
+from commitments.importing.stored_texts import parse_passages, verbatim
 from commitments.models import Commitment, Evidence, Source, StatusUpdate
 from commitments.status import Status
 
@@ -58,8 +59,8 @@ def passage_blocks(path: Path) -> list[tuple[str, str, str]]:
 
 
 def passage_file(source_id: str) -> list[tuple[str, str]]:
-    """(url, text) pairs of a source's passage file."""
-    return [(url, text) for url, _, text in passage_blocks(PASSAGES / f"{source_id}.txt")]
+    """(url, text) pairs of a source's passage file (the importer's own reader of the format)."""
+    return parse_passages((PASSAGES / f"{source_id}.txt").read_text(encoding="utf-8"))
 
 
 def evidence_items():
@@ -102,7 +103,7 @@ def test_every_passage_file_matches_the_yaml_passages():
 @pytest.mark.parametrize("cid", sorted(COMMITMENTS))
 def test_every_commitment_quote_is_in_the_text_it_was_read_from(cid):
     c = COMMITMENTS[cid]
-    assert any(c["quote"] in text for text in read_texts(c)), f"{cid}: quote not found verbatim in its source text"
+    assert verbatim(c["quote"], read_texts(c)), f"{cid}: quote not found verbatim in its source text"
 
 
 def read_texts(c: dict) -> list[str]:
@@ -144,7 +145,7 @@ def test_every_evidence_quote_from_a_stored_page_is_verbatim_in_it():
     for c, item in evidence_items():
         url = item.get("url")
         if url in stored and item.get("quote"):
-            assert any(item["quote"] in text for text in stored[url]), f"{c['id']}: evidence quote not in {url}"
+            assert verbatim(item["quote"], stored[url]), f"{c['id']}: evidence quote not in {url}"
             cited.add(url)
             checked += 1
     for path in evidence_files:
@@ -184,7 +185,7 @@ def test_a_due_date_is_the_sources_own_words_and_an_inferred_end_is_labelled():
         if c.get("target_date"):
             assert c.get("target_text"), f"{c['id']}: a due date needs the source's own words"
         if c.get("target_text"):
-            assert any(c["target_text"] in text for text in read_texts(c)), f"{c['id']}: due text not verbatim"
+            assert verbatim(c["target_text"], read_texts(c)), f"{c['id']}: due text not verbatim"
         if c.get("expected_end"):
             assert c.get("expected_end_note"), f"{c['id']}: say where an inferred end comes from"
             assert not c.get("target_date"), c["id"]
