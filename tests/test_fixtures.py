@@ -19,6 +19,7 @@ from django.core.management import call_command
 from commitments import dates
 from commitments.importing.stored_texts import parse_passages, verbatim
 from commitments.models import Commitment, Evidence, Source, StatusUpdate
+from commitments.public_log import REASON_MAX
 from commitments.status import Status
 
 from .conftest import built_once
@@ -243,7 +244,7 @@ def test_every_history_is_ordered_and_each_update_meets_the_evidence_rules():
             assert u["published_on"] in (ASSESSED_ON, FIRST_ASSESSED_ON), where
             assert as_of <= u["published_on"], f"{where}: published before the day it describes"
             assert u["confidence"] in ("low", "medium", "high"), where
-            assert u["reason"].strip() and "\n" not in u["reason"] and len(u["reason"]) <= 240, where
+            assert u["reason"].strip() and "\n" not in u["reason"] and len(u["reason"]) <= REASON_MAX, where
             assert u["summary"].strip(), where
             items = [find_ref(c, ref) for ref in u["evidence"]]
             assert all(parse_start(e["date"]) <= as_of for e in items), f"{where}: evidence later than as_of"
