@@ -475,14 +475,18 @@ def test_updates_out_of_order_are_refused(tmp_path):
 
 
 @pytest.mark.django_db
-def test_evidence_later_than_its_update_is_refused_even_within_the_month(tmp_path):
-    """as_of "2021-11" is stored as 1 November: evidence of 30 November is later than it."""
-    text = HISTORY.replace("as_of: 2021-12-01", 'as_of: "2021-11"').replace("contradicting: [2021]\n", "")
-    path = write(tmp_path, text)
+def test_evidence_later_than_the_period_of_its_update_is_refused(tmp_path):
+    """as_of "2021-11" may rest on evidence from any day of November 2021, not on anything later."""
+    within = HISTORY.replace("as_of: 2021-12-01", 'as_of: "2021-11"').replace("contradicting: [2021]\n", "")
+    later = within.replace("date: 2021-11-30", "date: 2021-12-01").replace(
+        'evidence: ["2020-03", https://example.org/final-report]', 'evidence: ["2020-03", 2021-12-01]')
+    path = write(tmp_path, later, "later.yaml")
     _, problems = refused(path)
-    line = line_of(text, 'evidence: ["2020-03", https://example.org/final-report]')
-    assert (f"{path} line {line}: assessment for 'train-officers': update #2: evidence dated 2021-11-30 is later "
+    line = line_of(later, 'evidence: ["2020-03", 2021-12-01]')
+    assert (f"{path} line {line}: assessment for 'train-officers': update #2: evidence dated 2021-12-01 is later "
             "than as_of 2021-11") in problems
+    run(str(write(tmp_path, within)))
+    assert StatusUpdate.objects.filter(as_of="2021-11-01", as_of_precision="month").exists()
 
 
 @pytest.mark.django_db

@@ -638,7 +638,8 @@ class _Reader:
                 here.problem(f"evidence {_ref_text(ref)} is named twice in this update", line)
             else:
                 u.evidence.append((item, stance))
-                if as_of and item.date and item.date > as_of:
+                # As status.evidence_problems: a month or year as_of allows evidence from anywhere in it.
+                if as_of and item.date and item.date > dates.period_end(as_of, precision):
                     here.problem(f"evidence dated {item.written} is later than as_of {shown}: an update can only "
                                  "rest on what was known by its date", line)
         today = timezone.localdate()
