@@ -1,10 +1,11 @@
-"""The real data in fixtures/: every quote and every deadline's wording is checked against the texts
-shipped beside it, and the import of both fixture files gives the numbers, statuses and histories the
-data promises."""
+"""The real data in fixtures/: every quote, evidence quote and deadline's wording is checked against the
+texts shipped beside it, every assessment history against the evidence rules, and the import of both
+fixture files gives the numbers, statuses and histories the data promises."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date as date_type
 from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.db.models import F
 from commitments import dates
 from commitments.importing.stored_texts import parse_passages, verbatim
 from commitments.models import Commitment, Evidence, Source, StatusUpdate
+from commitments.public_log import REASON_MAX
 from commitments.status import Status
 
 from .conftest import built_once
@@ -38,37 +40,63 @@ def seed_text(name: str) -> str:
     return (FIXTURES / "sources" / name).read_text(encoding="utf-8")
 
 
+PASSAGES = FIXTURES / "sources" / "passages"
+EVIDENCE_PREFIX = "evidence-"  # passage files read for evidence, not for a source's quotes
+
+
+def passage_blocks(path: Path) -> list[tuple[str, str, str]]:
+    """(url, dated, text) of a passage file: blocks separated by a blank line, each led by 'URL: <url>'
+    and, in an evidence passage file, a second line 'Dated: <the page's date as shown>; read ...'."""
+    blocks = []
+    for block in path.read_text(encoding="utf-8").strip("\n").split("\n\n"):
+        head, _, body = block.partition("\n")
+        assert head.startswith("URL: "), f"{path.name}: a passage block must start with 'URL: '"
+        dated = ""
+        if path.stem.startswith(EVIDENCE_PREFIX):
+            dated, _, body = body.partition("\n")
+            assert dated.startswith("Dated: "), f"{path.name}: an evidence passage needs a 'Dated: ' line"
+        assert body and "\n" not in body, f"{path.name}: a passage is one paragraph"
+        blocks.append((head.removeprefix("URL: "), dated.removeprefix("Dated: "), body))
+    return blocks
+
+
 def passage_file(source_id: str) -> list[tuple[str, str]]:
-    """(url, text) pairs of a passage file (the importer's own reader of the format)."""
-    return parse_passages((FIXTURES / "sources" / "passages" / f"{source_id}.txt").read_text(encoding="utf-8"))
+    """(url, text) pairs of a source's passage file (the importer's own reader of the format)."""
+    return parse_passages((PASSAGES / f"{source_id}.txt").read_text(encoding="utf-8"))
 
 
-def texts_read_at(c: dict) -> list[str]:
-    """The stored texts a commitment was read from: its source's seed file or passages at its read_at."""
-    source = SOURCES[c["source"]]
-    texts = []
-    for place in c["read_at"]:
-        if place.startswith("seed:"):
-            assert place == f"seed:{source['seed_file']}", "read from another source's seed"
-            texts.append(seed_text(source["seed_file"]))
-        elif source.get("passages"):
-            texts += [text for url, text in passage_file(source["id"]) if url == place]
-    return texts
+def evidence_items():
+    for c in COMMITMENTS.values():
+        for item in c.get("status_evidence") or []:
+            yield c, item
 
 
-def test_the_seed_texts_are_verbatim_copies_of_the_shared_ones():
-    """The seed files are the shared dataset's, byte for byte. (The YAML itself departs from the shared
-    copy since format v2: deadlines no stored text gives moved to ``expected_end``.)"""
-    shared = Path(settings.BASE_DIR).parent / "shared" / "sources"
-    if not shared.is_dir():
+def parse_start(value) -> date_type | None:
+    """A fixture date in any v2 spelling, as the day it is stored as ("since"/"on": the first day)."""
+    return None if value is None else dates.parse(value)[0]
+
+
+def test_the_fixture_keeps_the_shared_datasets_sources_commitments_and_quotes():
+    """The fixture was corrected against its sources (dates, evidence labels, inferred ends) after it
+    was copied from the shared dataset: ids, quotes and where they were read stay the shared ones."""
+    base = Path(settings.BASE_DIR)
+    shared = next((d / "shared" / "sources" for d in (base.parent, base.parent.parent)
+                   if (d / "shared" / "sources").is_dir()), None)
+    if shared is None:
         pytest.skip("the shared sources folder is not available here")
+    original = yaml.safe_load((shared / "commitments-sources.yaml").read_text(encoding="utf-8"))
+    assert [s["id"] for s in original["sources"]] == list(SOURCES)
+    assert [c["id"] for c in original["commitments"]] == list(COMMITMENTS)
+    for c in original["commitments"]:
+        assert (c["quote"], c["read_at"], c["source"]) == (
+            COMMITMENTS[c["id"]]["quote"], COMMITMENTS[c["id"]]["read_at"], COMMITMENTS[c["id"]]["source"])
     for name in ("000_08c1d9b984531f62.txt", "002_b36360eebc78460b.txt"):
         assert (FIXTURES / "sources" / name).read_bytes() == (shared / name).read_bytes()
 
 
 def test_every_passage_file_matches_the_yaml_passages():
     with_passages = {sid for sid, s in SOURCES.items() if s.get("passages")}
-    on_disk = {p.stem for p in (FIXTURES / "sources" / "passages").glob("*.txt")}
+    on_disk = {p.stem for p in PASSAGES.glob("*.txt") if not p.stem.startswith(EVIDENCE_PREFIX)}
     assert on_disk == with_passages
     for sid in with_passages:
         assert passage_file(sid) == [(p["url"], p["text"]) for p in SOURCES[sid]["passages"]], sid
@@ -77,52 +105,188 @@ def test_every_passage_file_matches_the_yaml_passages():
 @pytest.mark.parametrize("cid", sorted(COMMITMENTS))
 def test_every_commitment_quote_is_in_the_text_it_was_read_from(cid):
     c = COMMITMENTS[cid]
-    texts = texts_read_at(c)
-    assert texts, f"{cid}: nothing stored at its read_at"
-    assert verbatim(c["quote"], texts), f"{cid}: quote not found verbatim in its source text"
+    assert verbatim(c["quote"], read_texts(c)), f"{cid}: quote not found verbatim in its source text"
 
 
-def test_every_deadline_is_in_the_source_s_own_words():
-    """A due date's wording is tested as the quotes are (the importer refuses it otherwise); an inferred
-    end is an expected end, with a note saying where it comes from."""
-    worded = {cid: c for cid, c in COMMITMENTS.items() if c.get("target_text")}
-    for cid, c in worded.items():
-        assert verbatim(c["target_text"], texts_read_at(c)), f"{cid}: target_text is not verbatim in its source"
-    for cid, c in COMMITMENTS.items():
-        assert not c.get("target_date") or c.get("target_text"), f"{cid}: a due date needs its words"
-        assert bool(c.get("expected_end")) == bool(c.get("expected_end_note")), cid
-    assert set(worded) == {"deploy-regional-security-ct-expert"}
-    assert COMMITMENTS["leica-law-enforcement-response-to-terrorism"]["expected_end"].isoformat() == "2024-08-31"
+def read_texts(c: dict) -> list[str]:
+    """The stored texts a commitment was read from (its source's seed, or its passages at read_at)."""
+    source = SOURCES[c["source"]]
+    texts = []
+    for place in c["read_at"]:
+        if place.startswith("seed:"):
+            assert place == f"seed:{source['seed_file']}", "read from another source's seed"
+            texts.append(seed_text(source["seed_file"]))
+        elif source.get("passages"):
+            texts += [text for url, text in passage_file(source["id"]) if url == place]
+    assert texts, f"{c['id']}: nothing stored at its read_at"
+    return texts
 
 
 def test_every_evidence_quote_read_from_a_seed_is_in_the_seed_text():
     seeds = {f"seed:{s['seed_file']}": seed_text(s["seed_file"]) for s in SOURCES.values() if s.get("seed_file")}
     checked = 0
-    for c in COMMITMENTS.values():
-        for item in c.get("status_evidence") or []:
-            if item.get("read_at", "").startswith("seed:"):
-                assert item["read_at"] in seeds
-                if item.get("quote"):
-                    assert item["quote"] in seeds[item["read_at"]], c["id"]
-                    checked += 1
+    for c, item in evidence_items():
+        if item.get("read_at", "").startswith("seed:"):
+            assert item["read_at"] in seeds
+            if item.get("quote"):
+                assert item["quote"] in seeds[item["read_at"]], c["id"]
+                checked += 1
     assert checked >= 3
 
 
-def test_assessment_rules_hold_in_the_file():
+def test_every_evidence_quote_from_a_stored_page_is_verbatim_in_it():
+    """An evidence quote from a page whose passages are stored (a source's or an evidence passage file)
+    is checked like a commitment quote; every evidence passage file is cited by some evidence."""
+    stored: dict[str, list[str]] = {}
+    evidence_files = sorted(PASSAGES.glob(f"{EVIDENCE_PREFIX}*.txt"))
+    for path in sorted(PASSAGES.glob("*.txt")):
+        for url, _, text in passage_blocks(path):
+            stored.setdefault(url, []).append(text)
+    cited = set()
+    checked = 0
+    for c, item in evidence_items():
+        url = item.get("url")
+        if url in stored and item.get("quote"):
+            assert verbatim(item["quote"], stored[url]), f"{c['id']}: evidence quote not in {url}"
+            cited.add(url)
+            checked += 1
+    notes = " ".join(str(x.get("date_note") or "") for x in [*SOURCES.values(), *COMMITMENTS.values()])
+    for path in evidence_files:
+        quoted = {url for url, _, _ in passage_blocks(path)} <= cited
+        assert quoted or path.name in notes, f"{path.name}: no evidence quotes it and no date note names it"
+    assert len(evidence_files) >= 10
+    assert checked >= 25
+
+
+def test_every_date_uses_a_v2_spelling():
+    """Day, "YYYY-MM" or YYYY; a date known to the month is never written as the month's first day."""
+    values = [(s["id"], s.get("date")) for s in SOURCES.values()]
+    for c in COMMITMENTS.values():
+        values += [(c["id"], c.get("date_made")), (c["id"], c.get("expected_end"))]
+        values += [(c["id"], item.get("date")) for item in c.get("status_evidence") or []]
+    values += [(a["commitment"], u["as_of"]) for a in ASSESSMENTS for u in a["updates"]]
+    for where, value in values:
+        if value is not None:
+            try:
+                parse_start(value)
+            except ValueError as exc:
+                pytest.fail(f"{where}: {exc}")
+
+
+def test_the_dates_found_too_precise_are_corrected():
+    """Issue 19's examples: an event known to the month, an undated page, a day inferred or assumed."""
+    epca = {str(e["date"]) for e in COMMITMENTS["conclude-epca-negotiations-uzbekistan-kyrgyzstan"]["status_evidence"]}
+    assert {"2022-06", "2022-07-06"} <= epca and "2022-07-01" not in epca
+    assert SOURCES["leica-project"]["date"] is None
+    cadap = SOURCES["cadap-7-emcdda-news"]  # a day the stored page did not show, now shown by a stored passage
+    assert "29.03.2022" in passage_blocks(PASSAGES / "evidence-drogy-info-cadap-7-launch.txt")[0][2]
+    assert cadap["date"] == date_type(2022, 3, 29) and "evidence-drogy-info-cadap-7-launch.txt" in cadap["date_note"]
+    assert SOURCES["timesca-burian-visit-2016"]["date"] == "2016-11"
+    bishkek = {c["date_made"] for c in COMMITMENTS.values() if c["source"] == "seed-caravanserai-bishkek-2016"}
+    assert bishkek == {"2016-11"}
+
+
+def test_a_due_date_is_the_sources_own_words_and_an_inferred_end_is_labelled():
+    for c in COMMITMENTS.values():
+        if c.get("target_date"):
+            assert c.get("target_text"), f"{c['id']}: a due date needs the source's own words"
+        if c.get("target_text"):
+            assert verbatim(c["target_text"], read_texts(c)), f"{c['id']}: due text not verbatim"
+        if c.get("expected_end"):
+            assert c.get("expected_end_note"), f"{c['id']}: say where an inferred end comes from"
+            assert not c.get("target_date"), c["id"]
+    leica = [c for c in COMMITMENTS.values() if c["source"] == "leica-project"]
+    assert len(leica) == 6
+    assert all(c["expected_end"] == date_type(2024, 8, 31) and not c.get("target_date") for c in leica)
+    assert COMMITMENTS["deploy-regional-security-ct-expert"]["target_text"] == "shortly"
+
+
+def find_ref(c: dict, ref) -> dict:
+    """The one evidence item of ``c`` a ref names: its date as written there, or its url."""
+    items = [e for e in c.get("status_evidence") or [] if e["indicates"] != "no evidence found"]
+    if isinstance(ref, str) and ref.startswith(("http://", "https://")):
+        matches = [e for e in items if e.get("url") == ref]
+    else:
+        matches = [e for e in items if e.get("date") is not None and str(e["date"]) == str(ref)]
+    assert len(matches) == 1, f"{c['id']}: evidence ref {ref!r} names {len(matches)} items"
+    return matches[0]
+
+
+ACTION = {"under way", "done"}
+RULES = {  # status -> (kinds of which at least one supporting item is needed, must that item be dated)
+    "not_started": ({"announced", "not begun"}, True),
+    "in_progress": (ACTION, False),
+    "stalled": (ACTION, False),
+    "partially_achieved": (ACTION, False),
+    "achieved": ({"done"}, False),
+    "abandoned": ({"dropped"}, True),
+}
+# The current status of the 56 commitments after the re-assessment of 2 December 2026.
+EXPECTED_STATUSES = Counter({"in_progress": 27, "not_started": 16, "not_assessed": 10, "achieved": 3})
+ASSESSED_ON = date_type(2026, 12, 2)
+FIRST_ASSESSED_ON = date_type(2026, 11, 23)
+
+
+def test_every_history_is_ordered_and_each_update_meets_the_evidence_rules():
     assert len({a["commitment"] for a in ASSESSMENTS}) == len(ASSESSMENTS), "one history per commitment"
     for a in ASSESSMENTS:
         c = COMMITMENTS[a["commitment"]]
         assert c["statement_type"] != "proposal", "proposals are never assessed"
-        as_ofs = [dates.parse(u["as_of"])[0] for u in a["updates"]]
-        assert as_ofs == sorted(as_ofs), f"{a['commitment']}: updates go oldest first"
-        for u, as_of in zip(a["updates"], as_ofs, strict=True):
-            if c["date_made"]:
-                assert as_of >= dates.parse(c["date_made"])[0], "an update cannot be older than its commitment"
-            assert as_of <= u["published_on"], "an assessment is published after the day it describes"
-            assert u["reason"].strip() and u["evidence"]
+        assert a["updates"], a["commitment"]
+        made = parse_start(c.get("date_made"))
+        previous = None
+        for u in a["updates"]:
+            where = f"{a['commitment']} {u['as_of']}"
+            as_of = parse_start(u["as_of"])
+            assert made is None or as_of >= made, f"{where}: an update cannot be older than its commitment"
+            if previous:
+                assert as_of > parse_start(previous["as_of"]), f"{where}: history out of order"
+                assert u["status"] != previous["status"], f"{where}: an update must change the status"
+            assert u["published_on"] in (ASSESSED_ON, FIRST_ASSESSED_ON), where
+            assert as_of <= u["published_on"], f"{where}: published before the day it describes"
+            assert u["confidence"] in ("low", "medium", "high"), where
+            assert u["reason"].strip() and "\n" not in u["reason"] and len(u["reason"]) <= REASON_MAX, where
+            assert u["summary"].strip(), where
+            items = [find_ref(c, ref) for ref in u["evidence"]]
+            assert all(parse_start(e["date"]) <= as_of for e in items), f"{where}: evidence later than as_of"
+            kinds, dated = RULES[u["status"]]
+            assert any(e["indicates"] in kinds and (e["date"] is not None or not dated) for e in items), (
+                f"{where}: {u['status']} needs a{' dated' if dated else ''} item that is one of {sorted(kinds)}")
+            if u["status"] == "not_started":
+                assert not any(e["indicates"] in ACTION for e in items), f"{where}: cites action, yet not started"
+            previous = u
+
+
+def test_every_commitment_with_dated_evidence_of_a_rateable_kind_is_assessed():
+    """"Not yet assessed" only where the sources hold nothing dated that a status could rest on."""
     assessed = {a["commitment"] for a in ASSESSMENTS}
-    assert "upgrade-to-strategic-partnership-2025" not in assessed
-    assert "deploy-regional-security-ct-expert" not in assessed
+    rateable = {"announced", "not begun", "under way", "done", "dropped"}
+    for cid, c in COMMITMENTS.items():
+        has_dated = any(e["indicates"] in rateable and e.get("date") is not None
+                        for e in c.get("status_evidence") or [])
+        if c["statement_type"] != "proposal":
+            assert (cid in assessed) == has_dated, cid
+
+
+# Updates carried over unchanged from the first assessment (2026-11-23): status, as_of and evidence.
+CARRIED_OVER = {
+    "dialogue-to-restrict-militant-flows-2016": ("in_progress", date_type(2019, 5, 28)),
+    "leica-law-enforcement-response-to-terrorism": ("in_progress", date_type(2022, 6, 29)),
+    "bomca-phase-10": ("in_progress", date_type(2021, 11, 22)),
+    "cadap-phase-7": ("in_progress", date_type(2023, 7, 5)),
+    "intensify-ct-organised-crime-cooperation-2021": ("in_progress", date_type(2022, 6, 29)),
+    "strengthen-ct-ve-drugs-border-cooperation-2024": ("in_progress", date_type(2025, 7, 10)),
+    "launch-ct-ve-dialogue-2025": ("achieved", date_type(2025, 7, 10)),
+}
+
+
+def test_only_updates_carried_over_unchanged_keep_the_first_assessments_date():
+    carried = {a["commitment"]: (u["status"], u["as_of"]) for a in ASSESSMENTS for u in a["updates"]
+               if u["published_on"] == FIRST_ASSESSED_ON}
+    assert carried == CARRIED_OVER
+    for cid, (_, as_of) in CARRIED_OVER.items():
+        [a] = [a for a in ASSESSMENTS if a["commitment"] == cid]
+        assert len(a["updates"]) == 1 and a["updates"][0]["evidence"] == [as_of], cid
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +349,10 @@ def test_statuses_after_import(imported):
     assessed = {a["commitment"]: a["updates"][-1]["status"] for a in ASSESSMENTS}
     for slug, status in statuses.items():
         assert status == assessed.get(slug, Status.NOT_ASSESSED), slug
-    assert statuses["deploy-regional-security-ct-expert"] == Status.NOT_ASSESSED
-    assert statuses["upgrade-to-strategic-partnership-2025"] == Status.NOT_ASSESSED
+    assert statuses["deploy-regional-security-ct-expert"] == Status.NOT_STARTED
+    assert statuses["upgrade-to-strategic-partnership-2025"] == Status.NOT_STARTED
+    assert statuses["eu-support-joint-plan-of-action"] == Status.ACHIEVED
+    assert Counter(statuses.values()) == EXPECTED_STATUSES
     assert statuses["conclude-epca-negotiations-uzbekistan-kyrgyzstan"] == Status.ACHIEVED
     assert statuses["launch-ct-ve-dialogue-2025"] == Status.ACHIEVED
     proposals = Commitment.objects.filter(statement_type=Commitment.StatementType.PROPOSAL)
