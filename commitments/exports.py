@@ -23,9 +23,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
+from . import status as rules
 from .aggregates import split, with_lists
 from .filtersets import CommitmentFilterSet
-from .models import Commitment
+from .models import Commitment, StatusUpdate
 from .status import Status
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ COLUMNS = [
     "date_made_precision",
     "expected_end",
     "expected_end_precision",
+    "status_as_of_precision",
 ]
 CHUNK = 1000  # rows per fetch
 ROWS_PER_WRITE = 100  # rows per chunk of the response: few writes, each some tens of KB
@@ -81,6 +83,7 @@ VALUES = [
     "date_made_precision",
     "expected_end",
     "expected_end_precision",
+    "eff_status_precision",
 ]
 
 
@@ -99,7 +102,7 @@ def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
     every_row = queryset.query.where == Commitment.objects.public().query.where
     rows = with_lists(queryset=queryset, lists=LISTS, every_row=every_row).values_list(*VALUES)
     for (slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url, due_precision,
-         made_precision, expected, expected_precision) in rows.iterator(chunk_size=CHUNK):
+         made_precision, expected, expected_precision, as_of_precision) in rows.iterator(chunk_size=CHUNK):
         yield (
             slug,
             title,
@@ -120,6 +123,7 @@ def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
             made_precision if made else None,
             _iso(expected),
             expected_precision if expected else None,
+            as_of_precision if as_of else None,
         )
 
 
@@ -160,7 +164,12 @@ def _filtered(request):
         return None, HttpResponse(
             "Bad request:\n" + "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
         )
-    return filterset.qs, None
+    day = filterset.as_of_date
+    if day is None:  # ``at()`` gave the stored precision of the current status's date
+        return filterset.qs, None
+    # As of a day: the precision of the update that held then (one subquery per exported row).
+    precision = rules.status_on_subquery(StatusUpdate.objects.published(), day, field="as_of_precision")
+    return filterset.qs.annotate(eff_status_precision=precision), None
 
 
 def neutralise(value: str) -> str:
@@ -184,7 +193,7 @@ def _csv_row(record: tuple) -> tuple:
     Status, label, dates, precisions, yes/no and the page URL cannot start a formula; the rest is neutralised.
     """
     (slug, title, status, label, as_of, due, overdue, made, kind, themes, countries, actors, source, url, page,
-     due_precision, made_precision, expected, expected_precision) = record
+     due_precision, made_precision, expected, expected_precision, as_of_precision) = record
     return (
         neutralise(slug),
         neutralise(title),
@@ -205,6 +214,7 @@ def _csv_row(record: tuple) -> tuple:
         made_precision or "",
         expected or "",
         expected_precision or "",
+        as_of_precision or "",
     )
 
 

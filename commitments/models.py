@@ -304,10 +304,18 @@ class Commitment(EditedRecord):
     current_status_date = models.DateField(
         null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
     )
+    current_status_precision = models.CharField(
+        max_length=5,
+        choices=Precision.choices,
+        default=Precision.DAY,
+        db_default=Precision.DAY,
+        editable=False,
+        help_text="Derived: how precise that as-of date is (it is shown, and exported, at its precision).",
+    )
 
     objects = CommitmentQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["current_status", "current_status_date", "updated_at"],
+        excluded_fields=["current_status", "current_status_date", "current_status_precision", "updated_at"],
         m2m_fields=[actors, countries, themes],
     )
 
@@ -392,7 +400,7 @@ class Commitment(EditedRecord):
         return is_overdue(status=self.current_status, due_date=self.due_date, on=timezone.localdate())
 
 
-DERIVED_FIELDS = ("current_status", "current_status_date")
+DERIVED_FIELDS = ("current_status", "current_status_date", "current_status_precision")
 
 
 def protect_published(collector, field, sub_objs, using):

@@ -158,7 +158,8 @@ class CommitmentQuerySet(models.QuerySet):
         ``stale()`` and ``by_status_counts()`` then answer for that day too.
         """
         if day is None:
-            qs = self.annotate(eff_status=F("current_status"), eff_status_date=F("current_status_date"))
+            qs = self.annotate(eff_status=F("current_status"), eff_status_date=F("current_status_date"),
+                               eff_status_precision=F("current_status_precision"))
         else:
             qs = self.made_by(day).with_status_on(day)
             qs = qs.annotate(eff_status=F("status_on"), eff_status_date=F("status_date_on"))
@@ -278,9 +279,10 @@ class CommitmentQuerySet(models.QuerySet):
             raise models.ProtectedError(PUBLISHED_DELETE_MESSAGE, set(published))
 
 
-def derived_status(*, commitment) -> tuple[str, date | None]:
-    """The current status and its as-of date, from the commitment's published updates."""
-    latest = commitment.status_updates.published().effective_order().values("status", "as_of").first()
+def derived_status(*, commitment) -> tuple[str, date | None, str]:
+    """The current status, its as-of date and that date's precision, from the commitment's published updates."""
+    latest = (commitment.status_updates.published().effective_order()
+              .values("status", "as_of", "as_of_precision").first())
     if latest is None:
-        return Status.NOT_ASSESSED.value, None
-    return latest["status"], latest["as_of"]
+        return Status.NOT_ASSESSED.value, None, "day"
+    return latest["status"], latest["as_of"], latest["as_of_precision"]

@@ -43,11 +43,15 @@ def _attribute_history(instance, user) -> None:
 
 def refresh_current_status(*, commitment: Commitment) -> Commitment:
     """Recompute the commitment's current status and date from its published updates."""
-    status, as_of = derived_status(commitment=commitment)
-    if (commitment.current_status, commitment.current_status_date) != (status, as_of):
+    derived = derived_status(commitment=commitment)
+    stored = (commitment.current_status, commitment.current_status_date, commitment.current_status_precision)
+    if stored != derived:
+        status, as_of, precision = derived
         # .update() so derived fields never create a history entry of their own.
-        Commitment.objects.filter(pk=commitment.pk).update(current_status=status, current_status_date=as_of)
-        commitment.current_status, commitment.current_status_date = status, as_of
+        Commitment.objects.filter(pk=commitment.pk).update(
+            current_status=status, current_status_date=as_of, current_status_precision=precision
+        )
+        commitment.current_status, commitment.current_status_date, commitment.current_status_precision = derived
     return commitment
 
 

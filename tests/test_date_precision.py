@@ -294,3 +294,27 @@ def test_a_report_says_how_it_counts_undated_commitments_and_old_reports_do_not(
     ProgressReport.objects.filter(pk=report.pk).update(snapshot=report.snapshot | {"schema": 1})
     report.refresh_from_db()
     assert "known to exist" not in body()
+
+
+def test_exports_say_how_precise_the_status_date_is_today_and_as_of_a_day(client):
+    """The status date's precision is stored with the current status and read for a past day."""
+    import csv
+    import io
+    import json
+
+    c = factories.commitment(slug="july-export", date_made=date(2021, 1, 1))
+    u = factories.update(c, status="in_progress", as_of=date(2022, 7, 1), as_of_precision="month", evidence=0)
+    Evidence.objects.create(commitment=c, status_update=u, title="Report", publisher="P", date=date(2022, 7, 1),
+                            date_precision="month", url="https://example.org/r", stance="supports",
+                            indicates="under way")
+    services.publish_status_update(update=u, user=None, reason="Assessed.")
+    c.refresh_from_db()
+    assert (c.current_status_date, c.current_status_precision) == (date(2022, 7, 1), "month")
+    for query in ("", "?as_of=2022-08-01"):
+        rows = list(csv.DictReader(io.StringIO(b"".join(client.get(f"/commitments/export.csv{query}")
+                                                        .streaming_content).decode().lstrip("\ufeff"))))
+        row = next(r for r in rows if r["slug"] == "july-export")
+        assert (row["status_as_of"], row["status_as_of_precision"]) == ("2022-07-01", "month"), query
+        records = json.loads(b"".join(client.get(f"/commitments/export.json{query}").streaming_content))
+        record = next(r for r in records["commitments"] if r["slug"] == "july-export")
+        assert record["status_as_of_precision"] == "month", query

@@ -228,8 +228,8 @@ def test_by_status_counts_on_a_past_day(django_assert_num_queries):
 
 def test_derived_status_reads_the_latest_published_update():
     c = factories.commitment()
-    assert derived_status(commitment=c) == ("not_assessed", None)
+    assert derived_status(commitment=c) == ("not_assessed", None, "day")
     factories.update(c, status="stalled", as_of=date(2022, 1, 1), published=True)
     factories.update(c, status="in_progress", as_of=date(2021, 1, 1), published=True)
     factories.update(c, status="achieved", as_of=date(2023, 1, 1), published=False)
-    assert derived_status(commitment=c) == ("stalled", date(2022, 1, 1))
+    assert derived_status(commitment=c) == ("stalled", date(2022, 1, 1), "day")
