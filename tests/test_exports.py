@@ -117,11 +117,13 @@ def test_csv_columns_and_values(client, catalogue):
         "date_made_precision": "day",
         "expected_end": "",
         "expected_end_precision": "",
+        "status_as_of_precision": "day",
     }
     assert list(expert)[:15] == COLUMNS[:15]  # the columns added for precision come after the earlier ones
     assert rows["border-management-programme"]["overdue"] == "yes"
     assert rows["cut-terrorism-financing"]["status"] == "not_assessed"
     assert rows["cut-terrorism-financing"]["status_as_of"] == ""
+    assert rows["cut-terrorism-financing"]["status_as_of_precision"] == ""
     assert rows["cut-terrorism-financing"]["actors"] == "European Commission; OSCE"
 
 

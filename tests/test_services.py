@@ -18,10 +18,10 @@ pytestmark = pytest.mark.django_db
 ARCHIVE_MESSAGE = "This commitment has published status updates and cannot be deleted; archive it instead."
 
 
-def stored(commitment) -> tuple[str, date | None]:
-    """The current status as stored in the database (not the instance in memory)."""
+def stored(commitment) -> tuple[str, date | None, str]:
+    """The current status, its date and that date's precision as stored in the database (not in memory)."""
     c = Commitment.objects.get(pk=commitment.pk)
-    return c.current_status, c.current_status_date
+    return c.current_status, c.current_status_date, c.current_status_precision
 
 
 # --- the current-status rule ------------------------------------------------------------------
@@ -30,9 +30,9 @@ def stored(commitment) -> tuple[str, date | None]:
 def test_publishing_sets_the_current_status_and_date():
     c = factories.commitment()
     u = factories.update(c, status="in_progress", as_of=date(2021, 3, 1))
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
     services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
-    assert stored(c) == ("in_progress", date(2021, 3, 1))
+    assert stored(c) == ("in_progress", date(2021, 3, 1), "day")
     u.refresh_from_db()
     assert u.is_published
 
@@ -53,24 +53,24 @@ def test_an_older_as_of_published_later_does_not_replace_a_newer_one():
     older = factories.update(c, status="stalled", as_of=date(2021, 1, 1))
     services.publish_status_update(update=newer, user=pub, reason=factories.REASON)
     services.publish_status_update(update=older, user=pub, reason=factories.REASON)
-    assert stored(c) == ("achieved", date(2022, 1, 1))
+    assert stored(c) == ("achieved", date(2022, 1, 1), "day")
 
 
 def test_a_newer_as_of_replaces_an_older_one():
     c = factories.commitment()
     factories.update(c, status="stalled", as_of=date(2021, 1, 1), published=True)
     factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
-    assert stored(c) == ("achieved", date(2022, 1, 1))
+    assert stored(c) == ("achieved", date(2022, 1, 1), "day")
 
 
 def test_drafts_never_count():
     c = factories.commitment()
     factories.update(c, status="in_progress", as_of=date(2021, 1, 1), published=True)
     factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=False)
-    assert stored(c) == ("in_progress", date(2021, 1, 1))
+    assert stored(c) == ("in_progress", date(2021, 1, 1), "day")
     d = factories.commitment()
     factories.update(d, status="achieved", as_of=date(2022, 1, 1), published=False)
-    assert stored(d) == ("not_assessed", None)
+    assert stored(d) == ("not_assessed", None, "day")
 
 
 def test_withdrawing_falls_back_to_the_previous_update():
@@ -80,7 +80,7 @@ def test_withdrawing_falls_back_to_the_previous_update():
     latest = factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
     published_at = StatusUpdate.objects.get(pk=latest.pk).published_at
     services.withdraw_status_update(update=latest, user=pub, reason="The report it cited was retracted.")
-    assert stored(c) == ("in_progress", date(2021, 1, 1))
+    assert stored(c) == ("in_progress", date(2021, 1, 1), "day")
     latest.refresh_from_db()
     # Still on the record: its publication is kept, the withdrawal added beside it.
     assert (latest.published_at, latest.withdrawn_by, latest.withdraw_reason) == (
@@ -92,7 +92,7 @@ def test_withdrawing_the_only_update_returns_to_not_assessed():
     c = factories.commitment()
     only = factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
     services.withdraw_status_update(update=only, user=factories.publisher(), reason="Published in error.")
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
 
 
 def test_withdrawing_an_older_update_leaves_the_current_status():
@@ -100,7 +100,7 @@ def test_withdrawing_an_older_update_leaves_the_current_status():
     older = factories.update(c, status="in_progress", as_of=date(2021, 1, 1), published=True)
     factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
     services.withdraw_status_update(update=older, user=factories.publisher(), reason="Published in error.")
-    assert stored(c) == ("achieved", date(2022, 1, 1))
+    assert stored(c) == ("achieved", date(2022, 1, 1), "day")
 
 
 def test_same_as_of_the_update_published_last_wins():
@@ -111,12 +111,12 @@ def test_same_as_of_the_update_published_last_wins():
     # Published in the opposite order to creation: the one published last wins, not the newest row.
     services.publish_status_update(update=second, user=pub, reason=factories.REASON)
     services.publish_status_update(update=first, user=pub, reason=factories.REASON)
-    assert stored(c) == ("in_progress", date(2022, 1, 1))
+    assert stored(c) == ("in_progress", date(2022, 1, 1), "day")
     services.withdraw_status_update(update=first, user=pub, reason="Published in error.")
-    assert stored(c) == ("stalled", date(2022, 1, 1))
+    assert stored(c) == ("stalled", date(2022, 1, 1), "day")
     with pytest.raises(ValidationError, match="stays withdrawn"):  # a withdrawal is final: add a new update
         services.publish_status_update(update=first, user=pub, reason=factories.REASON)
-    assert stored(c) == ("stalled", date(2022, 1, 1))
+    assert stored(c) == ("stalled", date(2022, 1, 1), "day")
 
 
 def test_publishing_twice_changes_nothing():
@@ -135,7 +135,7 @@ def test_withdrawing_a_draft_is_refused_and_changes_nothing():
     draft = factories.update(c, status="achieved", as_of=date(2022, 1, 1))
     with pytest.raises(ValidationError, match="Only a published update can be withdrawn"):
         services.withdraw_status_update(update=draft, user=factories.publisher(), reason="Why not.")
-    assert stored(c) == ("stalled", date(2021, 1, 1))
+    assert stored(c) == ("stalled", date(2021, 1, 1), "day")
     assert StatusUpdate.objects.get(pk=draft.pk).withdrawn_at is None
 
 
@@ -148,7 +148,7 @@ def test_publish_without_evidence_is_refused_and_nothing_changes():
     u.refresh_from_db()
     assert u.published_at is None
     assert u.published_by is None
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
 
 
 def test_publish_with_invalid_evidence_is_refused():
@@ -159,7 +159,7 @@ def test_publish_with_invalid_evidence_is_refused():
         services.publish_status_update(update=u, user=factories.publisher(), reason=factories.REASON)
     assert exc.value.message_dict == {"stance": ["Say whether this evidence supports or contradicts the status."]}
     assert StatusUpdate.objects.get(pk=u.pk).published_at is None
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
 
 
 def test_publish_of_an_update_dated_before_the_commitment_is_refused():
@@ -170,7 +170,7 @@ def test_publish_of_an_update_dated_before_the_commitment_is_refused():
     assert exc.value.message_dict == {
         "as_of": ["The as-of date (1 May 2019) is before the commitment was made (15 May 2019)."]
     }
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
 
 
 # --- permissions ------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_editor_cannot_publish_an_update():
     with pytest.raises(PermissionDenied, match="Only publishers can publish status updates."):
         services.publish_status_update(update=u, user=factories.editor(), reason=factories.REASON)
     assert StatusUpdate.objects.get(pk=u.pk).published_at is None
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
 
 
 def test_editor_cannot_withdraw_an_update():
@@ -191,7 +191,7 @@ def test_editor_cannot_withdraw_an_update():
     with pytest.raises(PermissionDenied, match="Only publishers can withdraw status updates."):
         services.withdraw_status_update(update=u, user=factories.editor(), reason="In error.")
     assert StatusUpdate.objects.get(pk=u.pk).withdrawn_at is None
-    assert stored(c) == ("achieved", date(2022, 1, 1))
+    assert stored(c) == ("achieved", date(2022, 1, 1), "day")
 
 
 @pytest.mark.parametrize("state", ["published", "archived", "draft"])
@@ -214,9 +214,9 @@ def test_publisher_can_publish_withdraw_and_change_state():
     c = factories.commitment(state=Commitment.State.DRAFT)
     u = factories.update(c, status="stalled", as_of=date(2021, 1, 1))
     services.publish_status_update(update=u, user=pub, reason=factories.REASON)
-    assert stored(c) == ("stalled", date(2021, 1, 1))
+    assert stored(c) == ("stalled", date(2021, 1, 1), "day")
     services.withdraw_status_update(update=u, user=pub, reason="Published in error.")
-    assert stored(c) == ("not_assessed", None)
+    assert stored(c) == ("not_assessed", None, "day")
     for state in ["published", "archived", "published"]:
         returned = services.set_commitment_state(commitment=c, state=state, user=pub, reason=factories.REASON)
         assert returned.state == state
@@ -235,7 +235,7 @@ def test_archiving_keeps_the_current_status():
     c = factories.commitment()
     factories.update(c, status="achieved", as_of=date(2022, 1, 1), published=True)
     services.set_commitment_state(commitment=c, state="archived", user=factories.publisher(), reason="Out of scope.")
-    assert stored(c) == ("achieved", date(2022, 1, 1))
+    assert stored(c) == ("achieved", date(2022, 1, 1), "day")
 
 
 # --- no drift ---------------------------------------------------------------------------------
@@ -262,16 +262,15 @@ def test_current_status_never_drifts_from_the_updates(seed):
             c.title = f"Renamed {rng.random()}"
             c.save()
         expected = derived_status(commitment=c)
-        assert stored(c) == expected[:2]
-        assert Commitment.objects.get(pk=c.pk).current_status_precision == expected[2]
+        assert stored(c) == expected
         # and the expected value is the rule itself: latest as-of, ties to the one published last
         live = [StatusUpdate.objects.get(pk=x.pk) for x in updates]
         live = [x for x in live if x.published_at is not None and x.withdrawn_at is None]
         if live:
             top = max(live, key=lambda x: (x.as_of, x.published_at, x.pk))
-            assert expected == (top.status, top.as_of)
+            assert expected == (top.status, top.as_of, top.as_of_precision)
         else:
-            assert expected == ("not_assessed", None)
+            assert expected == ("not_assessed", None, "day")
 
 
 def test_saving_a_stale_instance_does_not_overwrite_the_current_status():
@@ -280,7 +279,7 @@ def test_saving_a_stale_instance_does_not_overwrite_the_current_status():
     assert c.current_status == "not_assessed"  # this instance was loaded before the publish
     c.title = "Renamed"
     c.save()
-    assert stored(c) == ("achieved", date(2022, 1, 1))
+    assert stored(c) == ("achieved", date(2022, 1, 1), "day")
     assert Commitment.objects.get(pk=c.pk).title == "Renamed"
 
 
