@@ -303,7 +303,7 @@ def real_data(transactional_db, browser):
 def test_screenshots(page, live_server, real_data):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, path in [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
-                       ("detail", "/commitments/cooperate-on-returning-terrorist-fighters/")]:
+                       ("detail", "/commitments/conclude-epca-negotiations-uzbekistan-kyrgyzstan/")]:
         page.goto(f"{live_server.url}{path}")
         assert page.locator("h1").count() == 1
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
