@@ -216,3 +216,30 @@ def catalogue():
     ns.hidden_text = ["SECRETDRAFTSUMMARY", "DRAFTCOMMITMENTTITLE", "LEAKDRAFTCOMMITMENTUPDATE",
                       "ARCHIVEDCOMMITMENTTITLE", "LEAKARCHIVEDUPDATE"]
     return ns
+
+
+def admin_form_data(client, url: str) -> dict:
+    """The change form's current values, as a browser would submit them."""
+    response = client.get(url)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, date):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(value)
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = str(management[name].value() or 0)
+        for inline in formset.formset.forms:
+            for name in inline.fields:
+                value = inline[name].value()
+                data[f"{inline.prefix}-{name}"] = "" if value is None else str(value)
+    return data

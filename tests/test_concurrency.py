@@ -3,7 +3,6 @@
 import sqlite3
 import threading
 from contextlib import closing, contextmanager
-from datetime import date
 
 import pytest
 from django.db import connection, connections
@@ -21,40 +20,13 @@ pytestmark = pytest.mark.django_db
 DRAFT = Commitment.State.DRAFT
 
 
-def _form_data(client: Client, url: str) -> dict:
-    """The change form's current values, as a browser would submit them."""
-    response = client.get(url)
-    assert response.status_code == 200
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, list):
-            data[name] = [str(v) for v in value]
-        elif value is None:
-            data[name] = ""
-        elif isinstance(value, date):
-            data[name] = value.isoformat()
-        else:
-            data[name] = str(value)
-    for formset in response.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for name in management.fields:
-            data[f"{management.prefix}-{name}"] = str(management[name].value() or 0)
-        for inline in formset.formset.forms:
-            for name in inline.fields:
-                value = inline[name].value()
-                data[f"{inline.prefix}-{name}"] = "" if value is None else str(value)
-    return data
-
-
 def test_the_second_save_is_refused_with_what_changed_and_keeps_what_was_typed():
     commitment = f.commitment(title="Deploy an expert", state=DRAFT)
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     ayla, bo = Client(), Client()
     ayla.force_login(f.editor(username="ayla"))
     bo.force_login(f.editor(username="bo"))
-    ayla_form, bo_form = _form_data(ayla, url), _form_data(bo, url)  # both open the form
+    ayla_form, bo_form = f.admin_form_data(ayla, url), f.admin_form_data(bo, url)  # both open the form
 
     assert ayla.post(url, ayla_form | {"title": "Deploy a regional CT expert"}).status_code == 302
     refused = bo.post(url, bo_form | {"title": "Deploy an EU security expert", "location": "Final paragraph"})
@@ -78,7 +50,7 @@ def _open_twice(commitment, url) -> tuple[Client, dict, Client, dict]:
     ayla, bo = Client(), Client()
     ayla.force_login(f.editor(username="ayla"))
     bo.force_login(f.editor(username="bo"))
-    return ayla, _form_data(ayla, url), bo, _form_data(bo, url)
+    return ayla, f.admin_form_data(ayla, url), bo, f.admin_form_data(bo, url)
 
 
 def test_saving_again_after_a_conflict_keeps_the_colleagues_values_of_fields_you_did_not_touch():
@@ -129,7 +101,7 @@ def test_a_publish_in_between_also_counts_as_a_change():
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     editor = Client()
     editor.force_login(f.editor())
-    form = _form_data(editor, url)
+    form = f.admin_form_data(editor, url)
     from commitments import services
 
     services.set_commitment_state(commitment=commitment, state="archived", user=f.publisher(), reason=f.REASON)
@@ -144,7 +116,7 @@ def test_two_editors_on_one_draft_status_update():
     one, two = Client(), Client()
     one.force_login(f.editor(username="one"))
     two.force_login(f.editor(username="two"))
-    first, second = _form_data(one, url), _form_data(two, url)
+    first, second = f.admin_form_data(one, url), f.admin_form_data(two, url)
     assert one.post(url, first | {"summary": "Summary by one."}).status_code == 302
     refused = two.post(url, second | {"summary": "Summary by two."})
     assert refused.status_code == 200
@@ -158,7 +130,7 @@ def test_saving_without_a_conflict_just_works_and_raises_the_version():
     client = Client()
     client.force_login(f.editor())
     before = Commitment.objects.get(pk=commitment.pk).version
-    assert client.post(url, _form_data(client, url) | {"title": "Reworded"}).status_code == 302
+    assert client.post(url, f.admin_form_data(client, url) | {"title": "Reworded"}).status_code == 302
     assert Commitment.objects.get(pk=commitment.pk).version == before + 1
 
 
@@ -226,7 +198,7 @@ def test_two_saves_at_the_same_moment_one_conflict_message_and_never_a_500(share
 
     for n in range(rounds):
         with shared_db():
-            forms = [_form_data(client, url) for client in clients]  # both open the form
+            forms = [f.admin_form_data(client, url) for client in clients]  # both open the form
         typed = [f"Round {n}: title by {name}" for name in ("ayla", "bo")]
         results: dict = {}
         start = threading.Barrier(2)

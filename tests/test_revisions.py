@@ -1,7 +1,6 @@
 """Changes to published content go through review: an edit of a public record is a pending revision,
 invisible to the public until a publisher approves it (with a reason), or rejected (with a reason)."""
 
-from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,33 +17,6 @@ from .conftest import built_once
 pytestmark = pytest.mark.django_db
 
 NEW = "Zyxquorn"  # a word no page shows before the approval
-
-
-def _form_data(client: Client, url: str) -> dict:
-    """The change form's current values, as a browser would submit them."""
-    response = client.get(url)
-    assert response.status_code == 200
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, list):
-            data[name] = [str(v) for v in value]
-        elif value is None:
-            data[name] = ""
-        elif isinstance(value, date):
-            data[name] = value.isoformat()
-        else:
-            data[name] = str(value)
-    for formset in response.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for name in management.fields:
-            data[f"{management.prefix}-{name}"] = str(management[name].value() or 0)
-        for inline in formset.formset.forms:
-            for name in inline.fields:
-                value = inline[name].value()
-                data[f"{inline.prefix}-{name}"] = "" if value is None else str(value)
-    return data
 
 
 def _change_url(obj) -> str:
@@ -123,7 +95,7 @@ class TestOnEveryPublicSurface:
         staff, reader = _client(author), Client()
         surfaces = _surfaces(catalogue_once, record)
 
-        response = staff.post(_change_url(record), _form_data(staff, _change_url(record)) | edit, follow=True)
+        response = staff.post(_change_url(record), f.admin_form_data(staff, _change_url(record)) | edit, follow=True)
 
         assert response.status_code == 200
         assert DIVERTED in _messages(response)
@@ -179,12 +151,13 @@ def test_a_draft_commitment_and_a_source_no_public_commitment_uses_save_directly
     draft = f.commitment(state=Commitment.State.DRAFT, title="Draft words")
     client = _client(f.editor())
 
-    response = client.post(_change_url(draft), _form_data(client, _change_url(draft)) | {"title": "New draft words"})
+    url = _change_url(draft)
+    response = client.post(url, f.admin_form_data(client, url) | {"title": "New draft words"})
     assert response.status_code == 302
     assert Commitment.objects.get(pk=draft.pk).title == "New draft words"
     source = draft.source  # used only by a draft: not public
     assert not revisions.needs_review(source)
-    client.post(_change_url(source), _form_data(client, _change_url(source)) | {"title": "Renamed source"})
+    client.post(_change_url(source), f.admin_form_data(client, _change_url(source)) | {"title": "Renamed source"})
     assert Source.objects.get(pk=source.pk).title == "Renamed source"
     assert not Revision.objects.exists()
 
@@ -202,7 +175,7 @@ def test_many_to_many_changes_wait_for_review_and_the_diff_names_the_entries():
     editor, publisher = _client(f.editor()), _client(f.publisher())
     url = _change_url(commitment)
 
-    editor.post(url, _form_data(editor, url) | {"themes": [str(borders.pk)], "location": "Annex II"})
+    editor.post(url, f.admin_form_data(editor, url) | {"themes": [str(borders.pk)], "location": "Annex II"})
 
     revision = Revision.objects.get()
     assert revision.data["themes"] == [borders.pk] and revision.base["themes"] == [pcve.pk]
@@ -222,7 +195,7 @@ def test_many_to_many_changes_wait_for_review_and_the_diff_names_the_entries():
 def test_saving_without_a_change_makes_no_revision():
     commitment = f.commitment()
     client = _client(f.editor())
-    response = client.post(_change_url(commitment), _form_data(client, _change_url(commitment)), follow=True)
+    response = client.post(_change_url(commitment), f.admin_form_data(client, _change_url(commitment)), follow=True)
     assert "No published field was changed, so there is nothing to review." in _messages(response)
     assert not Revision.objects.exists()
 
@@ -399,7 +372,7 @@ def test_needs_review_follows_public_use(model):
 def test_a_proposal_from_a_form_opened_before_an_approval_is_refused_as_a_conflict():
     commitment = f.commitment(title="Old title")
     client = _client(f.editor(username="bo"))
-    form = _form_data(client, _change_url(commitment))  # bo opens the form
+    form = f.admin_form_data(client, _change_url(commitment))  # bo opens the form
     earlier = revisions.propose_revision(instance=commitment, data={"title": "Approved title"}, user=f.editor())
     revisions.approve_revision(revision=earlier, user=f.publisher(username="pat"), reason="Clearer.")
 
@@ -432,7 +405,7 @@ def test_recent_actions_name_the_record_by_its_published_title_not_the_proposed_
     commitment = f.commitment(title="Old title")
     editor = f.editor()
     client = _client(editor)
-    data = _form_data(client, _change_url(commitment)) | {"title": f"A {NEW} title"}
+    data = f.admin_form_data(client, _change_url(commitment)) | {"title": f"A {NEW} title"}
     client.post(_change_url(commitment), data)
     (entry,) = LogEntry.objects.filter(user=editor)
     assert entry.object_repr == "Old title"
