@@ -480,6 +480,10 @@ class StatusUpdate(EditedRecord, PublishedRecord):
                 condition=published_q(),
             ),
             models.Index(fields=["published_at"], name="update_published_at_idx"),
+            # The feed's withdrawal entries, newest first: a few rows among a million updates.
+            models.Index(
+                fields=["-withdrawn_at"], name="update_withdrawn_at_idx", condition=Q(withdrawn_at__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

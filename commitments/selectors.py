@@ -30,12 +30,15 @@ def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
 
 def with_status_precision(rows) -> list:
     """The rows (commitments annotated by ``at()``) as a list, each with ``eff_status_precision``: how precise
-    the as-of date of the update its status comes from is (``dates.Precision``). One query for them all,
-    none when no row has a status date.
+    the as-of date of the update its status comes from is (``dates.Precision``). The current status carries
+    its own (``current_status_precision``); as of a past day, one query for them all, none when no row has
+    a status date.
 
     The update is the first one in the effective order with the row's status date as its as-of date.
     """
     rows = list(rows)
+    if all(hasattr(c, "eff_status_precision") for c in rows):
+        return rows  # the current status: ``at()`` read its stored precision with the row, no query
     keys = {(c.pk, c.eff_status_date) for c in rows if c.eff_status_date is not None}
     found: dict[tuple, str] = {}
     if keys:
