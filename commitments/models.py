@@ -36,14 +36,11 @@ SYNTHETIC_HELP = "Made by generate_demo_data for demos and benchmarks; never mix
 SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
 
 
-def precision_field() -> models.CharField:
+def precision_field(**overrides) -> models.CharField:
     """The ``<date field>_precision`` sibling of a date field (see ``dates``)."""
+    options = {"help_text": PRECISION_HELP} | overrides
     return models.CharField(
-        max_length=5,
-        choices=Precision.choices,
-        default=Precision.DAY,
-        db_default=Precision.DAY,
-        help_text=PRECISION_HELP,
+        max_length=5, choices=Precision.choices, default=Precision.DAY, db_default=Precision.DAY, **options
     )
 
 
@@ -304,11 +301,7 @@ class Commitment(EditedRecord):
     current_status_date = models.DateField(
         null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
     )
-    current_status_precision = models.CharField(
-        max_length=5,
-        choices=Precision.choices,
-        default=Precision.DAY,
-        db_default=Precision.DAY,
+    current_status_precision = precision_field(
         editable=False,
         help_text="Derived: how precise that as-of date is (it is shown, and exported, at its precision).",
     )

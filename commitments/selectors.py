@@ -107,12 +107,6 @@ def known_since(*, commitment) -> KnownSince | None:
     return KnownSince(commitment.known_since, first or "day", "its first evidence")
 
 
-def status_precision(updates) -> str:
-    """How precise the current status's as-of date is: that of the first counting update of ``updates``
-    (in the effective order, as ``public_timeline`` gives them)."""
-    return next((u.as_of_precision for u in updates if u.is_published), "day")
-
-
 def public_changes(*, commitment) -> list[PublicChange]:
     """The public change history of the commitment, newest first: one query.
 

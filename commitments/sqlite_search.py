@@ -51,6 +51,21 @@ def rebuild(cursor) -> None:
     cursor.execute(f"INSERT INTO {TABLE}(rowid, body) {_DOCUMENT}")
 
 
+def migration_step(action: str):
+    """A ``RunPython`` function that runs ``drop_triggers`` or ``create_triggers`` on SQLite only.
+
+    Migrations that add a column remake the table on SQLite; the search triggers name the other table
+    and would break, so such a migration drops them first and creates them again at its end.
+    """
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            with schema_editor.connection.cursor() as cursor:
+                globals()[action](cursor)
+
+    return run
+
+
 def install(cursor) -> None:
     tokenizer = "unicode61 remove_diacritics 2"  # case- and accent-insensitive words
     cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(body, tokenize='{tokenizer}')")

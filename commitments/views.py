@@ -131,7 +131,6 @@ def commitment_detail(request, slug: str):
         {
             "commitment": commitment,
             "status": status_scale.info(commitment.current_status),
-            "status_precision": selectors.status_precision(updates),
             "known_since": selectors.known_since(commitment=commitment),
             "taxonomies": selectors.taxonomies_of(commitment=commitment),
             "updates": updates,

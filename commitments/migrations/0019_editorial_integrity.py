@@ -4,19 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments import sqlite_search
 from commitments.roles import sync_roles
-
-
-def _sqlite_triggers(action):
-    # SQLite remakes a table to add a column; its search triggers name the other table and would break.
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            from commitments import sqlite_search
-
-            with schema_editor.connection.cursor() as cursor:
-                getattr(sqlite_search, action)(cursor)
-
-    return run
 
 
 def move_unworded_due_dates(apps, schema_editor):
@@ -47,7 +36,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_sqlite_triggers("drop_triggers"), _sqlite_triggers("create_triggers")),
+        migrations.RunPython(sqlite_search.migration_step("drop_triggers"), sqlite_search.migration_step("create_triggers")),
         migrations.CreateModel(
             name='PublicChange',
             fields=[
@@ -348,5 +337,5 @@ class Migration(migrations.Migration):
             model_name='publicchange',
             constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='public_change_has_reason'),
         ),
-        migrations.RunPython(_sqlite_triggers("create_triggers"), _sqlite_triggers("drop_triggers")),
+        migrations.RunPython(sqlite_search.migration_step("create_triggers"), sqlite_search.migration_step("drop_triggers")),
     ]

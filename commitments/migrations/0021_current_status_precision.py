@@ -1,16 +1,6 @@
 from django.db import migrations, models
 
-
-def _sqlite_triggers(action):
-    # SQLite remakes a table to add a column; its search triggers name the other table and would break.
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            from commitments import sqlite_search
-
-            with schema_editor.connection.cursor() as cursor:
-                getattr(sqlite_search, action)(cursor)
-
-    return run
+from commitments import sqlite_search
 
 
 def derive_precision(apps, schema_editor):
@@ -31,12 +21,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_sqlite_triggers("drop_triggers"), _sqlite_triggers("create_triggers")),
+        migrations.RunPython(sqlite_search.migration_step("drop_triggers"), sqlite_search.migration_step("create_triggers")),
         migrations.AddField(
             model_name='commitment',
             name='current_status_precision',
             field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], db_default='day', default='day', editable=False, help_text='Derived: how precise that as-of date is (it is shown, and exported, at its precision).', max_length=5),
         ),
         migrations.RunPython(derive_precision, migrations.RunPython.noop),
-        migrations.RunPython(_sqlite_triggers("create_triggers"), _sqlite_triggers("drop_triggers")),
+        migrations.RunPython(sqlite_search.migration_step("create_triggers"), sqlite_search.migration_step("drop_triggers")),
     ]
