@@ -96,6 +96,35 @@ class FacetIndex:
         return dict(zip(present.tolist(), counts[present].tolist(), strict=True))
 
 
+    def status_counts(self, mask: np.ndarray | None = None) -> dict[str, int]:
+        """Status slug -> how many rows (of ``mask``, default all), every status present."""
+        status = self.status if mask is None else self.status[mask]
+        by_code = np.bincount(status, minlength=len(STATUS_CODES))
+        return {slug: int(by_code[code]) for slug, code in STATUS_CODES.items()}
+
+    def breakdown(self, facet: str, entries) -> list[dict]:
+        """Per entry of ``entries`` (``taxonomy.Entry``) with rows: slug, name, total and status counts.
+
+        One ``bincount`` over (entry, status) pairs: the overview's "by theme" and "by country" tables.
+        """
+        if facet == "source":
+            rows, values = np.flatnonzero(self.source >= 0), self.source[self.source >= 0]
+        else:
+            rows, values = self.links[facet]
+        n_status = len(STATUS_CODES)
+        pairs = values.astype(np.int64) * n_status + self.status[rows]
+        counts = np.bincount(pairs) if pairs.size else np.zeros(0, dtype=np.int64)
+        out = []
+        for entry in entries:
+            by_code = counts[entry.id * n_status:(entry.id + 1) * n_status]
+            if by_code.any():
+                by_status = {slug: int(by_code[code]) for slug, code in STATUS_CODES.items()
+                             if code < len(by_code) and by_code[code]}
+                out.append({"slug": entry.slug, "name": entry.label, "total": sum(by_status.values()),
+                            "counts": by_status})
+        return out
+
+
 def build(*, version: str) -> FacetIndex:
     """Read the index from the database: one query for the commitments, one per link table."""
     rows = list(
@@ -235,10 +264,9 @@ class Masks:
 
 
 def status_and_flag_counts(masks: Masks) -> tuple[dict, dict]:
-    """As ``facets.status_and_flag_counts``: the status facet's counts and each flag option's count."""
+    """As ``counting.sql.status_and_flag_counts``: the status facet's counts and each flag option's count."""
     index = masks.index
-    by_code = np.bincount(index.status[masks.without("status")], minlength=len(STATUS_CODES))
-    statuses = {slug: int(by_code[code]) for slug, code in STATUS_CODES.items()}
+    statuses = index.status_counts(masks.without("status"))
     # A flag's option counts the rows with it switched on: every other filter, the status choice and the other flag.
     flags = {
         "overdue": int((masks.without("overdue") & index.overdue(masks.on)).sum()),

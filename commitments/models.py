@@ -707,40 +707,12 @@ class PublicDataVersion(models.Model):
     """
 
     token = models.CharField(max_length=32, default="")
-    counts_token = models.CharField(
-        max_length=32,
-        default="",
-        help_text="The token the PublicCount rows were computed at; they are current only while it equals token.",
-    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="public_data_version_singleton")]
 
     def __str__(self) -> str:
         return f"public data version {self.token}"
-
-
-class PublicCount(models.Model):
-    """How many public commitments each taxonomy entry has, per current status: a summary.
-
-    Rebuilt by ``public_counts.refresh`` right after any change to public data commits, and
-    trusted only while ``PublicDataVersion.counts_token`` equals the current token; otherwise
-    readers count live. So it can be behind for a moment after a change, but never wrong.
-    The overview and the unfiltered list read it instead of grouping every link row.
-    """
-
-    facet = models.CharField(max_length=16, help_text="theme, country, actor or source.")
-    entry_id = models.BigIntegerField(help_text="The theme's, country's, actor's or source's id.")
-    status = models.CharField(max_length=32, choices=Status.choices)
-    count = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["facet", "entry_id", "status"], name="public_count_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.facet} {self.entry_id} {self.status}: {self.count}"
 
 
 class Revision(models.Model):

@@ -163,7 +163,7 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     """Everything the overview page shows, for the day ``on`` (queryset already ``at()`` that day).
 
     ``current``: the day is today and the statuses are the stored ones, so the per-theme and
-    per-country counts may come from the ``PublicCount`` summary when it is up to date.
+    per-country counts may come from the facet index when it is current (``counting.status_breakdown``).
     """
     counts, by = counting.status_breakdown(queryset, current=current, facets=("theme", "country"))
     # Order by the stored column itself when it is the one shown, so the index gives the order.

@@ -1,6 +1,6 @@
 """The four taxonomies commitments are filed under: theme, country, actor and source.
 
-For each: its name (the GET parameter, the facet and the ``PublicCount`` facet), its model, the
+For each: its name (the GET parameter and the facet), its model, the
 field on ``Commitment`` that links to it, the field it is labelled by, and the URL name of its
 public page. Every module that walks the taxonomies reads them here. Models are looked up by
 name (``apps.get_model``), so ``models`` and its QuerySets may import this module.

@@ -52,7 +52,7 @@ def healthz(request):
     """
     cache = "ok" if soft_cache.probe() else "degraded"
     try:
-        list(PublicDataVersion.objects.filter(pk=1).values_list("token", "counts_token"))
+        list(PublicDataVersion.objects.filter(pk=1).values_list("token"))
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
         return JsonResponse({"status": "unavailable", "database": "unavailable", "cache": cache}, status=503)

@@ -1,15 +1,19 @@
 """The one place that chooses how to count: the list's facets and row count, and a page's status breakdown.
 
-Three engines give the same numbers (``tests/test_facet_index.py`` and ``tests/test_public_counts.py``
+Two engines give the same numbers (``tests/test_facet_index.py`` and ``tests/test_counting_engines.py``
 hold them to it); SQL is the reference:
 
-- ``summary``: the ``PublicCount`` table, per taxonomy entry and current status, kept up to date
-  after every public change. It answers the overview, the taxonomy pages and a list narrowed by a
-  status at most, while it is current.
-- ``facet_index``: the public commitments' facet values in memory (numpy). It answers any other
-  list it can filter (everything but ``as_of``), while it is current.
-- ``sql``: grouped queries over the rows the filters leave; everything else (``as_of``, or an
-  engine out of date).
+- ``facet_index``: the public commitments' current statuses and facet values in memory (numpy),
+  kept per process while the public data version holds. It answers any list it can filter
+  (everything but ``as_of``), the overview's breakdowns and a taxonomy page's counts, while it is
+  current.
+- ``sql``: grouped queries over the rows the filters leave; everything else (``as_of``, or the
+  index out of date: the first page after a change, which asks the process to rebuild it once
+  that page is sent).
+
+(A third engine, the ``PublicCount`` summary table, answered the overview and unfiltered lists until
+December 2026; the index answers them faster once built, and both fall back to SQL right after a
+change, so the table went: migration 0023, ``docs/performance.md``.)
 
 Callers ask ``list_counts`` or ``status_breakdown`` / ``entry_status_counts`` and never pick an
 engine; ``facets`` only presents what ``list_counts`` gives.
@@ -19,11 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import facet_index, public_counts
+from .. import catalogue, facet_index
 from ..filtersets import CommitmentFilterSet
 from ..querysets import CommitmentQuerySet
 from ..taxonomy import TAXONOMY_FACETS
-from . import sql, summary
+from . import sql
 
 
 @dataclass(frozen=True)
@@ -37,42 +41,37 @@ class ListCounts:
 
 
 def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
-    """The list's counts: the summary answers a list narrowed by a status at most; the in-memory index
-    any other list it can filter; SQL the rest (``as_of``, or a change mid-build)."""
-    if filterset.narrowing(ignoring=("status",)) and facet_index.applies(filterset):
+    """The list's counts: the in-memory index answers any list it can filter while it is current; SQL the
+    rest (``as_of``, or the first list after a change)."""
+    if facet_index.applies(filterset):
         index = facet_index.current()
         if index is not None:
             masks = facet_index.Masks(index, filterset)
             statuses, flags = facet_index.status_and_flag_counts(masks)
             taxonomies = facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
             return ListCounts(int(masks.without().sum()), statuses, flags, taxonomies)
-    held = summary.for_list(filterset)
-    if held is not None and public_counts.TOTAL in held:
-        rows, statuses, flags = summary.status_and_flag_counts(filterset, held)
-    else:
-        rows, statuses, flags = sql.status_and_flag_counts(filterset)
-    taxonomies = summary.taxonomy_counts(filterset, held)
-    live = [name for name in TAXONOMY_FACETS if name not in (held or {})]
-    taxonomies |= sql.taxonomy_counts(filterset, live)
-    return ListCounts(rows, statuses, flags, taxonomies)
+    rows, statuses, flags = sql.status_and_flag_counts(filterset)
+    return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
 
 
 def status_breakdown(queryset: CommitmentQuerySet, *, current: bool, facets: tuple[str, ...]) -> tuple[dict, dict]:
     """A page's status counts in all, and per entry of each of ``facets`` (``theme``, ``country``).
 
-    ``queryset`` is already ``at()`` the page's day; ``current``: that day is today (stored statuses),
-    so the summary may answer. Returns (status -> n, facet -> rows of slug, name, total, counts).
+    ``queryset`` is every public commitment, already ``at()`` the page's day; ``current``: that day is
+    today (stored statuses), so the index may answer. Returns (status -> n, facet -> rows of slug, name,
+    total, counts).
     """
-    held = public_counts.current(facets=(*facets, public_counts.TOTAL)) if current else None
-    if held is not None:
-        return public_counts.status_counts(held, public_counts.TOTAL), summary.breakdowns(held, facets)
-    by = {name: sql.breakdown(queryset, TAXONOMY_FACETS[name].relation) for name in facets}
+    index = facet_index.current() if current else None
+    if index is not None:
+        entries = catalogue.load(facets=facets)
+        return index.status_counts(), {name: index.breakdown(name, entries[name].values()) for name in facets}
+    by = {name: sql.breakdown(queryset, TAXONOMY_FACETS[name]) for name in facets}
     return queryset.by_status_counts(), by
 
 
 def entry_status_counts(queryset: CommitmentQuerySet, *, kind: str, entry_id: int) -> dict[str, int]:
     """Status -> count of the commitments filed under one taxonomy entry (``queryset``: those, ``at()`` today)."""
-    held = public_counts.current(facets=(kind,))
-    if held is not None:
-        return public_counts.status_counts(held, kind, entry_id)
+    index = facet_index.current()
+    if index is not None:
+        return index.status_counts(index.linked_to(kind, [entry_id]))
     return queryset.by_status_counts()

@@ -8,7 +8,7 @@ from django.db.models import CharField, Count, F, Value
 from ..aggregates import union_all
 from ..filtersets import CommitmentFilterSet
 from ..querysets import FLAG_COLUMNS, CommitmentQuerySet
-from ..taxonomy import TAXONOMY_FACETS, link_table
+from ..taxonomy import TAXONOMY_FACETS, Taxonomy, link_table
 
 FLAGS = ("overdue", "stale")
 
@@ -58,18 +58,19 @@ def taxonomy_counts(filterset: CommitmentFilterSet, names: list[str]) -> dict[st
     return counts
 
 
-def breakdown(queryset: CommitmentQuerySet, relation: str) -> list[dict]:
-    """Per taxonomy entry (``themes`` or ``countries``): slug, name, total and status counts, one grouped query."""
+def breakdown(queryset: CommitmentQuerySet, taxonomy: Taxonomy) -> list[dict]:
+    """Per entry of ``taxonomy``: slug, name, total and status counts, one grouped query."""
+    relation, label = taxonomy.relation, f"{taxonomy.relation}__{taxonomy.label_field}"
     rows: dict[str, dict] = {}
     for row in (
         queryset.order_by()
-        .values(f"{relation}__slug", f"{relation}__name", "eff_status")
+        .values(f"{relation}__slug", label, "eff_status")
         .annotate(n=models.Count("pk"))
     ):
         slug = row[f"{relation}__slug"]
         if slug is None:
             continue
-        entry = rows.setdefault(slug, {"slug": slug, "name": row[f"{relation}__name"], "total": 0, "counts": {}})
+        entry = rows.setdefault(slug, {"slug": slug, "name": row[label], "total": 0, "counts": {}})
         entry["counts"][row["eff_status"]] = row["n"]
         entry["total"] += row["n"]
     return list(rows.values())

@@ -11,6 +11,7 @@ from functools import partial
 
 from django.db import connections, transaction
 
+from ..taxonomy import LINKED, link_table
 from .generate import IdBase, generate_blocks, generate_taxonomies
 from .vocabulary import (
     ACTOR_FIELDS,
@@ -70,8 +71,7 @@ def _log_tables() -> list[str]:
 def _through_models():
     from ..models import Commitment
 
-    return [Commitment.themes.through, Commitment.countries.through, Commitment.actors.through,
-            Commitment.related.through]  # fmt: skip
+    return [*(link_table(t.relation)[0] for t in LINKED.values()), Commitment.related.through]
 
 
 def _tables() -> list[str]:
@@ -270,11 +270,7 @@ def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, repl
     from .. import cache
     from ..models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 
-    m2m = {
-        "themes": (Commitment.themes.through, "theme"),
-        "countries": (Commitment.countries.through, "country"),
-        "actors": (Commitment.actors.through, "actor"),
-    }
+    m2m = {t.relation: (link_table(t.relation)[0], name) for name, t in LINKED.items()}
     loader.lock()
     check_target(replace=replace, using=using)
     loader.search_triggers_off()
@@ -294,10 +290,9 @@ def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, repl
     )
     loader.before_load()
     tax = generate_taxonomies(n=n, seed=seed, base=base)
+    fields_of = {"theme": THEME_FIELDS, "country": COUNTRY_FIELDS, "actor": ACTOR_FIELDS}
     for model, fields, rows in (
-        (Theme, THEME_FIELDS, tax.themes),
-        (Country, COUNTRY_FIELDS, tax.countries),
-        (Actor, ACTOR_FIELDS, tax.actors),
+        *((t.model, fields_of[name], getattr(tax, t.relation)) for name, t in LINKED.items()),
         (Source, SOURCE_FIELDS, tax.sources),
     ):
         loader.insert(model._meta.db_table, _columns(model, fields), rows)

@@ -27,7 +27,8 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from .. import services
-from ..models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from ..models import Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from ..taxonomy import LINKED
 from .records import (
     AssessmentRecord,
     CommitmentRecord,
@@ -133,8 +134,8 @@ class _Import:
 
     def prepare(self) -> None:
         d = self.data
-        for kind, model, names in (("country", Country, d.countries), ("theme", Theme, d.themes),
-                                   ("actor", Actor, d.actors)):
+        for kind, taxonomy in LINKED.items():
+            model, names = taxonomy.model, getattr(d, taxonomy.relation)
             found = {o.slug: o for o in model.objects.filter(slug__in=names)}
             rows = self.taxonomies[kind] = {}
             for slug, name in names.items():
@@ -207,9 +208,9 @@ class _Import:
         self.summary.count(kind, "created" if row.created else "updated" if row.changed else "unchanged")
 
     def write(self) -> Summary:
-        for kind, plural in (("country", "countries"), ("theme", "themes"), ("actor", "actors")):
+        for kind, taxonomy in LINKED.items():
             for row in self.taxonomies[kind].values():
-                self.save(plural, row)
+                self.save(taxonomy.relation, row)
         for row in self.sources.values():
             self.save("sources", row)
         m2m_changed = self._write_commitments()
@@ -259,9 +260,11 @@ class _Import:
             fks = {"source_id": source.pk, "attributed_to_id": attributed.pk if attributed else None}
             row.changed |= _assign(row.obj, fks)
             self.save_if_needed(row)
-            for name, kind, slugs in (("actors", "actor", [slugify(a) for a in c.actors]),
-                                      ("countries", "country", c.countries), ("themes", "theme", c.themes)):
-                manager = getattr(row.obj, name)
+            for kind, taxonomy in LINKED.items():
+                slugs = getattr(c, taxonomy.relation)
+                if kind == "actor":  # the dataset names actors; their slugs are made from the names
+                    slugs = [slugify(a) for a in slugs]
+                manager = getattr(row.obj, taxonomy.relation)
                 current = set() if row.created else set(manager.values_list("slug", flat=True))
                 if current != set(slugs):
                     rows = self.taxonomies.get(kind, {})

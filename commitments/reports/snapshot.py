@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import status as status_scale
-from ..models import Actor, Commitment, Country, StatusUpdate, Theme
+from ..models import Commitment, StatusUpdate
+from ..taxonomy import LINKED, link_table
 from .periods import Period
 
 # 2: dates carry their precision; a commitment counts from the day it is known to exist (``known_since``).
@@ -181,23 +182,16 @@ def _snapshot(*, period: Period) -> dict:
     statuses = _statuses_on(days=days)
     detail_prefix = reverse("commitments:list")
     # The public entries only (a public commitment's entries are public: the others label no row here).
-    themes = list(Theme.objects.public().values_list("pk", "slug", "name"))
-    countries = list(Country.objects.public().values_list("pk", "slug", "name"))
-    actors = list(Actor.objects.public().values_list("pk", "name"))
-    names = {
-        "themes": {slug: name for _, slug, name in themes},
-        "countries": {slug: name for _, slug, name in countries},
-        "actors": {name: name for _, name in actors},
-    }
+    # Themes and countries are keyed by slug, actors by name (the snapshot's format).
+    keys = {"theme": "slug", "country": "slug", "actor": "name"}
+    entries = {t.relation: list(t.public().values_list("pk", keys[name], "name")) for name, t in LINKED.items()}
+    names = {relation: {key: name for _, key, name in rows} for relation, rows in entries.items()}
     # Each commitment's taxonomies from one query per table (a report is a batch job: one pass
     # over each link table is far cheaper than a correlated subquery per row).
-    links = {
-        "themes": _links(through=Commitment.themes.through, target="theme_id", labels={pk: s for pk, s, _ in themes}),
-        "countries": _links(
-            through=Commitment.countries.through, target="country_id", labels={pk: s for pk, s, _ in countries}
-        ),
-        "actors": _links(through=Commitment.actors.through, target="actor_id", labels=dict(actors)),
-    }
+    links = {}
+    for relation, rows in entries.items():
+        through, target = link_table(relation)
+        links[relation] = _links(through=through, target=target, labels={pk: key for pk, key, _ in rows})
 
     rows = []
     at_start, at_end, after_end = on_day[start_day], on_day[period.end], period.end + timedelta(days=1)
