@@ -165,10 +165,10 @@ def _filtered(request):
             "Bad request:\n" + "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
         )
     day = filterset.as_of_date
-    if day is None:  # ``at()`` gave the stored precision of the current status's date
-        return filterset.qs, None
+    if day is None or "eff_status_precision" in filterset.qs.query.annotations:
+        return filterset.qs, None  # ``at()`` gave the precision (the stored one, or in a country)
     # As of a day: the precision of the update that held then (one subquery per exported row).
-    precision = rules.status_on_subquery(StatusUpdate.objects.published(), day, field="as_of_precision")
+    precision = rules.status_on_subquery(StatusUpdate.objects.published().overall(), day, field="as_of_precision")
     return filterset.qs.annotate(eff_status_precision=precision), None
 
 

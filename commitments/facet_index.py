@@ -24,10 +24,11 @@ import numpy as np
 from django.core.signals import request_finished
 from django.db import DatabaseError
 
+from . import country_status
 from . import status as rules
 from .cache import current_version
 from .filtersets import CommitmentFilterSet
-from .models import Commitment
+from .models import Commitment, CountryStatus
 from .taxonomy import TAXONOMY_FACETS, link_table
 
 # The parameters the index can apply; any other narrowing one (``as_of``) means counting in SQL.
@@ -48,6 +49,10 @@ class FacetIndex:
     due: np.ndarray  # due date as an ordinal, _NO_DAY for none
     last_news: np.ndarray  # ordinal of the current status date, else of the date made, else _NO_DAY
     links: dict[str, tuple[np.ndarray, np.ndarray]]
+    # Per country link (aligned with ``links["country"]``): the status in that country and its last news
+    # (``country_status``: the row's own for a regional commitment).
+    country_status: np.ndarray
+    country_news: np.ndarray
 
     @property
     def size(self) -> int:
@@ -56,8 +61,17 @@ class FacetIndex:
     @property
     def nbytes(self) -> int:
         """The memory its arrays take (what each process holds)."""
-        columns = (self.ids, self.status, self.source, self.due, self.last_news)
+        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.country_status, self.country_news)
         return sum(a.nbytes for a in columns) + sum(r.nbytes + v.nbytes for r, v in self.links.values())
+
+    def in_country(self, country: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's status and last news *in* ``country`` (rows not linked to it keep their own)."""
+        rows, values = self.links["country"]
+        here = values == country
+        status, news = self.status.copy(), self.last_news.copy()
+        status[rows[here]] = self.country_status[here]
+        news[rows[here]] = self.country_news[here]
+        return status, news
 
     def rows_of(self, ids) -> np.ndarray:
         """A mask of the rows whose id is in ``ids`` (ids of non-public commitments are ignored)."""
@@ -76,13 +90,14 @@ class FacetIndex:
         mask[rows[np.isin(values, entries)]] = True
         return mask
 
-    def overdue(self, on: date) -> np.ndarray:
-        """The overdue rule's numpy form (``status.overdue_mask``)."""
-        return rules.overdue_mask(status=self.status, due=self.due, on=on)
+    def overdue(self, on: date, status: np.ndarray | None = None) -> np.ndarray:
+        """The overdue rule's numpy form (``status.overdue_mask``), of the rows' own or the given ``status``."""
+        return rules.overdue_mask(status=self.status if status is None else status, due=self.due, on=on)
 
-    def stale(self, on: date) -> np.ndarray:
+    def stale(self, on: date, status: np.ndarray | None = None, news: np.ndarray | None = None) -> np.ndarray:
         """The stale rule's numpy form (``status.stale_mask``)."""
-        return rules.stale_mask(status=self.status, last_news=self.last_news, on=on)
+        return rules.stale_mask(status=self.status if status is None else status,
+                                last_news=self.last_news if news is None else news, on=on)
 
     def count(self, facet: str, mask: np.ndarray) -> dict[int, int]:
         """Entry id -> how many rows of ``mask`` it links to (entries with none left out)."""
@@ -112,7 +127,9 @@ class FacetIndex:
         else:
             rows, values = self.links[facet]
         n_status = len(STATUS_CODES)
-        pairs = values.astype(np.int64) * n_status + self.status[rows]
+        # A country's commitments are counted by their status in that country (``country_status``).
+        status = self.country_status if facet == "country" else self.status[rows]
+        pairs = values.astype(np.int64) * n_status + status
         counts = np.bincount(pairs) if pairs.size else np.zeros(0, dtype=np.int64)
         out = []
         for entry in entries:
@@ -130,7 +147,8 @@ def build(*, version: str) -> FacetIndex:
     rows = list(
         Commitment.objects.public()
         .order_by("pk")
-        .values_list("pk", "current_status", "source_id", "due_date", "current_status_date", "date_made")
+        .values_list("pk", "current_status", "source_id", "due_date", "current_status_date", "date_made",
+                     "assessment_scope")
     )
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     links = {}
@@ -143,14 +161,30 @@ def build(*, version: str) -> FacetIndex:
         at = np.searchsorted(ids, pairs[:, 0]).clip(max=max(len(ids) - 1, 0))
         public = ids[at] == pairs[:, 0] if len(ids) else np.zeros(len(pairs), dtype=bool)
         links[name] = (at[public].astype(np.int32), pairs[public, 1].astype(np.int32))
+    status = np.fromiter((STATUS_CODES[r[1]] for r in rows), dtype=np.int8, count=len(rows))
+    last_news = rules.ordinals(r[4] or r[5] for r in rows)
+    link_rows, link_countries = links["country"]
+    # The stored country statuses of per-country commitments, onto their links ("not assessed" without one).
+    stored = {(c, k): (s, d) for c, k, s, d in
+              CountryStatus.objects.values_list("commitment_id", "country_id", "status", "status_date")}
+    pairs = zip(ids[link_rows].tolist(), link_countries.tolist(), strict=True)
+    found = [stored.get(pair, (country_status.NOT_ASSESSED, None)) for pair in pairs]
+    per_country = np.fromiter((r[6] == country_status.PER_COUNTRY for r in rows), dtype=bool, count=len(rows))
+    arrays = {"per_country": per_country, "rows": link_rows}
     return FacetIndex(
         version=version,
         ids=ids,
-        status=np.fromiter((STATUS_CODES[r[1]] for r in rows), dtype=np.int8, count=len(rows)),
+        status=status,
         source=np.fromiter((r[2] if r[2] is not None else -1 for r in rows), dtype=np.int32, count=len(rows)),
         due=rules.ordinals(r[3] for r in rows),
-        last_news=rules.ordinals(r[4] or r[5] for r in rows),
+        last_news=last_news,
         links=links,
+        country_status=country_status.link_status_array(
+            **arrays, overall=status,
+            stored=np.fromiter((STATUS_CODES[s] for s, _ in found), dtype=np.int8, count=len(found))),
+        country_news=country_status.link_last_news_array(
+            **arrays, overall=last_news, stored=rules.ordinals(d for _, d in found),
+            made=rules.ordinals(r[5] for r in rows)),
     )
 
 
@@ -232,6 +266,10 @@ class Masks:
         self.index = index
         self.on = filterset.on
         cleaned = filterset.form.cleaned_data
+        self.cleaned = cleaned
+        # The statuses the status, overdue and stale filters read: in the one chosen country, else the rows' own.
+        country = filterset.status_country
+        self.status, self.news = index.in_country(country.id) if country else (index.status, index.last_news)
         self.masks: dict[str, np.ndarray] = {}
         for name in filterset.narrowing():
             self.masks[name] = self._mask(filterset, name, cleaned[name])
@@ -241,14 +279,14 @@ class Masks:
         if name == "q":
             return index.rows_of(Commitment.objects.search_ids(value))
         if name == "status":
-            return np.isin(index.status, [STATUS_CODES[slug] for slug in value])
+            return np.isin(self.status, [STATUS_CODES[slug] for slug in value])
         if name in TAXONOMY_FACETS:
             entries = filterset.catalogue[name]
             return index.linked_to(name, [entries[slug].id for slug in value])
         if name == "overdue":
-            return index.overdue(self.on)
+            return index.overdue(self.on, self.status)
         if name == "stale":
-            return index.stale(self.on)
+            return index.stale(self.on, self.status, self.news)
         if name == "due_after":
             return (index.due != _NO_DAY) & (index.due >= value.toordinal())
         if name == "due_before":
@@ -266,14 +304,42 @@ class Masks:
 def status_and_flag_counts(masks: Masks) -> tuple[dict, dict]:
     """As ``counting.sql.status_and_flag_counts``: the status facet's counts and each flag option's count."""
     index = masks.index
-    statuses = index.status_counts(masks.without("status"))
+    by_code = np.bincount(masks.status[masks.without("status")], minlength=len(STATUS_CODES))
+    statuses = {slug: int(by_code[code]) for slug, code in STATUS_CODES.items()}
     # A flag's option counts the rows with it switched on: every other filter, the status choice and the other flag.
     flags = {
-        "overdue": int((masks.without("overdue") & index.overdue(masks.on)).sum()),
-        "stale": int((masks.without("stale") & index.stale(masks.on)).sum()),
+        "overdue": int((masks.without("overdue") & index.overdue(masks.on, masks.status)).sum()),
+        "stale": int((masks.without("stale") & index.stale(masks.on, masks.status, masks.news)).sum()),
     }
     return statuses, flags
 
 
+STATUS_FILTERS = ("status", "overdue", "stale")
+
+
 def taxonomy_counts(masks: Masks, names) -> dict[str, dict[int, int]]:
-    return {name: masks.index.count(name, masks.without(name)) for name in names}
+    counts = {name: masks.index.count(name, masks.without(name)) for name in names if name != "country"}
+    if "country" in names:
+        counts["country"] = _country_counts(masks)
+    return {name: counts[name] for name in names}
+
+
+def _country_counts(masks: Masks) -> dict[int, int]:
+    """Each country's option: the rows the other filters leave whose status *in that country* passes the
+    status, overdue and stale filters (``country_status``); without those filters, a plain count."""
+    index = masks.index
+    if not any(name in masks.masks for name in STATUS_FILTERS):
+        return index.count("country", masks.without("country"))
+    rows, values = index.links["country"]
+    passing = masks.without("country", *STATUS_FILTERS)[rows]
+    status, news, on = index.country_status, index.country_news, masks.on
+    if "status" in masks.masks:
+        passing &= np.isin(status, [STATUS_CODES[slug] for slug in masks.cleaned["status"]])
+    if "overdue" in masks.masks:
+        passing &= rules.overdue_mask(status=status, due=index.due[rows], on=on)
+    if "stale" in masks.masks:
+        passing &= rules.stale_mask(status=status, last_news=news, on=on)
+    chosen = values[passing]
+    counts = np.bincount(chosen) if chosen.size else np.zeros(0, dtype=np.int64)
+    present = np.flatnonzero(counts)
+    return dict(zip(present.tolist(), counts[present].tolist(), strict=True))

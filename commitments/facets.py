@@ -66,9 +66,15 @@ def _selected(params: QueryDict, key: str) -> set[str]:
     return set(params.getlist(key))
 
 
-def status_facet(params: QueryDict, counts: dict[str, int]) -> Facet:
+def status_label(filterset: CommitmentFilterSet) -> str:
+    """Whose status the list shows: in the one chosen country (``country_status``), else the overall one."""
+    country = filterset.status_country
+    return f"Status in {country.label}" if country else "Overall status"
+
+
+def status_facet(params: QueryDict, counts: dict[str, int], label: str = "Status") -> Facet:
     chosen = _selected(params, "status")
-    facet = Facet("status", "Status")
+    facet = Facet("status", label)
     for info in status_scale.scale():
         toggle = url_with(params, toggle=("status", info.slug))
         facet.options.append(Option(info.slug, info.label, counts[info.slug], info.slug in chosen, toggle))
@@ -114,7 +120,7 @@ def flag_facets(params: QueryDict, counts: dict[str, int]) -> list[Facet]:
 def build_facets(filterset: CommitmentFilterSet, params: QueryDict, counts: ListCounts) -> list[Facet]:
     """Every facet of the list, from the counts ``counting.list_counts`` gave."""
     return [
-        status_facet(params, counts.statuses),
+        status_facet(params, counts.statuses, status_label(filterset)),
         *flag_facets(params, counts.flags),
         *(taxonomy_facet(filterset, params, name, counts.taxonomies[name]) for name in TAXONOMY_FACETS),
     ]

@@ -190,12 +190,26 @@ class CommitmentFilterSet(django_filters.FilterSet):
         """The day the page describes: ``as_of`` or today."""
         return self.as_of_date or timezone.localdate()
 
+    @property
+    def status_country(self) -> Entry | None:
+        """The one country chosen, if exactly one: the page then shows, filters and counts each commitment's
+        status *in that country* (``country_status``). With none or several: the overall status."""
+        chosen = (self.form.cleaned_data.get("country") or []) if self.is_bound and self.is_valid() else []
+        return self.catalogue["country"][chosen[0]] if len(chosen) == 1 else None
+
     def base_queryset(self):
-        return self.queryset.at(self.as_of_date)
+        country = self.status_country
+        return self.queryset.at(self.as_of_date, country=country.id if country else None)
 
     def filter_queryset(self, queryset, *, exclude: tuple[str, ...] = ()):
-        """Apply every valid filter, except those named in ``exclude`` (used for facet counts)."""
-        queryset = queryset.at(self.form.cleaned_data.get("as_of"))
+        """Apply every valid filter, except those named in ``exclude`` (used for facet counts).
+
+        The status (and so the status, overdue and stale filters) is the one in the chosen country when
+        exactly one is chosen and not excluded; the country facet counts each country's own
+        (``counting``).
+        """
+        country = self.status_country if "country" not in exclude else None
+        queryset = queryset.at(self.form.cleaned_data.get("as_of"), country=country.id if country else None)
         for name, value in self.form.cleaned_data.items():
             if name not in exclude:
                 queryset = self.filters[name].filter(queryset, value)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import uploads
+from .country_status import PER_COUNTRY, REGIONAL
 from .dates import END, PRECISION_HELP, START, Precision, clean_dated, period_end, render
 from .querysets import (
     ARCHIVED,
@@ -207,6 +208,12 @@ class Commitment(EditedRecord):
         STATED = "stated", "Stated in the text"
         INFERRED = "inferred", "Inferred by the tracker"
 
+    class Scope(models.TextChoices):
+        """How a commitment is assessed (``country_status`` holds the rule that follows from it)."""
+
+        REGIONAL = REGIONAL, "Regional: one assessment for the whole commitment"
+        PER_COUNTRY = PER_COUNTRY, "Per country: assessed in each of its countries"
+
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("commitment"))
     title = models.CharField(max_length=200, help_text="In our own words; short and plain.")
     quote = models.TextField(help_text="Verbatim from the source, character for character. Never paraphrase here.")
@@ -280,6 +287,16 @@ class Commitment(EditedRecord):
         max_length=200, blank=True, help_text="Partner countries outside the list, e.g. Afghanistan."
     )
     countries_note = models.TextField(blank=True)
+    assessment_scope = models.CharField(
+        "scope of assessment",
+        max_length=12,
+        choices=Scope.choices,
+        default=Scope.REGIONAL,
+        db_default=Scope.REGIONAL,
+        help_text="Regional: every country shows the one overall status (labelled “regional”). Per country: "
+        "each country shows only its own country updates’ status, “Not yet assessed” until it has one; the "
+        "overall status is assessed separately (never averaged).",
+    )
     themes = models.ManyToManyField(Theme, related_name="commitments", blank=True)
     related = models.ManyToManyField("self", blank=True, help_text="Overlapping commitments.")
     research_note = models.TextField(
@@ -380,6 +397,12 @@ class Commitment(EditedRecord):
                 "A due date needs the source's own words for the deadline, quoted verbatim. If the "
                 "deadline is inferred (e.g. a programme's end date), use “expected end” instead."
             )
+        if (self.pk and self.assessment_scope == self.Scope.REGIONAL
+                and self.status_updates.on_record().exclude(country=None).exists()):
+            errors["assessment_scope"] = (
+                "This commitment has published country updates, so it stays assessed per country "
+                "(a regional scope would hide them); withdraw them first if they were wrong."
+            )
         for field, bound in (("date_made", START), ("due_date", END), ("expected_end", END)):
             precision_field = "due_precision" if field == "due_date" else f"{field}_precision"
             message = clean_dated(getattr(self, field), getattr(self, precision_field), bound)
@@ -420,6 +443,15 @@ class StatusUpdate(EditedRecord, PublishedRecord):
         LOW = "low", "Low"
 
     commitment = models.ForeignKey(Commitment, on_delete=protect_published, related_name="status_updates")
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_updates",
+        help_text="Empty: the overall assessment. A country: this update describes that country only, with "
+        "evidence about it (per-country commitments only, one of their countries).",
+    )
     status = models.CharField(
         max_length=20, choices=ASSESSABLE, help_text="Rate outcomes, not intentions: an announcement is not delivery."
     )
@@ -471,6 +503,16 @@ class StatusUpdate(EditedRecord, PublishedRecord):
                 models.F("id").desc(),
                 name="update_effective_idx",
                 condition=published_q(),
+            ),
+            # The same per (commitment, country) for country updates (``country_status``).
+            models.Index(
+                "commitment",
+                "country",
+                models.F("as_of").desc(),
+                models.F("published_at").desc(),
+                models.F("id").desc(),
+                name="update_country_effective_idx",
+                condition=published_q() & Q(country__isnull=False),
             ),
             models.Index(fields=["published_at"], name="update_published_at_idx"),
             # The feed's withdrawal entries, newest first: a few rows among a million updates.
@@ -534,8 +576,42 @@ class StatusUpdate(EditedRecord, PublishedRecord):
         message = clean_dated(self.as_of, self.as_of_precision, START)
         if message:
             errors.setdefault("as_of", message)
+        if self.country_id and self.commitment_id:
+            if self.commitment.assessment_scope != Commitment.Scope.PER_COUNTRY:
+                errors["country"] = (
+                    "Only a commitment assessed per country takes country updates; this one is regional "
+                    "(its one status is every country's). Change its scope first, or leave the country empty."
+                )
+            elif not self.commitment.countries.filter(pk=self.country_id).exists():
+                errors["country"] = "That country is not one of this commitment's countries."
         if errors:
             raise ValidationError(errors)
+
+
+class CountryStatus(models.Model):
+    """Derived: a per-country commitment's current status in one country, from the latest published update
+    for that country (by as-of date). Written only by ``services.refresh_current_status``; a row exists only
+    where such an update does. The rule that reads it (regional commitments show their overall status, a
+    country with no row is "not assessed") is in ``country_status``.
+    """
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="country_statuses")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    status_date = models.DateField()
+    status_precision = precision_field()
+    update = models.ForeignKey("StatusUpdate", on_delete=models.CASCADE, related_name="+",
+                               help_text="The latest published update for this country.")
+
+    class Meta:
+        verbose_name_plural = "country statuses"
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "country"], name="country_status_unique"),
+        ]
+        indexes = [models.Index(fields=["country", "status"], name="country_status_country_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} in {self.country_id}: {self.status}"
 
 
 class Evidence(models.Model):

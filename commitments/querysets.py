@@ -17,6 +17,7 @@ from django.db.models import ExpressionWrapper, F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from . import country_status
 from . import status as rules
 from .status import Status
 
@@ -63,6 +64,11 @@ class StatusUpdateQuerySet(models.QuerySet):
     def on_record(self) -> StatusUpdateQuerySet:
         """Published updates, withdrawn ones included: what a commitment's public page and the feed list."""
         return self.filter(on_record_q())
+
+    def overall(self) -> StatusUpdateQuerySet:
+        """The updates that assess the whole commitment (they name no country): its own status comes from
+        these alone. A country update describes one country only (``country_status``)."""
+        return self.filter(country__isnull=True)
 
     def effective_order(self) -> StatusUpdateQuerySet:
         """Latest first by as-of date; ties go to the update published last (``status.EFFECTIVE_ORDER``)."""
@@ -138,7 +144,7 @@ class CommitmentQuerySet(models.QuerySet):
         "not assessed". Reports and the ``as_of`` filter both use this. ``name`` renames the
         annotations (``name`` and ``<name>_date``) when one query needs several days.
         """
-        published = self._updates().published()
+        published = self._updates().published().overall()
         date_name = "status_date_on" if name == "status_on" else f"{name}_date"
         annotations = {name: rules.status_on_expression(published, day)}
         if with_date:  # callers that need only the status save a subquery per row
@@ -150,14 +156,18 @@ class CommitmentQuerySet(models.QuerySet):
         for an undated one, its source's date or first evidence); one with no known date at all is absent."""
         return self.filter(rules.made_by_q(day))
 
-    def at(self, day: date | None = None) -> CommitmentQuerySet:
+    def at(self, day: date | None = None, *, country: int | None = None) -> CommitmentQuerySet:
         """Annotate the status every public surface shows: ``eff_status``, ``eff_status_date``, ``eff_overdue``.
 
         With no day: the stored current status. With a day: the status as it stood then (from
-        ``with_status_on``), leaving out commitments not yet made on that day. ``overdue()``,
-        ``stale()`` and ``by_status_counts()`` then answer for that day too.
+        ``with_status_on``), leaving out commitments not yet made on that day. With a ``country`` (an id):
+        the status *in that country* (``country_status``: a regional commitment's overall status, a
+        per-country one's own country status, "not assessed" with none). ``overdue()``, ``stale()`` and
+        ``by_status_counts()`` then answer for that day and country too.
         """
-        if day is None:
+        if country is not None:
+            qs = self._in_country(day, country)
+        elif day is None:
             qs = self.annotate(eff_status=F("current_status"), eff_status_date=F("current_status_date"),
                                eff_status_precision=F("current_status_precision"))
         else:
@@ -165,6 +175,23 @@ class CommitmentQuerySet(models.QuerySet):
             qs = qs.annotate(eff_status=F("status_on"), eff_status_date=F("status_date_on"))
         overdue = rules.overdue_q(status="eff_status", on=day or timezone.localdate())
         return qs.annotate(eff_overdue=ExpressionWrapper(overdue, output_field=models.BooleanField()))
+
+    def _in_country(self, day: date | None, country: int) -> CommitmentQuerySet:
+        if day is None:
+            stored = self.model._meta.get_field("country_statuses").related_model.objects.all()
+            fields = {"eff_status": ("status", "current_status"),
+                      "eff_status_date": ("status_date", "current_status_date"),
+                      "eff_status_precision": ("status_precision", "current_status_precision")}
+            return self.annotate(**{
+                name: country_status.current_expression(stored, field=field, overall=overall, country=country)
+                for name, (field, overall) in fields.items()
+            })
+        published = self._updates().published()
+        fields = {"eff_status": "status", "eff_status_date": "as_of", "eff_status_precision": "as_of_precision"}
+        return self.made_by(day).annotate(**{
+            name: country_status.on_day_expression(published, day, field=field, country=country)
+            for name, field in fields.items()
+        })
 
     def _updates(self) -> models.QuerySet:
         """All status updates (the model is reached through the relation: this module never imports models)."""
@@ -281,7 +308,7 @@ class CommitmentQuerySet(models.QuerySet):
 
 def derived_status(*, commitment) -> tuple[str, date | None, str]:
     """The current status, its as-of date and that date's precision, from the commitment's published updates."""
-    latest = (commitment.status_updates.published().effective_order()
+    latest = (commitment.status_updates.published().overall().effective_order()
               .values("status", "as_of", "as_of_precision").first())
     if latest is None:
         return Status.NOT_ASSESSED.value, None, "day"

@@ -43,7 +43,7 @@ def with_status_precision(rows) -> list:
     found: dict[tuple, str] = {}
     if keys:
         updates = (
-            StatusUpdate.objects.published()
+            StatusUpdate.objects.published().overall()
             .filter(commitment__in={pk for pk, _ in keys}, as_of__in={day for _, day in keys})
             .order_by("commitment_id", *EFFECTIVE_ORDER)
             .values_list("commitment_id", "as_of", "as_of_precision")
@@ -165,7 +165,7 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     ``current``: the day is today and the statuses are the stored ones, so the per-theme and
     per-country counts may come from the facet index when it is current (``counting.status_breakdown``).
     """
-    counts, by = counting.status_breakdown(queryset, current=current, facets=("theme", "country"))
+    counts, by = counting.status_breakdown(queryset, day=None if current else on, facets=("theme", "country"))
     # Order by the stored column itself when it is the one shown, so the index gives the order.
     assessed = "current_status_date" if current else "eff_status_date"
     recent = queryset.exclude(eff_status_date=None).order_by(F(assessed).desc(), "title")

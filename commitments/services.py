@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import public_log
 from . import status as rules
-from .models import Commitment, Evidence, ProgressReport, PublicChange, Source, StatusUpdate
+from .models import Commitment, CountryStatus, Evidence, ProgressReport, PublicChange, Source, StatusUpdate
 from .querysets import derived_status
 from .reports import pdf_store as report_pdf_store
 from .reports.periods import Period, check_complete
@@ -42,7 +42,8 @@ def _attribute_history(instance, user) -> None:
 
 
 def refresh_current_status(*, commitment: Commitment) -> Commitment:
-    """Recompute the commitment's current status and date from its published updates."""
+    """Recompute the commitment's current status and date from its published overall updates, and its
+    status in each country from its published country updates (``refresh_country_statuses``)."""
     derived = derived_status(commitment=commitment)
     stored = (commitment.current_status, commitment.current_status_date, commitment.current_status_precision)
     if stored != derived:
@@ -52,7 +53,30 @@ def refresh_current_status(*, commitment: Commitment) -> Commitment:
             current_status=status, current_status_date=as_of, current_status_precision=precision
         )
         commitment.current_status, commitment.current_status_date, commitment.current_status_precision = derived
+    refresh_country_statuses(commitment=commitment)
     return commitment
+
+
+def refresh_country_statuses(*, commitment: Commitment) -> None:
+    """Rewrite the commitment's ``CountryStatus`` rows: per country, its latest published country update.
+
+    Derived from the updates alone (not from the commitment's countries or scope, which the readers in
+    ``country_status`` consult), so editing those needs no refresh.
+    """
+    latest: dict[int, StatusUpdate] = {}
+    for update in (commitment.status_updates.published().exclude(country=None).effective_order()
+                   .only("id", "country_id", "status", "as_of", "as_of_precision")):
+        latest.setdefault(update.country_id, update)
+    wanted = {country: (u.status, u.as_of, u.as_of_precision, u.pk) for country, u in latest.items()}
+    held = {row.country_id: row for row in CountryStatus.objects.filter(commitment=commitment)}
+    if {c: (r.status, r.status_date, r.status_precision, r.update_id) for c, r in held.items()} == wanted:
+        return
+    CountryStatus.objects.filter(commitment=commitment).delete()
+    CountryStatus.objects.bulk_create([
+        CountryStatus(commitment=commitment, country_id=country, status=status, status_date=as_of,
+                      status_precision=precision, update_id=pk)
+        for country, (status, as_of, precision, pk) in wanted.items()
+    ])
 
 
 def known_since_expression() -> Coalesce:

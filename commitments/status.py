@@ -123,9 +123,9 @@ def is_open(status: str) -> bool:
 # --- overdue: a due date in the past, and open ------------------------------------------------
 
 
-def past_due_q(on: date) -> Q:
-    """SQL, the date half of overdue: due before ``on``."""
-    return Q(due_date__lt=on)
+def past_due_q(on: date, via: str = "") -> Q:
+    """SQL, the date half of overdue: due before ``on`` (``via``: the path to the commitment)."""
+    return Q(**{f"{via}due_date__lt": on})
 
 
 def overdue_q(*, status: str, on: date) -> Q:
@@ -150,11 +150,11 @@ def is_overdue(*, status: str, due_date: date | None, on: date) -> bool:
 # --- stale: open, and no published update for STALE_AFTER_MONTHS (none: since it was made) --
 
 
-def quiet_q(*, status_date: str, on: date) -> Q:
+def quiet_q(*, status_date: str, on: date, via: str = "") -> Q:
     """SQL, the date half of stale: last assessed (column ``status_date``), or else made, on or before the cutoff."""
     # Written without an OR so that SQLite walks the (state, date, made) index in the overview's
     # order instead of sorting.
-    return Q(LessThanOrEqual(Coalesce(F(status_date), F("date_made")), stale_cutoff(on)))
+    return Q(LessThanOrEqual(Coalesce(F(status_date), F(f"{via}date_made")), stale_cutoff(on)))
 
 
 def stale_q(*, status: str, status_date: str, on: date) -> Q:
@@ -190,9 +190,12 @@ def effective_key(as_of, published_at, pk) -> tuple:
     return (as_of, published_at, pk)
 
 
-def status_on_subquery(published: models.QuerySet, day: date, *, field: str = "status") -> Subquery:
-    """SQL, per outer commitment row: ``field`` of the update of ``published`` that holds on ``day``."""
-    holding = published.filter(commitment=OuterRef("pk"), as_of__lte=day)
+def status_on_subquery(published: models.QuerySet, day: date, *, field: str = "status", commitment=None) -> Subquery:
+    """SQL, per outer commitment row: ``field`` of the update of ``published`` that holds on ``day``.
+
+    ``commitment``: how the outer row names its commitment (default ``OuterRef("pk")``).
+    """
+    holding = published.filter(commitment=OuterRef("pk") if commitment is None else commitment, as_of__lte=day)
     return Subquery(holding.order_by(*EFFECTIVE_ORDER).values(field)[:1])
 
 

@@ -114,6 +114,8 @@ def commitment_list(request):
         "facets": facets,
         "active": facet_builder.active_filters(filterset, request.GET, facets),
         "as_of": filterset.as_of_date,
+        "in_country": filterset.status_country.label if filterset.status_country else "",
+        "status_label": facet_builder.status_label(filterset),
         "query": facet_builder.url_with(request.GET).lstrip("?"),
         "clear_url": "?",
     }
@@ -172,7 +174,9 @@ def taxonomy_detail(request, kind: str, slug: str):
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
-    queryset = Commitment.objects.public().filter(**{relation: entry}).at()
+    # A country's page shows each commitment's status in that country (``country_status``).
+    in_country = entry.pk if kind == "country" else None
+    queryset = Commitment.objects.public().filter(**{relation: entry}).at(country=in_country)
     counts = counting.entry_status_counts(queryset, kind=kind, entry_id=entry.pk)
     paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
@@ -190,5 +194,6 @@ def taxonomy_detail(request, kind: str, slug: str):
             "page": page,
             "query": "",
             "list_url": f"?{kind}={entry.slug}",
+            "in_country": entry.name if kind == "country" else "",
         },
     )

@@ -40,11 +40,12 @@ def both_engines() -> tuple[tuple, tuple]:
     queryset = Commitment.objects.public().at()
 
     def read():
-        overall, by = counting.status_breakdown(queryset, current=True, facets=("theme", "country", "actor", "source"))
+        overall, by = counting.status_breakdown(queryset, day=None, facets=("theme", "country", "actor", "source"))
         by = {name: sorted(rows, key=lambda r: r["slug"]) for name, rows in by.items()}
         entries = {
             (kind, entry.id): counting.entry_status_counts(
-                queryset.filter(**{f"{taxonomy.relation}": entry.id}), kind=kind, entry_id=entry.id)
+                queryset.filter(**{f"{taxonomy.relation}": entry.id}).at(
+                    country=entry.id if kind == "country" else None), kind=kind, entry_id=entry.id)
             for kind, taxonomy in counting.TAXONOMY_FACETS.items()
             for entry in catalogue.load(facets=(kind,))[kind].values()
         }

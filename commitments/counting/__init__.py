@@ -22,6 +22,9 @@ engine; ``facets`` only presents what ``list_counts`` gives.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
 
 from .. import catalogue, facet_index
 from ..filtersets import CommitmentFilterSet
@@ -54,24 +57,31 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
     return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
 
 
-def status_breakdown(queryset: CommitmentQuerySet, *, current: bool, facets: tuple[str, ...]) -> tuple[dict, dict]:
+def status_breakdown(queryset: CommitmentQuerySet, *, day: date | None, facets: tuple[str, ...]) -> tuple[dict, dict]:
     """A page's status counts in all, and per entry of each of ``facets`` (``theme``, ``country``).
 
-    ``queryset`` is every public commitment, already ``at()`` the page's day; ``current``: that day is
-    today (stored statuses), so the index may answer. Returns (status -> n, facet -> rows of slug, name,
-    total, counts).
+    ``queryset`` is every public commitment, already ``at(day)``; ``day`` None: today (stored statuses), so
+    the index may answer. A country's counts are of the statuses in that country (``country_status``).
+    Returns (status -> n, facet -> rows of slug, name, total, counts).
     """
-    index = facet_index.current() if current else None
+    index = facet_index.current() if day is None else None
     if index is not None:
         entries = catalogue.load(facets=facets)
         return index.status_counts(), {name: index.breakdown(name, entries[name].values()) for name in facets}
-    by = {name: sql.breakdown(queryset, TAXONOMY_FACETS[name]) for name in facets}
+    by = {name: sql.country_breakdown(queryset, day=day) if name == "country"
+          else sql.breakdown(queryset, TAXONOMY_FACETS[name]) for name in facets}
     return queryset.by_status_counts(), by
 
 
 def entry_status_counts(queryset: CommitmentQuerySet, *, kind: str, entry_id: int) -> dict[str, int]:
-    """Status -> count of the commitments filed under one taxonomy entry (``queryset``: those, ``at()`` today)."""
+    """Status -> count of the commitments filed under one taxonomy entry (``queryset``: those, ``at()`` today,
+    in the country for a country's page)."""
     index = facet_index.current()
     if index is not None:
-        return index.status_counts(index.linked_to(kind, [entry_id]))
+        mask = index.linked_to(kind, [entry_id])
+        if kind == "country":  # a country's page counts the statuses in that country (``country_status``)
+            status, _ = index.in_country(entry_id)
+            by_code = np.bincount(status[mask], minlength=len(facet_index.STATUS_CODES))
+            return {slug: int(by_code[code]) for slug, code in facet_index.STATUS_CODES.items()}
+        return index.status_counts(mask)
     return queryset.by_status_counts()

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import CharField, Count, F, Value
 
+from .. import country_status
+from .. import status as rules
 from ..aggregates import union_all
 from ..filtersets import CommitmentFilterSet
 from ..querysets import FLAG_COLUMNS, CommitmentQuerySet
 from ..taxonomy import TAXONOMY_FACETS, Taxonomy, link_table
 
 FLAGS = ("overdue", "stale")
+STATUS_FILTERS = ("status", *FLAGS)  # the filters that read a status
+# Every parameter but those: ``narrowing(ignoring=STATUS_FREE)`` names the status filters in use.
+STATUS_FREE = tuple(name for name in ("q", *TAXONOMY_FACETS, "due_after", "due_before", "as_of"))
 
 
 def status_and_flag_counts(filterset: CommitmentFilterSet) -> tuple[int, dict, dict]:
@@ -44,7 +51,12 @@ def taxonomy_counts(filterset: CommitmentFilterSet, names: list[str]) -> dict[st
     for name in names:
         taxonomy = TAXONOMY_FACETS[name]
         remaining = filterset.queryset_without(name)
-        if taxonomy.is_linked:
+        if name == "country" and filterset.narrowing(ignoring=STATUS_FREE):
+            # Each country's option counts the commitments with *its own* status among the chosen.
+            through, option = link_table(taxonomy.relation)
+            remaining = filterset.queryset_without(name, *STATUS_FILTERS)
+            rows = _links_passing(filterset, through.objects.filter(commitment__in=remaining.values("pk")))
+        elif taxonomy.is_linked:
             through, option = link_table(taxonomy.relation)
             rows = through.objects.filter(commitment__in=remaining.values("pk"))
         else:
@@ -56,6 +68,22 @@ def taxonomy_counts(filterset: CommitmentFilterSet, names: list[str]) -> dict[st
             if row["option"] is not None:
                 counts[row["facet"]][row["option"]] = row["n"]
     return counts
+
+
+def _links_passing(filterset: CommitmentFilterSet, links: models.QuerySet) -> models.QuerySet:
+    """The country links whose status *in that country* passes the status, overdue and stale filters."""
+    cleaned = filterset.form.cleaned_data
+    on = filterset.on
+    link_status, link_date = country_status.link_annotations(day=cleaned.get("as_of"))
+    links = links.annotate(link_status=link_status, link_date=link_date)
+    if cleaned.get("status"):
+        links = links.filter(link_status__in=cleaned["status"])
+    if cleaned.get("overdue") == "1":
+        links = links.filter(rules.open_q("link_status"), rules.past_due_q(on, via="commitment__"))
+    if cleaned.get("stale") == "1":
+        links = links.filter(rules.open_q("link_status"),
+                             rules.quiet_q(status_date="link_date", on=on, via="commitment__"))
+    return links
 
 
 def breakdown(queryset: CommitmentQuerySet, taxonomy: Taxonomy) -> list[dict]:
@@ -72,5 +100,22 @@ def breakdown(queryset: CommitmentQuerySet, taxonomy: Taxonomy) -> list[dict]:
             continue
         entry = rows.setdefault(slug, {"slug": slug, "name": row[label], "total": 0, "counts": {}})
         entry["counts"][row["eff_status"]] = row["n"]
+        entry["total"] += row["n"]
+    return list(rows.values())
+
+
+def country_breakdown(queryset: CommitmentQuerySet, *, day: date | None) -> list[dict]:
+    """Per country: slug, name, total and counts of its commitments' statuses *in that country* (now, or on
+    ``day``), one grouped query over the link rows of ``queryset``."""
+    through, _ = link_table("countries")
+    link_status, _ = country_status.link_annotations(day=day)
+    rows: dict[str, dict] = {}
+    links = (through.objects.filter(commitment__in=queryset.order_by().values("pk"))
+             .annotate(link_status=link_status).order_by()
+             .values("country__slug", "country__name", "link_status").annotate(n=models.Count("pk")))
+    for row in links:
+        slug = row["country__slug"]
+        entry = rows.setdefault(slug, {"slug": slug, "name": row["country__name"], "total": 0, "counts": {}})
+        entry["counts"][row["link_status"]] = row["n"]
         entry["total"] += row["n"]
     return list(rows.values())

@@ -127,7 +127,7 @@ def _statuses_on(*, days: list[date]) -> dict[int, list[str]]:
     """
     # The first of ``days`` each update counts on, computed in SQL: no date is converted in Python.
     updates = (
-        StatusUpdate.objects.published()
+        StatusUpdate.objects.published().overall()
         .filter(as_of__lte=days[-1])
         .annotate(first_day=status_scale.first_day_case(days))
         .order_by("commitment_id", *status_scale.EFFECTIVE_ORDER)
