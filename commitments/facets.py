@@ -67,9 +67,10 @@ def _selected(params: QueryDict, key: str) -> set[str]:
 
 
 def status_label(filterset: CommitmentFilterSet) -> str:
-    """Whose status the list shows: in the one chosen country (``country_status``), else the overall one."""
+    """The status facet's heading: "Status in <country>" when one country is chosen (``country_status``); else
+    "Status", the overall one (the list says so above its rows)."""
     country = filterset.status_country
-    return f"Status in {country.label}" if country else "Overall status"
+    return f"Status in {country.label}" if country else "Status"
 
 
 def status_facet(params: QueryDict, counts: dict[str, int], label: str = "Status") -> Facet:

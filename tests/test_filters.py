@@ -5,13 +5,16 @@ from __future__ import annotations
 import copy
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from django.utils import timezone
 
 from commitments import facet_index
+from commitments.models import Commitment
+
+from . import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -453,3 +456,39 @@ def test_a_selected_option_is_shown_even_when_it_is_not_among_the_largest(client
 def test_expand_survives_the_filter_form(client, many_sources):
     page = client.get(f"{LIST}?expand=source").content.decode()
     assert '<input type="hidden" name="expand" value="source">' in page
+
+
+PER_COUNTRY_COMBINATIONS = [
+    "country=kz",
+    "country=tj&status=stalled",
+    "country=kz&status=in_progress&status=not_assessed",
+    "status=in_progress",  # no country: the overall status; each country's option counts its own
+    "status=not_assessed&country=kz&country=tj",  # several countries: the overall status
+    "country=tj&overdue=1",
+    "country=kz&stale=1&theme=terrorism-financing",
+    "stale=1&status=stalled",
+    "country=kz&as_of=2022-06-01",
+    "status=in_progress&as_of=2022-06-01",
+    "country=tj&status=not_assessed&as_of=2022-06-01&due_after=2020-01-01",
+]
+
+
+@pytest.mark.parametrize("query", PER_COUNTRY_COMBINATIONS)
+def test_with_per_country_assessments_each_facet_count_is_the_count_of_the_list_with_that_option(
+        client, catalogue, query, facet_engine):
+    """Terrorism financing is assessed per country (Kazakhstan in progress, Tajikistan stalled, overall not
+    assessed): with one country chosen the status facet and filters read the status there, and each country's
+    option counts its own; every option still leaves exactly as many rows as it says."""
+    from commitments import services
+
+    c = catalogue.financing
+    c.assessment_scope = Commitment.Scope.PER_COUNTRY
+    c.save()
+    factories.update(c, status="in_progress", as_of=date(2022, 1, 1), published=True, country=catalogue.kz)
+    factories.update(c, status="stalled", as_of=date(2023, 1, 1), published=True, country=catalogue.tj)
+    services.refresh_current_status(commitment=c)
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 200
+    for facet in response.context["facets"]:
+        for option in facet.options:
+            assert count(client, only(query, facet.name, option.value)) == option.count, (query, facet.name, option)
