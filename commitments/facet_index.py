@@ -36,6 +36,7 @@ SUPPORTED = frozenset({"q", "status", *TAXONOMY_FACETS, "overdue", "stale", "due
 STATUS_CODES = rules.CODES
 logger = logging.getLogger(__name__)
 _NO_DAY = rules.NO_DAY
+_KEY = 1 << 24  # (commitment id, country id) as one int64: country ids stay far below it
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,20 @@ def build(*, version: str) -> FacetIndex:
     status = np.fromiter((STATUS_CODES[r[1]] for r in rows), dtype=np.int8, count=len(rows))
     last_news = rules.ordinals(r[4] or r[5] for r in rows)
     link_rows, link_countries = links["country"]
-    # The stored country statuses of per-country commitments, onto their links ("not assessed" without one).
-    stored = {(c, k): (s, d) for c, k, s, d in
-              CountryStatus.objects.values_list("commitment_id", "country_id", "status", "status_date")}
-    pairs = zip(ids[link_rows].tolist(), link_countries.tolist(), strict=True)
-    found = [stored.get(pair, (country_status.NOT_ASSESSED, None)) for pair in pairs]
+    # The stored country statuses of per-country commitments, onto their links ("not assessed" without one):
+    # each (commitment, country) pair as one integer key, found among the links' keys by a sorted search.
+    stored_status = np.full(len(link_rows), STATUS_CODES[country_status.NOT_ASSESSED], dtype=np.int8)
+    stored_news = np.full(len(link_rows), _NO_DAY, dtype=np.int32)
+    stored = list(CountryStatus.objects.values_list("commitment_id", "country_id", "status", "status_date"))
+    if stored and len(link_rows):
+        link_keys = ids[link_rows] * _KEY + link_countries
+        order = np.argsort(link_keys)
+        keys = np.fromiter((c * _KEY + k for c, k, _, _ in stored), dtype=np.int64, count=len(stored))
+        at = order[np.searchsorted(link_keys, keys, sorter=order).clip(max=len(order) - 1)]
+        linked = link_keys[at] == keys  # a stored status of a country no longer linked, or of a private row: unused
+        stored_status[at[linked]] = np.fromiter((STATUS_CODES[s] for _, _, s, _ in stored), dtype=np.int8,
+                                                count=len(stored))[linked]
+        stored_news[at[linked]] = rules.ordinals(d for *_, d in stored)[linked]
     per_country = np.fromiter((r[6] == country_status.PER_COUNTRY for r in rows), dtype=bool, count=len(rows))
     arrays = {"per_country": per_country, "rows": link_rows}
     return FacetIndex(
@@ -179,12 +189,9 @@ def build(*, version: str) -> FacetIndex:
         due=rules.ordinals(r[3] for r in rows),
         last_news=last_news,
         links=links,
-        country_status=country_status.link_status_array(
-            **arrays, overall=status,
-            stored=np.fromiter((STATUS_CODES[s] for s, _ in found), dtype=np.int8, count=len(found))),
+        country_status=country_status.link_status_array(**arrays, overall=status, stored=stored_status),
         country_news=country_status.link_last_news_array(
-            **arrays, overall=last_news, stored=rules.ordinals(d for _, d in found),
-            made=rules.ordinals(r[5] for r in rows)),
+            **arrays, overall=last_news, stored=stored_news, made=rules.ordinals(r[5] for r in rows)),
     )
 
 
