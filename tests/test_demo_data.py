@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import models
 
 from commitments import querysets
 from commitments.models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
@@ -148,3 +149,42 @@ def test_public_pages_render(client):
     response = client.get(c.get_absolute_url())
     assert response.status_code == 200
     assert c.title.encode() in response.content or b"Demo:" in response.content
+
+
+def test_per_country_commitments_and_their_derived_country_statuses():
+    """About one in five commitments with two or more countries is assessed per country, some of its countries
+    with their own histories; the loaded ``CountryStatus`` rows are exactly what the service derives."""
+    from django.db.models import Count
+
+    from commitments import services
+    from commitments.models import CountryStatus
+
+    generate(k=4)
+    multi = Commitment.objects.annotate(n=Count("countries")).filter(n__gte=2)
+    per_country = multi.filter(assessment_scope=Commitment.Scope.PER_COUNTRY)
+    assert 0.1 <= per_country.count() / multi.count() <= 0.3
+    assert not Commitment.objects.annotate(n=Count("countries")).filter(
+        n__lt=2, assessment_scope=Commitment.Scope.PER_COUNTRY).exists()
+    country_updates = StatusUpdate.objects.exclude(country=None)
+    assert country_updates.exists() and not country_updates.exclude(commitment__in=per_country).exists()
+    assert not country_updates.exclude(commitment__countries=models.F("country")).exists()
+    assert not CountryStatus.objects.exclude(commitment__in=per_country).exists()
+    # Some countries assessed, others not; statuses differ by country.
+    rows = list(CountryStatus.objects.values_list("commitment_id", "country_id", "status"))
+    assert {c for c, _, _ in rows} < set(per_country.values_list("pk", flat=True))
+    assert len(rows) < Commitment.countries.through.objects.filter(commitment__in=per_country).count()
+    by_commitment = {}
+    for c, _, status in rows:
+        by_commitment.setdefault(c, set()).add(status)
+    assert any(len(statuses) > 1 for statuses in by_commitment.values())
+
+    def held(commitment):
+        return sorted(CountryStatus.objects.filter(commitment=commitment).values_list(
+            "pk", "country_id", "status", "status_date", "status_precision", "update_id"))
+
+    for commitment in per_country.order_by("pk")[:40]:
+        before = (held(commitment), commitment.current_status, commitment.current_status_date)
+        services.refresh_current_status(commitment=commitment)
+        commitment.refresh_from_db()
+        assert (held(commitment), commitment.current_status, commitment.current_status_date) == before, (
+            commitment.slug)

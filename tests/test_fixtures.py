@@ -19,7 +19,7 @@ from django.db.models import F
 
 from commitments import dates
 from commitments.importing.stored_texts import parse_passages, verbatim
-from commitments.models import Commitment, Evidence, Source, StatusUpdate
+from commitments.models import Commitment, CountryStatus, Evidence, Source, StatusUpdate
 from commitments.public_log import REASON_MAX
 from commitments.status import Status
 
@@ -32,8 +32,12 @@ DATA = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
 ASSESSMENTS = yaml.safe_load(ASSESSMENTS_FILE.read_text(encoding="utf-8"))["assessments"]
 SOURCES = {s["id"]: s for s in DATA["sources"]}
 COMMITMENTS = {c["id"]: c for c in DATA["commitments"]}
-# Every update in the file, with its commitment's slug, oldest first within each commitment.
+# Every overall update in the file, with its commitment's slug, oldest first within each commitment.
 UPDATES = [(a["commitment"], u) for a in ASSESSMENTS for u in a["updates"]]
+# Every country update: (commitment slug, country ISO code, update), oldest first within each country.
+COUNTRY_UPDATES = [(a["commitment"], code, u) for a in ASSESSMENTS
+                   for code, updates in (a.get("country_updates") or {}).items() for u in updates]
+PER_COUNTRY = {a["commitment"] for a in ASSESSMENTS if a.get("scope") == "per_country"}
 
 
 def seed_text(name: str) -> str:
@@ -202,9 +206,11 @@ def test_a_due_date_is_the_sources_own_words_and_an_inferred_end_is_labelled():
 
 
 def find_ref(c: dict, ref) -> dict:
-    """The one evidence item of ``c`` a ref names: its date as written there, or its url."""
+    """The one evidence item of ``c`` a ref names: its date as written there, its url or its id."""
     items = [e for e in c.get("status_evidence") or [] if e["indicates"] != "no evidence found"]
-    if isinstance(ref, str) and ref.startswith(("http://", "https://")):
+    if any(e.get("id") == ref for e in items):
+        matches = [e for e in items if e.get("id") == ref]
+    elif isinstance(ref, str) and ref.startswith(("http://", "https://")):
         matches = [e for e in items if e.get("url") == ref]
     else:
         matches = [e for e in items if e.get("date") is not None and str(e["date"]) == str(ref)]
@@ -229,14 +235,17 @@ FIRST_ASSESSED_ON = date_type(2026, 11, 23)
 
 def test_every_history_is_ordered_and_each_update_meets_the_evidence_rules():
     assert len({a["commitment"] for a in ASSESSMENTS}) == len(ASSESSMENTS), "one history per commitment"
-    for a in ASSESSMENTS:
+    histories = [(a, "", a["updates"]) for a in ASSESSMENTS]
+    histories += [(a, code, updates) for a in ASSESSMENTS for code, updates in (a.get("country_updates") or {}).items()]
+    for a, country, updates in histories:
         c = COMMITMENTS[a["commitment"]]
         assert c["statement_type"] != "proposal", "proposals are never assessed"
-        assert a["updates"], a["commitment"]
+        assert updates or a.get("scope") == "per_country", a["commitment"]
+        assert not country or (a.get("scope") == "per_country" and country in c["countries"]), a["commitment"]
         made = parse_start(c.get("date_made"))
         previous = None
-        for u in a["updates"]:
-            where = f"{a['commitment']} {u['as_of']}"
+        for u in updates:
+            where = f"{a['commitment']} {country} {u['as_of']}"
             as_of = parse_start(u["as_of"])
             assert made is None or as_of >= made, f"{where}: an update cannot be older than its commitment"
             if previous:
@@ -249,6 +258,8 @@ def test_every_history_is_ordered_and_each_update_meets_the_evidence_rules():
             assert u["summary"].strip(), where
             items = [find_ref(c, ref) for ref in u["evidence"]]
             assert all(parse_start(e["date"]) <= as_of for e in items), f"{where}: evidence later than as_of"
+            if country:
+                assert all(e.get("country") == country for e in items), f"{where}: evidence about another country"
             kinds, dated = RULES[u["status"]]
             assert any(e["indicates"] in kinds and (e["date"] is not None or not dated) for e in items), (
                 f"{where}: {u['status']} needs a{' dated' if dated else ''} item that is one of {sorted(kinds)}")
@@ -306,10 +317,12 @@ def test_import_gives_the_promised_numbers(imported):
     assert Source.objects.count() == 25
     assert Commitment.objects.count() == 56
     assert Commitment.objects.public().count() == 56
-    assert StatusUpdate.objects.count() == len(UPDATES)
+    assert StatusUpdate.objects.overall().count() == len(UPDATES)
+    assert StatusUpdate.objects.exclude(country=None).count() == len(COUNTRY_UPDATES) == 16
+    assert Counter(code for _, code, _ in COUNTRY_UPDATES) == Counter({"kz": 6, "kg": 4, "uz": 4, "tj": 2})
     # One evidence row per item, or per update naming it when several updates do.
     named = Counter()
-    for slug, u in UPDATES:
+    for slug, u in [*UPDATES, *((slug, u) for slug, _, u in COUNTRY_UPDATES)]:
         for ref in [*u["evidence"], *(u.get("contradicting") or [])]:
             named[(slug, ref)] += 1
     rows = 0
@@ -317,16 +330,19 @@ def test_import_gives_the_promised_numbers(imported):
         for e in c.get("status_evidence") or []:
             if e["indicates"] != "no evidence found":
                 rows += max(1, sum(n for (s, ref), n in named.items()
-                                   if s == slug and ref in (e.get("url"), e.get("read_at"), e["date"])))
+                                   if s == slug and ref in (e.get("url"), e.get("read_at"), e["date"], e.get("id"))))
     assert Evidence.objects.count() == rows
 
 
 def test_every_status_update_is_published_on_its_own_day_and_backed_by_earlier_evidence(imported):
-    published_on = {(slug, dates.parse(u["as_of"])[0], u["status"]): u["published_on"] for slug, u in UPDATES}
-    for update in StatusUpdate.objects.select_related("commitment"):
+    published_on = {(slug, "", dates.parse(u["as_of"])[0], u["status"]): u["published_on"] for slug, u in UPDATES}
+    published_on |= {(slug, code, dates.parse(u["as_of"])[0], u["status"]): u["published_on"]
+                     for slug, code, u in COUNTRY_UPDATES}
+    for update in StatusUpdate.objects.select_related("commitment", "country"):
         evidence = list(update.evidence.all())
         assert update.is_published
-        day = published_on[(update.commitment.slug, update.as_of, update.status)]
+        country = update.country.slug if update.country else ""
+        day = published_on[(update.commitment.slug, country, update.as_of, update.status)]
         assert update.published_at == datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)), (
             "an imported update is published on its assessment's own day, never the install day")
         assert update.publish_reason
@@ -358,6 +374,34 @@ def test_statuses_after_import(imported):
     proposals = Commitment.objects.filter(statement_type=Commitment.StatementType.PROPOSAL)
     assert proposals.count() == 3
     assert set(proposals.values_list("current_status", flat=True)) == {Status.NOT_ASSESSED}
+
+
+def test_scopes_and_country_statuses_after_import(imported):
+    """Each per-country commitment's status in a country is its latest country update there; a country
+    without one has no row (not assessed), and the overall status comes from the overall updates only."""
+    scopes = dict(Commitment.objects.values_list("slug", "assessment_scope"))
+    assert {slug for slug, scope in scopes.items() if scope == Commitment.Scope.PER_COUNTRY} == PER_COUNTRY
+    assert len(PER_COUNTRY) == 10
+    expected = {(slug, code): (u["status"], dates.parse(u["as_of"])[0]) for slug, code, u in COUNTRY_UPDATES}
+    held = {(r.commitment.slug, r.country.slug): (r.status, r.status_date)
+            for r in CountryStatus.objects.select_related("commitment", "country")}
+    assert held == expected
+    returnees = Commitment.objects.get(slug="eu-un-returnee-reintegration-programme")
+    in_country = {code: status for (slug, code), (status, _) in held.items() if slug == returnees.slug}
+    assert in_country == {"kz": Status.IN_PROGRESS, "tj": Status.IN_PROGRESS}  # kg, uz: not assessed
+    # The EPCA negotiations: achieved overall and in both countries, each on its own day.
+    assert held[("conclude-epca-negotiations-uzbekistan-kyrgyzstan", "kg")] == ("achieved", date_type(2019, 7, 6))
+    assert held[("conclude-epca-negotiations-uzbekistan-kyrgyzstan", "uz")] == ("achieved", date_type(2022, 7, 6))
+
+
+def test_a_second_import_of_the_real_data_changes_nothing(imported):
+    before = (StatusUpdate.objects.count(), Evidence.objects.count(), StatusUpdate.history.count(),
+              list(CountryStatus.objects.order_by("pk").values_list("pk", "status", "update_id")))
+    out = StringIO()
+    call_command("import_commitments", str(DATA_FILE), str(ASSESSMENTS_FILE), stdout=out)
+    assert "Nothing to change" in out.getvalue()
+    assert before == (StatusUpdate.objects.count(), Evidence.objects.count(), StatusUpdate.history.count(),
+                      list(CountryStatus.objects.order_by("pk").values_list("pk", "status", "update_id")))
 
 
 def test_commitment_fields_survive_the_import(imported):

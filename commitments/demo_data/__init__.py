@@ -16,7 +16,11 @@ One job a module:
 Every row written is marked ``is_synthetic=True``. No history records are written: synthetic
 rows have no editorial history. Each commitment's ``current_status`` and ``current_status_date``
 are computed here with the project's rule (``querysets.derived_status``): the latest published
-update by as-of date, ties to the latest ``published_at``, then the highest id.
+overall update by as-of date, ties to the latest ``published_at``, then the highest id
+(``status.EFFECTIVE_ORDER``). About one in five commitments with two or more countries is assessed
+per country: some of its countries get their own updates (their own path and final status), the
+others stay unassessed there; its ``CountryStatus`` rows are derived by the same rule per country
+(``services.refresh_country_statuses``), its overall status from the overall updates alone.
 
 The generator's and the writer's functions and classes are re-exported here (``demo_data.write``,
 ``demo_data.check_target``, ``demo_data.DemoDataRefused``, ``demo_data.generate_blocks``, ...). The

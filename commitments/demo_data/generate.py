@@ -23,6 +23,7 @@ from .vocabulary import (
     CONFIDENCES,
     CONTRADICTS_SHARE,
     COUNTRIES,
+    COUNTRY_ASSESSED_SHARE,
     DETAILS,
     DOC_TYPES,
     DRAFT_COMMITMENT_SHARE,
@@ -42,6 +43,7 @@ from .vocabulary import (
     NOUNS,
     PARTIES,
     PATHS,
+    PER_COUNTRY_SHARE,
     PURPOSES,
     SOURCE_KINDS,
     STATEMENT_TYPES,
@@ -103,6 +105,7 @@ class IdBase:
     themes_m2m: int = 0
     countries_m2m: int = 0
     actors_m2m: int = 0
+    country_status: int = 0
 
 
 @dataclass
@@ -123,6 +126,7 @@ class Block:
     actors_m2m: list[tuple] = field(default_factory=list)
     updates: list[tuple] = field(default_factory=list)
     evidence: list[tuple] = field(default_factory=list)
+    country_statuses: list[tuple] = field(default_factory=list)
 
 
 def actor_names() -> list[str]:
@@ -187,6 +191,7 @@ def generate_blocks(
         "themes": base.themes_m2m,
         "countries": base.countries_m2m,
         "actors": base.actors_m2m,
+        "country_status": base.country_status,
     }
     for start in range(0, n, BLOCK):
         yield _block(start, min(n, start + BLOCK), k=k, seed=seed, tax=taxonomies, base=base, ids=ids)
@@ -222,7 +227,55 @@ def _block(start: int, stop: int, *, k: int, seed: int, tax: Taxonomies, base: I
 
     block = Block()
     commitments, updates, evidence = block.commitments, block.updates, block.evidence
+    country_statuses = block.country_statuses
     upd_id, ev_id = ids["update"], ids["evidence"]
+
+    def history(cid: int, country: int | None, places: str, noun: str, made: int, first: int, count: int,
+                final: str) -> tuple | None:
+        """Append ``count`` updates (overall, or for ``country``) walking to ``final``, each with evidence;
+        return the ``effective_key`` and status of the published one that holds, or None."""
+        nonlocal upd_id, ev_id
+        path = PATHS[final]
+        days = sorted(first + int(rnd() * (cap - first + 1)) for _ in range(count))
+        best = None
+        for j, as_of in enumerate(days):
+            upd_id += 1
+            f = j / count
+            status = path[int(f / 0.6 * len(path))] if path and f < 0.6 else final
+            publisher = actor_names_[pick_publisher(rnd())]
+            summary = (
+                f"{STATUS_PHRASES[status][int(rnd() * len(STATUS_PHRASES[status]))]} on the {noun} in {places}, "
+                f"{DETAILS[int(rnd() * n_details)]} {publisher}."
+            )
+            confidence = CONFIDENCES[pick_confidence(rnd())]
+            created = f"{iso[as_of]} 07:30:00"
+            if rnd() < DRAFT_UPDATE_SHARE:
+                published = None
+                updated = created
+            else:
+                pub_day = min(as_of + int(rnd() * 11), cap)
+                pub_sec = 28800 + int(rnd() * 36000)
+                published = updated = f"{iso[pub_day]} {clock[pub_sec]}"
+                key = effective_key(as_of, pub_day * 86400 + pub_sec, upd_id)  # the project's rule
+                if best is None or key > best[0]:
+                    best = (key, status)
+            updates.append((upd_id, cid, status, iso[as_of], summary, confidence, published, None, None, created,
+                            updated, True, country))
+            indicates = INDICATES[status]
+            for e in range(1 + (rnd() < 0.5)):
+                ev_id += 1
+                ev_day = max(as_of - int(rnd() * 46), made)
+                stance = "contradicts" if rnd() < CONTRADICTS_SHARE else "supports"
+                ev_publisher = actor_names_[pick_publisher(rnd())]
+                where = f"{country}/" if country else ""
+                evidence.append((
+                    ev_id, cid, upd_id,
+                    f"{ev_publisher}: {DOC_TYPES[int(rnd() * n_docs)]} on the {noun} ({iso[ev_day][:4]})",
+                    ev_publisher, iso[ev_day], f"https://example.org/demo/evidence/{cid}/{where}{j + 1}/{e + 1}",
+                    "", stance, indicates, "", "", "", True,
+                ))  # fmt: skip
+        return best
+
     m2m = (
         (block.themes_m2m, "themes", pick_theme, theme_ids),
         (block.countries_m2m, "countries", pick_country, country_ids),
@@ -269,58 +322,35 @@ def _block(start: int, stop: int, *, k: int, seed: int, tax: Taxonomies, base: I
 
         # What became of it: updates along a path to a final status, dated between made and the cap day.
         final = FINAL_STATUSES[pick_final(rnd())]
-        path = PATHS[final]
         count = update_count(rnd(), rnd(), k)
         first = min(made + 30, cap)
-        days = sorted(first + int(rnd() * (cap - first + 1)) for _ in range(count))
-        best = None  # ``effective_key`` of the update that holds, and its status
-        for j, as_of in enumerate(days):
-            upd_id += 1
-            f = j / count
-            status = path[int(f / 0.6 * len(path))] if path and f < 0.6 else final
-            publisher = actor_names_[pick_publisher(rnd())]
-            summary = (
-                f"{STATUS_PHRASES[status][int(rnd() * len(STATUS_PHRASES[status]))]} on the {noun} in {places}, "
-                f"{DETAILS[int(rnd() * n_details)]} {publisher}."
-            )
-            confidence = CONFIDENCES[pick_confidence(rnd())]
-            created = f"{iso[as_of]} 07:30:00"
-            if rnd() < DRAFT_UPDATE_SHARE:
-                published = None
-                updated = created
-            else:
-                pub_day = min(as_of + int(rnd() * 11), cap)
-                pub_sec = 28800 + int(rnd() * 36000)
-                published = updated = f"{iso[pub_day]} {clock[pub_sec]}"
-                key = effective_key(as_of, pub_day * 86400 + pub_sec, upd_id)  # the project's rule
-                if best is None or key > best[0]:
-                    best = (key, status)
-            updates.append(
-                (upd_id, cid, status, iso[as_of], summary, confidence, published, None, None, created, updated, True)
-            )
-            indicates = INDICATES[status]
-            for e in range(1 + (rnd() < 0.5)):
-                ev_id += 1
-                ev_day = max(as_of - int(rnd() * 46), made)
-                stance = "contradicts" if rnd() < CONTRADICTS_SHARE else "supports"
-                ev_publisher = actor_names_[pick_publisher(rnd())]
-                evidence.append((
-                    ev_id, cid, upd_id,
-                    f"{ev_publisher}: {DOC_TYPES[int(rnd() * n_docs)]} on the {noun} ({iso[ev_day][:4]})",
-                    ev_publisher, iso[ev_day], f"https://example.org/demo/evidence/{cid}/{j + 1}/{e + 1}", "",
-                    stance, indicates, "", "", "", True,
-                ))  # fmt: skip
+        best = history(cid, None, places, noun, made, first, count, final)
         if best is None:
             current, current_date = "not_assessed", None
         else:
             current, current_date = best[1], iso[best[0][0]]
+        scope = "regional"
+        if len(place_ids) > 1 and rnd() < PER_COUNTRY_SHARE:
+            # Per country: some countries get their own history (own final status, own dates), the
+            # others stay unassessed there; the overall history above is assessed on its own.
+            scope = "per_country"
+            for j in place_ids:
+                if rnd() >= COUNTRY_ASSESSED_SHARE:
+                    continue
+                held = history(cid, country_ids[j], country_names[j], noun, made, first,
+                               1 + int(rnd() * max(1, k)), FINAL_STATUSES[pick_final(rnd())])
+                if held is not None:  # the country's latest published update (``status.EFFECTIVE_ORDER``)
+                    ids["country_status"] += 1
+                    (as_of, _, update_id), status = held
+                    country_statuses.append((ids["country_status"], cid, country_ids[j], status, iso[as_of],
+                                             update_id))
         made_created = f"{iso[made]} 09:00:00"
         commitments.append((
             cid, f"demo-{verb_slugs[verb]}-{noun_slugs[noun_i]}-{i + 1}", title, quote, "", location,
             STATEMENT_TYPES[pick_statement(rnd())], "", iso[made], "", iso[due] if due is not None else None,
             f"by {iso[due]}" if due is not None else "",
             "stated", "", "", "", "", state, current, current_date, made_created, made_created, None, source_ids[s],
-            True, iso[made],  # known_since: every demo commitment has a date made
+            True, iso[made], scope,  # known_since: every demo commitment has a date made
         ))  # fmt: skip
     ids["update"], ids["evidence"] = upd_id, ev_id
     return block

@@ -17,6 +17,7 @@ from .vocabulary import (
     ACTOR_FIELDS,
     COMMITMENT_FIELDS,
     COUNTRY_FIELDS,
+    COUNTRY_STATUS_FIELDS,
     EVIDENCE_FIELDS,
     SOURCE_FIELDS,
     THEME_FIELDS,
@@ -34,6 +35,8 @@ class Summary:
     updates: int = 0
     draft_updates: int = 0
     evidence: int = 0
+    country_updates: int = 0
+    per_country: int = 0
     themes: int = 0
     countries: int = 0
     actors: int = 0
@@ -46,8 +49,9 @@ class Summary:
     def line(self) -> str:
         replaced = " (replacing the earlier synthetic data)" if self.replaced else ""
         return (
-            f"Generated {self.commitments:,} commitments, {self.updates:,} status updates "
-            f"({self.draft_updates:,} drafts), {self.evidence:,} evidence, {self.sources:,} sources, "
+            f"Generated {self.commitments:,} commitments ({self.per_country:,} assessed per country), "
+            f"{self.updates:,} status updates ({self.draft_updates:,} drafts, {self.country_updates:,} for one "
+            f"country), {self.evidence:,} evidence, {self.sources:,} sources, "
             f"{self.themes} themes, {self.countries} countries, {self.actors} actors and {self.links:,} "
             f"taxonomy links{replaced} in {self.seconds:.1f} s ({self.vendor})."
         )
@@ -75,9 +79,12 @@ def _through_models():
 
 
 def _tables() -> list[str]:
-    """Every table the demo data lives in, children first."""
+    """Every table the demo data lives in, children first (the derived country statuses before the updates
+    they name)."""
+    from ..models import CountryStatus
+
     models = _models()
-    return [m._meta.db_table for m in [*models[:2], *_through_models(), *models[2:]]]
+    return [m._meta.db_table for m in [CountryStatus, *models[:2], *_through_models(), *models[2:]]]
 
 
 def check_target(*, replace: bool, using: str = "default") -> None:
@@ -268,7 +275,7 @@ def write(*, n: int, k: int = 10, seed: int = 0, replace: bool = False, using: s
 
 def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, replace: bool, using: str) -> None:
     from .. import cache
-    from ..models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+    from ..models import Actor, Commitment, Country, CountryStatus, Evidence, Source, StatusUpdate, Theme
 
     m2m = {t.relation: (link_table(t.relation)[0], name) for name, t in LINKED.items()}
     loader.lock()
@@ -286,6 +293,7 @@ def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, repl
         commitment=max_id(Commitment),
         update=max_id(StatusUpdate),
         evidence=max_id(Evidence),
+        country_status=max_id(CountryStatus),
         **{f"{name}_m2m": max_id(through) for name, (through, _) in m2m.items()},
     )
     loader.before_load()
@@ -305,6 +313,9 @@ def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, repl
     commitment_columns = _columns(Commitment, COMMITMENT_FIELDS)
     update_columns = _columns(StatusUpdate, UPDATE_FIELDS)
     evidence_columns = _columns(Evidence, EVIDENCE_FIELDS)
+    country_status_columns = _columns(CountryStatus, COUNTRY_STATUS_FIELDS)
+    scope = COMMITMENT_FIELDS.index("assessment_scope")
+    country = UPDATE_FIELDS.index("country")
     for block in generate_blocks(n=n, k=k, seed=seed, taxonomies=tax, base=base):
         loader.insert(Commitment._meta.db_table, commitment_columns, block.commitments)
         for name, (table, columns) in m2m_columns.items():
@@ -313,6 +324,10 @@ def _write(loader: _Loader, summary: Summary, *, n: int, k: int, seed: int, repl
             summary.links += len(rows)
         loader.insert(StatusUpdate._meta.db_table, update_columns, block.updates)
         loader.insert(Evidence._meta.db_table, evidence_columns, block.evidence)
+        # Derived in the generator by the rule ``services.refresh_country_statuses`` applies.
+        loader.insert(CountryStatus._meta.db_table, country_status_columns, block.country_statuses)
+        summary.per_country += sum(1 for row in block.commitments if row[scope] == "per_country")
+        summary.country_updates += sum(1 for row in block.updates if row[country] is not None)
         summary.commitments += len(block.commitments)
         summary.updates += len(block.updates)
         summary.draft_updates += sum(1 for row in block.updates if row[6] is None)

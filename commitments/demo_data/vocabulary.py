@@ -128,6 +128,10 @@ DRAFT_UPDATE_SHARE = 0.05
 DRAFT_COMMITMENT_SHARE, ARCHIVED_COMMITMENT_SHARE = 0.01, 0.01
 DUE_DATE_SHARE = 0.6
 CONTRADICTS_SHARE = 0.12
+# Of commitments with two or more countries, those assessed per country; of their countries, those with
+# country updates (the others stay "not assessed" there).
+PER_COUNTRY_SHARE = 0.2
+COUNTRY_ASSESSED_SHARE = 0.6
 SOURCE_KINDS = [  # Source.Kind values, most common first
     "news report", "council conclusions", "conference statement", "programme document", "declaration", "strategy",
 ]  # fmt: skip
@@ -143,12 +147,13 @@ COMMITMENT_FIELDS = (
     "id", "slug", "title", "quote", "quote_context", "location", "statement_type", "scope_note", "date_made",
     "date_note", "due_date", "due_text", "actors_basis", "actors_note", "other_countries", "countries_note",
     "research_note", "state", "current_status", "current_status_date", "created_at", "updated_at",
-    "attributed_to", "source", "is_synthetic", "known_since",
+    "attributed_to", "source", "is_synthetic", "known_since", "assessment_scope",
 )  # fmt: skip
 UPDATE_FIELDS = (
     "id", "commitment", "status", "as_of", "summary", "confidence", "published_at", "published_by", "created_by",
-    "created_at", "updated_at", "is_synthetic",
+    "created_at", "updated_at", "is_synthetic", "country",
 )  # fmt: skip
+COUNTRY_STATUS_FIELDS = ("id", "commitment", "country", "status", "status_date", "update")
 EVIDENCE_FIELDS = (
     "id", "commitment", "status_update", "title", "publisher", "date", "url", "document", "stance", "indicates",
     "description", "quote", "note", "is_synthetic",

@@ -4,12 +4,13 @@
 files is ``records``'s job. Here every record becomes a model instance that is validated
 (``full_clean``) before anything is written; only then is everything written in one
 ``transaction.atomic``. Rows are matched by slug (taxonomies, sources, commitments), by
-(commitment, as_of, status) (status updates) and by (commitment, url, title, date, status update)
-(evidence: an item named by two updates is one row per update), and only rows that differ are
-saved, so running the same files again changes nothing. The import never deletes anything, never
-changes a commitment's state (staff may have archived it) and publishes only the status updates it
-creates, through ``services.publish_status_update`` with the file's reason and its ``published_on``
-day as the publication time, so a refusal by the publishing rules names the update's file and line.
+(commitment, country, as_of, status) (status updates; no country for an overall one) and by
+(commitment, url, title, date, status update) (evidence: an item named by two updates is one row per
+update), and only rows that differ are saved, so running the same files again changes nothing.
+The import never deletes anything, never changes a commitment's state (staff may have archived it)
+and publishes only the status updates it creates (country updates too: publishing derives the
+``CountryStatus`` rows), through ``services.publish_status_update`` with the file's reason and its
+``published_on`` day as the publication time, so a refusal by the publishing rules names the update's file and line.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class _Import:
         # Each evidence row with the update row it backs (None: material only) and its stance.
         self.evidence: list[tuple[_Row, CommitmentRecord, _Row | None, str]] = []
         self.updates: list[tuple[_Row, UpdateRecord, AssessmentRecord]] = []
+        self.other_countries: dict[str, Country] = {}  # countries the updates name that the files do not define
 
     # --- 1. build and validate every instance, writing nothing ------------------------------
 
@@ -148,23 +150,37 @@ class _Import:
             self.sources[s.slug] = row
             self.check(row)
         found = {o.slug: o for o in Commitment.objects.filter(slug__in=[c.slug for c in d.commitments])}
+        # A commitment's scope is its assessment entry's (regional when the entry says none); one without
+        # an entry keeps the scope it has (regional when new).
+        scopes = {a.commitment: a.scope for a in d.assessments}
         for c in d.commitments:
             # New commitments start as drafts and are published once complete (below), so their
             # public change history starts after their actors, countries and themes are set.
             obj = found.get(c.slug) or Commitment(slug=c.slug, state=Commitment.State.DRAFT)
-            row = self.commitments[c.slug] = self._row(obj, c.values, c.where, f"commitment '{c.slug}'")
+            values = c.values | ({"assessment_scope": scopes[c.slug]} if c.slug in scopes else {})
+            row = self.commitments[c.slug] = self._row(obj, values, c.where, f"commitment '{c.slug}'")
             self.check(row, exclude=["source", "attributed_to"])
         self._prepare_updates()
         self._prepare_evidence()
 
+    def country(self, slug: str) -> Country:
+        """The country named ``slug``: the files' (perhaps not saved yet), else the database's."""
+        row = self.taxonomies.get("country", {}).get(slug)
+        if row is not None:
+            return row.obj
+        if slug not in self.other_countries:
+            self.other_countries[slug] = Country.objects.get(slug=slug)
+        return self.other_countries[slug]
+
     def _prepare_updates(self) -> None:
         existing = {}
         for u in StatusUpdate.objects.filter(commitment__slug__in=self.commitments).order_by("-id"):
-            existing[(u.commitment_id, u.as_of, u.status)] = u
+            existing[(u.commitment_id, u.country_id, u.as_of, u.status)] = u
         for a in self.data.assessments:
             commitment = self.commitments[a.commitment].obj
-            for u in a.updates:
-                key = (commitment.pk, u.values["as_of"], u.values["status"])
+            for u in a.all_updates():
+                country = self.country(u.country).pk if u.country else None
+                key = (commitment.pk, country, u.values["as_of"], u.values["status"])
                 obj = existing.get(key) if commitment.pk else None
                 values = dict(u.values)
                 if obj is not None and obj.was_published and obj.published_by_id is None and u.published_on:
@@ -218,8 +234,9 @@ class _Import:
         for slug, row in self.commitments.items():
             outcome = "created" if row.created else "updated" if row.changed or slug in m2m_changed else "unchanged"
             self.summary.count("commitments", outcome)
-        for row, _, a in self.updates:
-            row.changed |= _assign(row.obj, {"commitment_id": self.commitments[a.commitment].obj.pk})
+        for row, u, a in self.updates:
+            row.changed |= _assign(row.obj, {"commitment_id": self.commitments[a.commitment].obj.pk,
+                                             "country_id": self.country(u.country).pk if u.country else None})
             self.save("status updates", row)
         for row, c, update, stance in self.evidence:
             values = {"commitment_id": self.commitments[c.slug].obj.pk}

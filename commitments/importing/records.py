@@ -40,8 +40,11 @@ COMMITMENT_KEYS = {"id", "source", "attributed_to", "title", "quote", "quote_con
                    "statement_type", "scope_note", "date_made", "date_note", "actors", "actors_basis", "actors_note",
                    "countries", "other_countries", "countries_note", "themes", "target_date", "target_text",
                    "expected_end", "expected_end_note", "related", "status_evidence"}
-EVIDENCE_KEYS = {"date", "indicates", "fact", "quote", "title", "publisher", "url", "read_at", "note"}
-ASSESSMENT_KEYS = {"commitment", "updates"}
+EVIDENCE_KEYS = {"id", "date", "indicates", "fact", "quote", "title", "publisher", "url", "read_at", "note",
+                 "country"}
+# ``scope_note`` documents the scope decision for editors: read, never stored.
+ASSESSMENT_KEYS = {"commitment", "scope", "scope_note", "updates", "country_updates"}
+SCOPES = list(Commitment.Scope.values)
 UPDATE_KEYS = {"status", "as_of", "published_on", "confidence", "reason", "summary", "evidence", "contradicting"}
 SUPPORTS, CONTRADICTS = Evidence.Stance.SUPPORTS, Evidence.Stance.CONTRADICTS
 
@@ -81,6 +84,10 @@ class EvidenceRecord:
     read_at: str
     quote: str
     note: str
+    # The one country the item is about (ISO code), if any: only such items back that country's updates.
+    country: str = ""
+    # An optional name an update may cite it by, where its date and url name several items. Not stored.
+    ident: str = ""
 
     @property
     def key(self) -> tuple:
@@ -135,16 +142,25 @@ class UpdateRecord:
     reason: str
     refs: list[tuple[int, object, str]]  # (line, ref as written, stance)
     evidence: list[tuple[EvidenceRecord, str]] = field(default_factory=list)  # (item, stance), resolved
+    country: str = ""  # a country update's country (ISO code); "" for an overall update
 
 
 @dataclass
 class AssessmentRecord:
-    """A commitment's status history: its updates, oldest first."""
+    """A commitment's status history: its overall updates, oldest first, and (per-country scope) each
+    country's own updates, oldest first."""
 
     where: Where
     commitment: str
     line: int
+    scope: str = Commitment.Scope.REGIONAL
     updates: list[UpdateRecord] = field(default_factory=list)
+    country_updates: dict[str, list[UpdateRecord]] = field(default_factory=dict)
+    country_lines: dict[str, int] = field(default_factory=dict)
+
+    def all_updates(self) -> list[UpdateRecord]:
+        """The overall updates, then each country's, in the file's order (the order they are published in)."""
+        return [*self.updates, *(u for updates in self.country_updates.values() for u in updates)]
 
 
 @dataclass
@@ -448,6 +464,11 @@ class _Reader:
             elif evidence:
                 if any(e.key == evidence.key for e in record.evidence):
                     part.problem("the same evidence (url, title and date) is listed twice")
+                if evidence.ident and any(e.ident == evidence.ident for e in record.evidence):
+                    part.problem(f"id '{evidence.ident}' is given to two evidence items of this commitment", "id")
+                if evidence.country and evidence.country not in record.countries:
+                    part.problem(f"country '{evidence.country}' is not one of the commitment's countries "
+                                 f"({', '.join(record.countries) or 'none'})", "country")
                 record.evidence.append(evidence)
         values["research_note"] = "\n\n".join(research)
         if slug:
@@ -475,10 +496,14 @@ class _Reader:
             fact=entry.text("fact", required=True),
             title=entry.text("title"), publisher=entry.text("publisher"), url=entry.text("url"),
             read_at=entry.text("read_at"), quote=entry.text("quote"), note=entry.text("note"),
+            country=entry.text("country"), ident=entry.text("id"),
         )
+        if record.ident and (record.ident.startswith(("http://", "https://", "seed:")) or _looks_dated(record.ident)):
+            entry.problem(f"id '{record.ident}' must be a name, not a date or an address (updates cite those as "
+                          "they are)", "id")
         if indicates == NO_EVIDENCE:
-            if record.url or record.read_at:
-                entry.problem("a 'no evidence found' item has no url or read_at (it is a research note)")
+            if record.url or record.read_at or record.country or record.ident:
+                entry.problem("a 'no evidence found' item has no url, read_at, country or id (it is a research note)")
             return record
         if not indicates:
             return None
@@ -497,17 +522,48 @@ class _Reader:
                           "and evidence (see fixtures/README.md)")
             return
         entry.only(ASSESSMENT_KEYS)
+        entry.text("scope_note")  # text if given; documentation only
+        scope = entry.choice("scope", SCOPES, default=Commitment.Scope.REGIONAL)
         record = AssessmentRecord(entry.where, entry.text("commitment", required=True),
-                                  entry.data.line_of("commitment"))
+                                  entry.data.line_of("commitment"), scope=scope)
+        per_country = scope == Commitment.Scope.PER_COUNTRY
         items = entry.mappings("updates")
-        if not items:
-            entry.problem("'updates' must list at least one status update (oldest first)", "updates")
+        if not items and not (per_country and isinstance(entry.data.get("updates", []), list)):
+            entry.problem("'updates' must list at least one status update (oldest first); only a commitment with "
+                          "'scope: per_country' may give none ('updates: []': its overall status stays unassessed)",
+                          "updates")
         for n, item in enumerate(items, 1):
             part = _Entry(file=entry.file, data=item, label=f"{entry.label}: update #{n}", problems=self.problems)
             record.updates.append(self.read_update(part))
+        by_country = entry.data.get("country_updates")
+        if by_country is not None and not per_country:
+            entry.problem("'country_updates' are given for a regional commitment: a country update describes one "
+                          "country of a commitment assessed per country; add 'scope: per_country' if that is what "
+                          "was decided", "country_updates")
+        elif by_country is not None and not isinstance(by_country, LineDict):
+            entry.problem("'country_updates' must map each country's ISO code to its list of updates, "
+                          "e.g. 'kz: [...]'", "country_updates")
+        elif by_country is not None:
+            for code in by_country:
+                line = by_country.line_of(code)
+                if not isinstance(code, str) or not code:
+                    message = f"country {code!r} in 'country_updates' must be an ISO code such as kz"
+                    self.problems.append(Problem(entry.file, line, entry.label, message))
+                    continue
+                record.country_lines[code] = line
+                holder = _Entry(file=entry.file, data=by_country, label=entry.label, problems=self.problems)
+                items = holder.mappings(code)
+                if not items:
+                    holder.problem(f"'{code}' must list at least one status update for that country (oldest first)",
+                                   code)
+                updates = record.country_updates[code] = []
+                for n, item in enumerate(items, 1):
+                    part = _Entry(file=entry.file, data=item, label=f"{entry.label}: {code} update #{n}",
+                                  problems=self.problems)
+                    updates.append(self.read_update(part, country=code))
         self.data.assessments.append(record)
 
-    def read_update(self, entry: _Entry) -> UpdateRecord:
+    def read_update(self, entry: _Entry, *, country: str = "") -> UpdateRecord:
         entry.only(UPDATE_KEYS)
         as_of, precision = entry.dated("as_of")
         if as_of is None and entry.data.get("as_of") is None:
@@ -537,10 +593,10 @@ class _Reader:
                 continue
             if not isinstance(value, list) or (required and not value):
                 entry.problem(f"'{key}' must list evidence items of the commitment (each by its date as written, "
-                              f"or its url)" + (", at least one" if required else ""), key)
+                              f"its url or its id)" + (", at least one" if required else ""), key)
                 continue
             refs += [(entry.data.line_of(key), ref, stance) for ref in value]
-        return UpdateRecord(entry.where, entry.label, values, published_on, reason, refs)
+        return UpdateRecord(entry.where, entry.label, values, published_on, reason, refs, country=country)
 
     # --- across files -----------------------------------------------------------------------
 
@@ -619,10 +675,15 @@ class _Reader:
             if earlier is not a:
                 here.problem(f"the commitment is assessed twice (also at {earlier.where.file} line "
                              f"{earlier.where.line}): give all its updates in one 'updates' list", a.line)
-            previous = None
-            for u in a.updates:
-                self._check_update(u, c, previous)
-                previous = u if u.values["as_of"] else previous
+            for code, line in a.country_lines.items():
+                if code not in c.countries:
+                    here.problem(f"country '{code}' is not one of the commitment's countries "
+                                 f"({', '.join(c.countries) or 'none'}): it has no status there to assess", line)
+            for updates in [a.updates, *a.country_updates.values()]:
+                previous = None
+                for u in updates:
+                    self._check_update(u, c, previous)
+                    previous = u if u.values["as_of"] else previous
 
     def _check_update(self, u: UpdateRecord, c: CommitmentRecord, previous: UpdateRecord | None) -> None:
         """Resolve an update's evidence refs and check its dates against the commitment, its evidence and
@@ -636,6 +697,11 @@ class _Reader:
                 here.problem(item, line)
             elif any(item is e for e, _ in u.evidence):
                 here.problem(f"evidence {_ref_text(ref)} is named twice in this update", line)
+            elif u.country and item.country != u.country:
+                about = f"about '{item.country}'" if item.country else "not tagged with one country"
+                here.problem(f"evidence {_ref_text(ref)} is {about}: a country update for '{u.country}' rests only "
+                             f"on items marked 'country: {u.country}' in the commitment's status_evidence (an item "
+                             "about several countries or the region backs overall updates only)", line)
             else:
                 u.evidence.append((item, stance))
                 # As status.evidence_problems: a month or year as_of allows evidence from anywhere in it.
@@ -682,25 +748,34 @@ def _ref_text(ref: object) -> str:
     return ref.isoformat() if isinstance(ref, date) else repr(ref)
 
 
+def _looks_dated(text: str) -> bool:
+    try:
+        dates.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _find_evidence(c: CommitmentRecord, ref: object) -> EvidenceRecord | str:
-    """The commitment's one evidence item named by ``ref`` (its date as written, url or seed read_at), or why not."""
+    """The commitment's one evidence item named by ``ref`` (its date as written, url, seed read_at or id), or why
+    not."""
     if isinstance(ref, str) and not isinstance(ref, BadDate):
-        matches = [e for e in c.evidence if ref in (e.url, e.read_at)]
+        matches = [e for e in c.evidence if e.ident == ref] or [e for e in c.evidence if ref in (e.url, e.read_at)]
         if matches:
             return matches[0] if len(matches) == 1 else f"{ref!r} names {len(matches)} evidence items of '{c.slug}'"
     if isinstance(ref, bool | datetime) or not isinstance(ref, date | str | int):
-        return f"evidence {ref!r} must be given by its date (as written in its status_evidence) or its url"
+        return f"evidence {ref!r} must be given by its date (as written in its status_evidence), its url or its id"
     try:
         day, precision = dates.parse(ref)
     except ValueError as exc:
-        return f"evidence {exc}" if isinstance(ref, BadDate) else f"no evidence of '{c.slug}' has the url {ref!r}"
+        return f"evidence {exc}" if isinstance(ref, BadDate) else f"no evidence of '{c.slug}' has the url or id {ref!r}"
     # A date names the item written with that date at that precision ("2019-09" is not "2019-09-01").
     matches = [e for e in c.evidence if (e.date, e.date_precision) == (day, precision)]
     shown = dates.iso(day, precision)
     if not matches:
         return f"no evidence of '{c.slug}' is dated {shown}"
     if len(matches) > 1:
-        return f"{shown} names {len(matches)} evidence items of '{c.slug}'; name one by its url"
+        return f"{shown} names {len(matches)} evidence items of '{c.slug}'; name one by its url (or give it an id)"
     return matches[0]
 
 
