@@ -93,6 +93,30 @@ def link_annotations(*, day: date | None, stored: models.QuerySet | None = None,
             on_day_expression(published, day, field="as_of", **where))
 
 
+def link_evidence(*, day: date | None, stored: models.QuerySet | None = None,
+                  published: models.QuerySet | None = None) -> tuple[Case, Case]:
+    """SQL, per row of the link table, beside ``link_annotations``: (the precision of the status date, the id of
+    the published update the status in that country comes from: its evidence; null when not assessed).
+
+    Now, per country: the stored country status's update; regional: the commitment's latest overall update
+    (the one its stored status is derived from). On ``day``: the update that held then, by the same rule.
+    """
+    from django.apps import apps
+
+    where = {"commitment": OuterRef("commitment_id"), "country": OuterRef("country_id"), "via": "commitment__"}
+    if published is None:
+        published = apps.get_model("commitments", "StatusUpdate").objects.published()
+    if day is not None:
+        return (on_day_expression(published, day, field="as_of_precision", **where),
+                on_day_expression(published, day, field="id", **where))
+    stored = stored if stored is not None else apps.get_model("commitments", "CountryStatus").objects.all()
+    here = Subquery(stored.filter(commitment=where["commitment"], country=where["country"]).values("update")[:1])
+    overall = Subquery(published.filter(country=None, commitment=where["commitment"])
+                       .order_by(*rules.EFFECTIVE_ORDER).values("id")[:1])
+    update = Case(When(per_country_q("commitment__"), then=here), default=overall, output_field=models.IntegerField())
+    return (current_expression(stored, field="status_precision", overall="current_status_precision", **where), update)
+
+
 # --- numpy (the facet index: one entry per country link) ---------------------------------------
 
 

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
+from . import selectors
 from . import status as rules
 from .aggregates import split, with_lists
 from .filtersets import CommitmentFilterSet
@@ -157,13 +158,17 @@ def _batches(items: Iterable, size: int = ROWS_PER_WRITE) -> Iterator[list]:
         yield batch
 
 
+def _bad_filters(filterset: CommitmentFilterSet) -> HttpResponse:
+    lines = [f"{name}: {' '.join(msgs)}" for name, msgs in filterset.errors.items()]
+    return HttpResponse(
+        "Bad request:\n" + "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
 def _filtered(request):
     filterset = CommitmentFilterSet(request.GET, request=request)
     if not filterset.is_valid():
-        lines = [f"{name}: {' '.join(msgs)}" for name, msgs in filterset.errors.items()]
-        return None, HttpResponse(
-            "Bad request:\n" + "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
-        )
+        return None, _bad_filters(filterset)
     day = filterset.as_of_date
     if day is None or "eff_status_precision" in filterset.qs.query.annotations:
         return filterset.qs, None  # ``at()`` gave the precision (the stored one, or in a country)
@@ -288,3 +293,48 @@ def export_json(request):
     records = _started(_records(request=request, queryset=queryset))
     chunks = _honest(_json_chunks(records), request_id=_request_id(request), failed=_json_failed)
     return StreamingHttpResponse(chunks, content_type="application/json")
+
+
+# --- the compliance matrix as CSV -------------------------------------------------------------
+# One row per commitment: ``slug``, ``title``, ``url``, then for each country (by name; only those the
+# ``country`` filter names, if any) three columns named by its ISO code: ``<code>`` the status slug in that
+# country, ``<code>_scope`` "regional" (the commitment's one status) or "per_country" (that country's own
+# assessment), ``<code>_evidence`` the address of the update the status comes from. All three are empty
+# where the commitment is not filed under that country; the evidence is empty when it is not assessed.
+
+
+def _matrix_header(countries) -> list[str]:
+    return ["slug", "title", "url", *(f"{e.slug}{suffix}" for e in countries for suffix in ("", "_scope", "_evidence"))]
+
+
+def _matrix_records(*, request: HttpRequest, filterset: CommitmentFilterSet, countries) -> Iterator[list]:
+    """Each commitment's row; its cells read ``CHUNK`` commitments at a time (one query each)."""
+    page_prefix = request.build_absolute_uri(reverse("commitments:list"))
+    rows = filterset.qs.values_list("pk", "slug", "title").iterator(chunk_size=CHUNK)
+    for batch in _batches(rows, CHUNK):
+        cells = selectors.matrix_cells(commitments=[pk for pk, _, _ in batch], countries=[e.id for e in countries],
+                                       day=filterset.as_of_date)
+        for pk, slug, title in batch:
+            page = f"{page_prefix}{slug}/"
+            record = [slug, title, page]
+            for e in countries:
+                cell = cells.get((pk, e.id), selectors.NOT_FILED)
+                evidence = f"{page}{cell.anchor}" if cell.anchor else None
+                record += [cell.status, cell.scope or None, evidence]
+            yield record
+
+
+def export_matrix_csv(request):
+    """``/countries/matrix.csv``: the compliance matrix for the list's filters, all pages, streamed."""
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    if not filterset.is_valid():
+        return _bad_filters(filterset)
+    countries = selectors.matrix_countries(filterset)
+    records = _started(_matrix_records(request=request, filterset=filterset, countries=countries))
+    writer = csv.writer(_Echo())
+    lines = ("".join(writer.writerow([csv_cell(v) for v in r]) for r in batch) for batch in _batches(records))
+    header = "\ufeff" + writer.writerow(_matrix_header(countries))  # BOM, so spreadsheets read UTF-8
+    chunks = _honest(chain([header], lines), request_id=_request_id(request), failed=_csv_failed)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="compliance-matrix.csv"'
+    return response

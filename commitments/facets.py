@@ -127,6 +127,18 @@ def build_facets(filterset: CommitmentFilterSet, params: QueryDict, counts: List
     ]
 
 
+def labels_only(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet]:
+    """Every facet with its labels and no counts: what ``active_filters`` needs on a page that shows no
+    facets (the compliance matrix). Reads nothing but the catalogue the FilterSet holds."""
+    from .status import Status
+
+    return [
+        status_facet(params, dict.fromkeys(Status.values, 0), status_label(filterset)),
+        *flag_facets(params, dict.fromkeys(FLAGS, 0)),
+        *(taxonomy_facet(filterset, params, name, {}) for name in TAXONOMY_FACETS),
+    ]
+
+
 def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: list[Facet]) -> list[ActiveFilter]:
     """Every active filter as a removable chip, in the order of the form."""
     labels = {(f.name, o.value): (f.label, o.label) for f in facets for o in f.options}

@@ -12,7 +12,7 @@ from datetime import date
 from django.db import models
 from django.db.models import F, Prefetch, Q, Value
 
-from . import counting
+from . import counting, country_status
 from .aggregates import union_all
 from .dates import Precision
 from .models import Evidence, PublicChange, Revision, StatusUpdate
@@ -183,3 +183,61 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
         "overdue_count": overdue.count(),
         "stale_count": stale.count(),
     }
+
+
+# --- the compliance matrix: commitments down, countries across ------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One commitment in one country: its status there, by the rule of ``country_status``."""
+
+    status: str | None  # None: the commitment is not filed under this country
+    scope: str = ""  # the commitment's ``assessment_scope`` ("regional" or "per_country"), where filed
+    as_of: date | None = None
+    precision: str = Precision.DAY
+    update_id: int | None = None  # the update the status comes from (its evidence); None when not assessed
+
+    @property
+    def regional(self) -> bool:
+        return self.scope == country_status.REGIONAL
+
+    @property
+    def anchor(self) -> str:
+        """Where on the commitment's page the evidence is: the update's anchor ("" when not assessed)."""
+        return f"#update-{self.update_id}" if self.update_id else ""
+
+
+NOT_FILED = Cell(None)
+
+
+def matrix_countries(filterset) -> list[Entry]:
+    """The matrix's columns: the public countries by name, or only the ones the ``country`` filter names."""
+    entries = filterset.catalogue["country"]
+    chosen = set(filterset.form.cleaned_data.get("country") or [])
+    return [e for slug, e in entries.items() if not chosen or slug in chosen]
+
+
+def matrix_cells(*, commitments: list[int], countries: list[int], day: date | None) -> dict[tuple[int, int], Cell]:
+    """Each (commitment, country) link's cell, now or on ``day``: one query, however many rows and countries.
+
+    A pair that is not in the result is not filed under that country (``NOT_FILED``).
+    """
+    through, _ = link_table("countries")
+    status, status_date = country_status.link_annotations(day=day)
+    precision, update = country_status.link_evidence(day=day)
+    links = (
+        through.objects.filter(commitment_id__in=commitments, country_id__in=countries)
+        .annotate(cell_status=status, cell_date=status_date, cell_precision=precision, cell_update=update)
+        .order_by()
+        .values_list("commitment_id", "country_id", "commitment__assessment_scope", "cell_status", "cell_date",
+                     "cell_precision", "cell_update")
+    )
+    return {(c, k): Cell(s, scope, as_of, p or Precision.DAY, u) for c, k, scope, s, as_of, p, u in links}
+
+
+def matrix_rows(commitments, *, countries: list[Entry], day: date | None) -> list[tuple]:
+    """The page's rows: (commitment, its (country, cell) pairs in the order of ``countries``); one query of cells."""
+    commitments = list(commitments)
+    cells = matrix_cells(commitments=[c.pk for c in commitments], countries=[e.id for e in countries], day=day)
+    return [(c, [(e, cells.get((c.pk, e.id), NOT_FILED)) for e in countries]) for c in commitments]

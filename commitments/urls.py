@@ -13,6 +13,9 @@ urlpatterns = [
     path("commitments/export.json", exports.export_json, name="export_json"),
     path("commitments/<slug:slug>/", views.commitment_detail, name="detail"),
     path("themes/<slug:slug>/", views.taxonomy_detail, {"kind": "theme"}, name="theme"),
+    # Before the country pages: "matrix" is not a country's slug (those are ISO codes).
+    path("countries/matrix/", views.compliance_matrix, name="matrix"),
+    path("countries/matrix.csv", exports.export_matrix_csv, name="matrix_csv"),
     path("countries/<slug:slug>/", views.taxonomy_detail, {"kind": "country"}, name="country"),
     path("actors/<slug:slug>/", views.taxonomy_detail, {"kind": "actor"}, name="actor"),
     path("sources/<slug:slug>/", views.taxonomy_detail, {"kind": "source"}, name="source"),

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from . import counting, selectors, soft_cache
@@ -19,6 +20,7 @@ from .models import Commitment, PublicDataVersion
 from .taxonomy import TAXONOMY_FACETS
 
 PER_PAGE = 25
+MATRIX_PER_PAGE = 50  # the compliance matrix's rows a page
 PAGE_ERROR = "The page number must be a whole number of 1 or more."
 logger = logging.getLogger(__name__)
 
@@ -120,6 +122,35 @@ def commitment_list(request):
         "clear_url": "?",
     }
     return render(request, "commitments/list.html", context)
+
+
+@cached_public_page
+def compliance_matrix(request):
+    """Commitments down, countries across: each cell the status in that country (``country_status``), linking to
+    the update it comes from. The list's filters (``CommitmentFilterSet``), with the same 400 on bad input."""
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    context = {"filterset": filterset, "form_action": reverse("commitments:matrix")}
+    if not filterset.is_valid():
+        return render(request, "commitments/matrix.html", context, status=400)
+    page_number = _page_number(request)
+    if page_number is None:
+        return bad_request(request, {"page": [PAGE_ERROR]})
+    countries = selectors.matrix_countries(filterset)
+    paginator = Paginator(filterset.qs, MATRIX_PER_PAGE)
+    if page_number > max(paginator.num_pages, 1):
+        raise Http404("That page is past the end of the matrix.")
+    page = paginator.page(page_number)
+    context |= {
+        "page": page,
+        "countries": countries,
+        "rows": selectors.matrix_rows(page.object_list, countries=countries, day=filterset.as_of_date),
+        "active": facet_builder.active_filters(filterset, request.GET,
+                                               facet_builder.labels_only(filterset, request.GET)),
+        "as_of": filterset.as_of_date,
+        "status_label": facet_builder.status_label(filterset),
+        "query": facet_builder.url_with(request.GET).lstrip("?"),
+    }
+    return render(request, "commitments/matrix.html", context)
 
 
 def commitment_detail(request, slug: str):
