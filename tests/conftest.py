@@ -126,3 +126,13 @@ def shared_catalogue(django_db_setup, django_db_blocker):
 
     with built_once(django_db_blocker, factories.catalogue) as ns:
         yield ns
+
+
+@pytest.fixture
+def synthetic_flag_cached():
+    """Production answers "is this demo data?" from the cache almost always; count pages that way."""
+    from django.core.cache import cache
+
+    from commitments.context_processors import SYNTHETIC_KEY
+
+    cache.set(SYNTHETIC_KEY, False)

@@ -268,37 +268,6 @@ def test_the_country_pages_and_the_list_link_to_the_matrix(client, w):
 MATRIX_QUERIES = 5
 
 
-@pytest.fixture
-def synthetic_flag_cached():
-    """Production answers "is this demo data?" from the cache almost always; count pages that way."""
-    from django.core.cache import cache
-
-    from commitments.context_processors import SYNTHETIC_KEY
-
-    cache.set(SYNTHETIC_KEY, False)
-
-
-@pytest.mark.parametrize("query", ["", "?as_of=2021-01-15", "?theme=returnees&country=kz&status=achieved",
-                                   "?country=kz&country=tj&sort=-updated"])
-@pytest.mark.parametrize("extra", [0, 60])
-def test_the_matrix_reads_its_cells_in_a_constant_number_of_queries(client, django_assert_num_queries, w, query,
-                                                                    extra, synthetic_flag_cached):
-    for i in range(extra):  # more rows (a full page of 50), each filed under every country, some per country
-        c = f.commitment(slug=f"more-{i:02d}", title=f"More {i:02d}", date_made=date(2019, 5, 15),
-                         assessment_scope=PER_COUNTRY if i % 2 else Commitment.Scope.REGIONAL)
-        c.countries.set([w["kz"], w["kg"], w["tj"], w["uz"]])
-        c.themes.set([Theme.objects.get(slug="returnees")])
-        f.update(c, status="achieved", as_of=date(2020, 1, 1), published=True, evidence=1,
-                 country=w["kz"] if i % 2 else None)
-    catalogue.load()  # kept, as after the first page since the last change
-    with django_assert_num_queries(MATRIX_QUERIES):
-        response = client.get(f"{MATRIX}{query}")
-    assert response.status_code == 200
-    rows = response.context["rows"]
-    assert len(rows) >= (1 if not extra else 50)
-    assert any(cell.status for _, row in rows for _, cell in row)  # the cells were really read
-
-
 @pytest.mark.parametrize(("chunk", "cell_queries"), [(1000, 1), (2, 3)])
 def test_the_csv_reads_its_cells_once_per_chunk(client, django_assert_num_queries, w, monkeypatch, chunk,
                                                 cell_queries):
