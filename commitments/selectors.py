@@ -160,7 +160,7 @@ def public_changes(*, commitment) -> list[PublicChange]:
     mine = Q(commitment=commitment) | Q(subject_type=Revision.Subject.SOURCE, subject_id__in=sources)
     return list(
         PublicChange.objects.filter(mine)
-        .select_related("status_update")
+        .select_related("status_update__country")
         .order_by("-happened_at", "-id")
     )
 

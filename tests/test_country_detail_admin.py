@@ -129,6 +129,8 @@ def test_each_update_says_which_country_it_describes(client, data):
     assert "Overall" in heading(data.overall) and "only" not in heading(data.overall)
     withdrawn = html[html.index(f'id="update-{data.tj_withdrawn.pk}"'):]
     assert "Not started in Tajikistan as of" in withdrawn[:withdrawn.index("</summary>")]
+    history = html[html.index('id="changes"'):]
+    assert "— Achieved in Kazakhstan as of March 2022" in history and "— In progress as of 1 January 2021" in history
     assert "Kazakhstan only" not in client.get(data.expert.get_absolute_url()).content.decode()
 
 
