@@ -7,20 +7,22 @@ the admin only collects input and reports the outcome.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q, Value
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import dates, services
+from . import dates, selectors, services
 from . import status as status_rules
 from .admin_actions import error_text, with_public_reason
-from .admin_forms import StatusUpdateAdminForm, VersionedAdminForm
+from .admin_forms import ShownOnlyForm, StatusUpdateAdminForm, VersionedAdminForm
 from .admin_review import ReviewedChangesMixin
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
-from .status import STALE_AFTER_TEXT
+from .status import STALE_AFTER_TEXT, Status
+from .taxonomy import Entry
 
 
 class PrecisionFields:
@@ -108,11 +110,58 @@ class StaleFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """One country: the commitments filed under it, each annotated (``CommitmentQuerySet.at``) with its status
+    in that country, which the status column then shows and ``StatusInCountryFilter`` filters by."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Country.objects.order_by("name").values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        country = chosen_country(request)
+        if country is None:
+            return queryset
+        return queryset.filter(countries=country.pk).at(country=country.pk).annotate(
+            status_country=Value(country.name, output_field=CharField()))
+
+
+class StatusInCountryFilter(admin.SimpleListFilter):
+    """The status *in the chosen country* (``country_status``: a regional commitment's overall status, a
+    per-country one's own country status, else "Not yet assessed"); offered once a country is chosen."""
+
+    title = "status in the chosen country"
+    parameter_name = "status_in_country"
+
+    def lookups(self, request, model_admin):
+        return Status.choices if chosen_country(request) is not None else []
+
+    def queryset(self, request, queryset):
+        country = chosen_country(request)
+        if country is None or self.value() not in Status.values:
+            return queryset
+        if "eff_status" not in queryset.query.annotations:  # ``CountryFilter`` comes first, but be sure
+            queryset = queryset.at(country=country.pk)
+        return queryset.filter(eff_status=self.value())
+
+
+def chosen_country(request) -> Country | None:
+    """The country ``CountryFilter`` chose (``?country=<id>``), once per request; None for none or a bad id."""
+    if not hasattr(request, "_chosen_country"):
+        raw = request.GET.get(CountryFilter.parameter_name, "")
+        valid = raw.isascii() and raw.isdigit() and len(raw) < 10
+        request._chosen_country = Country.objects.filter(pk=int(raw)).first() if valid else None
+    return request._chosen_country
+
+
 class StatusUpdateInline(admin.TabularInline):
     """The commitment's updates, read-only here: each is edited on its own page with its evidence."""
 
     model = StatusUpdate
-    fields = ["status", "as_of", "confidence", "publication", "summary"]
+    form = ShownOnlyForm
+    fields = ["status", "country", "as_of", "confidence", "publication", "summary"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -155,7 +204,8 @@ class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin)
         StaleFilter,
         "statement_type",
         "themes",
-        "countries",
+        CountryFilter,
+        StatusInCountryFilter,
         "actors",
         "source",
     ]
@@ -182,13 +232,17 @@ class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin)
             "“expected end”: it is shown to readers as inferred and never makes the commitment overdue.",
         }),
         ("Who and where", {"fields": ["actors", "actors_basis", "actors_note", "countries", "other_countries",
-                                      "countries_note", "themes", "related"]}),
+                                      "countries_note", "assessment_scope", "themes", "related"]}),
         ("Research", {"fields": ["research_note", ("created_at", "updated_at")]}),
     ]
 
     @admin.display(description="Status", ordering="current_status")
     def status_label(self, obj) -> str:
-        return obj.get_current_status_display()
+        """The overall status; with a country chosen (``CountryFilter``), the status in that country."""
+        if not hasattr(obj, "status_country"):
+            return obj.get_current_status_display()
+        where = "regional" if obj.assessment_scope == Commitment.Scope.REGIONAL else f"in {obj.status_country}"
+        return f"{Status(obj.eff_status).label} ({where})"
 
     @admin.display(description="Due date", ordering="due_date")
     def due(self, obj) -> str:
@@ -246,7 +300,25 @@ class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin)
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["add_update_url"] = f"{reverse('admin:commitments_statusupdate_add')}?commitment={obj.pk}"
+            context.update(self._country_table(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _country_table(self, obj) -> dict:
+        """The stored commitment's status in each of its countries (``selectors.country_table``), each row with
+        its update's admin page and, for a per-country commitment, the add form for a new update there
+        with the commitment and the country already chosen."""
+        stored = Commitment._base_manager.get(pk=obj.pk)  # not the form's unsaved values
+        per_country = stored.assessment_scope == Commitment.Scope.PER_COUNTRY
+        countries = [Entry(*values) for values in stored.countries.order_by("name").values_list("pk", "slug", "name")]
+        add = reverse("admin:commitments_statusupdate_add")
+        rows = [{
+            "row": row,
+            "update_url": reverse("admin:commitments_statusupdate_change", args=[row.update_id])
+            if row.update_id else None,
+            "add_url": f"{add}?{urlencode({'commitment': stored.pk, 'country': row.country.id})}"
+            if per_country else None,
+        } for row in selectors.country_table(commitment=stored, countries=countries)]
+        return {"country_rows": rows, "per_country": per_country}
 
 
 # --- status updates ---------------------------------------------------------------------
@@ -330,17 +402,18 @@ class UpdateEvidenceInline(PrecisionFields, admin.StackedInline):
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
     form = StatusUpdateAdminForm
-    list_display = ["__str__", "commitment", "status", "as_of_shown", "confidence", "published", "published_at"]
-    list_filter = [PublishedFilter, "status", "confidence"]
+    list_display = ["__str__", "commitment", "country", "status", "as_of_shown", "confidence", "published",
+                    "published_at"]
+    list_filter = [PublishedFilter, "status", "confidence", "country"]
     search_fields = ["summary", "commitment__title", "commitment__slug"]
-    list_select_related = ["commitment"]
+    list_select_related = ["commitment", "country"]
     autocomplete_fields = ["commitment"]
     date_hierarchy = "as_of"
     inlines = [UpdateEvidenceInline]
     actions = ["publish_updates", "withdraw_updates"]
     change_form_template = "admin/commitments/statusupdate/change_form.html"
-    fields = ["commitment", "status", ("as_of", "as_of_precision"), "confidence", "summary", "publish_reason",
-              "publication", "seen_version"]
+    fields = ["commitment", "country", "status", ("as_of", "as_of_precision"), "confidence", "summary",
+              "publish_reason", "publication", "seen_version"]
 
     @admin.display(description="Published", boolean=True)
     def published(self, obj) -> bool:
@@ -412,7 +485,8 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
         except (PermissionDenied, ValidationError) as exc:
             self.message_user(request, f"Saved as a draft, but not published: {error_text(exc)}", messages.ERROR)
         else:
-            self.message_user(request, f"Published “{obj}” for “{obj.commitment}”.", messages.SUCCESS)
+            where = f" in {obj.country}" if obj.country_id else ""
+            self.message_user(request, f"Published “{obj}”{where} for “{obj.commitment}”.", messages.SUCCESS)
 
     def response_add(self, request, obj, post_url_continue=None):
         if "_publish" in request.POST:

@@ -184,3 +184,15 @@ class StatusUpdateAdminForm(VersionedAdminForm):
 
         value = (self.cleaned_data.get("publish_reason") or "").strip()
         return clean_reason(value) if self.publishing or value else value
+
+
+class ShownOnlyForm(forms.ModelForm):
+    """A row of a read-only inline (every field read-only, nothing added or deleted): shown, never saved.
+
+    So it is not validated as a model: its record would be judged against the parent's unsaved form values
+    (a status update against a proposed change of its commitment's scope), and an error about a field the
+    row does not show cannot be put on the form.
+    """
+
+    def _post_clean(self):
+        return None

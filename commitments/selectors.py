@@ -15,7 +15,7 @@ from django.db.models import F, Prefetch, Q, Value
 from . import counting, country_status
 from .aggregates import union_all
 from .dates import Precision
-from .models import Evidence, PublicChange, Revision, StatusUpdate
+from .models import CountryStatus, Evidence, PublicChange, Revision, StatusUpdate
 from .querysets import CommitmentQuerySet
 from .status import EFFECTIVE_ORDER, scale
 from .taxonomy import LINKED, Entry, link_table
@@ -74,14 +74,56 @@ def taxonomies_of(*, commitment) -> dict[str, list]:
     return found
 
 
-def public_timeline(*, commitment) -> list:
-    """The commitment's updates on the public record, newest first, each with its evidence.
+def public_timeline(*, commitment, country: int | None = None) -> list:
+    """The commitment's updates on the public record, newest first, each with its evidence and the country
+    it describes (none: an overall update).
 
     Withdrawn updates are listed too (the page shows them collapsed, with the withdrawal's date and
-    reason); they count for no status.
+    reason); they count for no status. ``country`` (an id): only the updates for that country.
     """
     evidence = Prefetch("evidence", queryset=Evidence.objects.on_record())
-    return list(commitment.status_updates.on_record().effective_order().prefetch_related(evidence))
+    updates = commitment.status_updates.on_record()
+    if country is not None:
+        updates = updates.filter(country=country)
+    return list(updates.effective_order().select_related("country").prefetch_related(evidence))
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    """A commitment's status in one of its countries (``country_status``), as its page and the admin show it."""
+
+    country: Entry
+    status: str
+    as_of: date | None
+    precision: str
+    update_id: int | None  # the published update the status comes from; None: not yet assessed there
+    regional: bool  # the commitment's one overall status, the same in every country
+
+
+def country_table(*, commitment, countries: list[Entry], timeline: list | None = None) -> list[CountryRow]:
+    """The status of ``commitment`` in each of ``countries`` (its countries, as ``taxonomies_of`` reads them).
+
+    The rule is ``country_status``'s: a regional commitment shows its overall status in every country
+    (labelled regional); a per-country one its latest published update for that country (the derived
+    ``CountryStatus``), else "Not yet assessed" there, never the overall status nor another country's.
+    One query for a per-country commitment; for a regional one none when ``timeline`` (its updates,
+    newest first, as ``public_timeline`` reads them) gives the latest overall update, else one.
+    """
+    if commitment.assessment_scope != country_status.PER_COUNTRY:
+        if timeline is not None:
+            latest = next((u.pk for u in timeline if u.is_published and u.country_id is None), None)
+        else:
+            latest = (commitment.status_updates.published().overall().effective_order()
+                      .values_list("pk", flat=True).first())
+        return [CountryRow(entry, commitment.current_status, commitment.current_status_date,
+                           commitment.current_status_precision, latest, True) for entry in countries]
+    stored = {
+        country: (status, day, precision, update)
+        for country, status, day, precision, update in CountryStatus.objects.filter(commitment=commitment)
+        .values_list("country_id", "status", "status_date", "status_precision", "update_id")
+    }
+    missing = (country_status.NOT_ASSESSED, None, Precision.DAY, None)
+    return [CountryRow(entry, *stored.get(entry.id, missing), False) for entry in countries]
 
 
 @dataclass(frozen=True)
@@ -118,7 +160,7 @@ def public_changes(*, commitment) -> list[PublicChange]:
     mine = Q(commitment=commitment) | Q(subject_type=Revision.Subject.SOURCE, subject_id__in=sources)
     return list(
         PublicChange.objects.filter(mine)
-        .select_related("status_update")
+        .select_related("status_update__country")
         .order_by("-happened_at", "-id")
     )
 

@@ -157,19 +157,57 @@ def commitment_detail(request, slug: str):
     commitment = selectors.for_detail(Commitment.objects.public()).filter(slug=slug).first()
     if commitment is None:
         return _archived(request, slug)
-    updates = selectors.public_timeline(commitment=commitment)
+    taxonomies = selectors.taxonomies_of(commitment=commitment)
+    country, problem = _timeline_country(request, taxonomies["country"])
+    if problem:
+        return bad_request(request, {"country": [problem]})
+    per_country = commitment.assessment_scope == Commitment.Scope.PER_COUNTRY
+    # A regional commitment's updates all hold in each of its countries: filtered by one, it shows them all.
+    updates = selectors.public_timeline(commitment=commitment, country=country.id if country and per_country else None)
+    table = selectors.country_table(commitment=commitment, countries=taxonomies["country"],
+                                    timeline=None if per_country else updates)
+    shown = {u.pk for u in updates}
     return render(
         request,
         "commitments/detail.html",
         {
             "commitment": commitment,
             "status": status_scale.info(commitment.current_status),
+            "per_country": per_country,
             "known_since": selectors.known_since(commitment=commitment),
-            "taxonomies": selectors.taxonomies_of(commitment=commitment),
+            "taxonomies": taxonomies,
+            "country_table": [(row, _update_href(row, shown)) for row in table],
+            "timeline_country": country,
             "updates": updates,
             "changes": selectors.public_changes(commitment=commitment),
         },
     )
+
+
+def _update_href(row, shown: set[int]) -> str | None:
+    """Where a country row's update is: on this page, or on the page filtered to that country when the
+    timeline shown leaves it out. None when the country has no update."""
+    if row.update_id is None:
+        return None
+    page = "" if row.update_id in shown else f"?country={row.country.slug}"
+    return f"{page}#update-{row.update_id}"
+
+
+def _timeline_country(request, countries: list) -> tuple:
+    """The country the timeline is filtered by (``?country=kz``: one of the commitment's countries, which
+    are public with it), or None for all; and what is wrong with the parameter, if anything."""
+    chosen = [value for value in request.GET.getlist("country") if value]
+    if not chosen:
+        return None, ""
+    if len(chosen) > 1:
+        return None, "Choose one country to filter the updates by, or none to see them all."
+    entry = next((c for c in countries if c.slug == chosen[0]), None)
+    if entry is not None:
+        return entry, ""
+    if not countries:
+        return None, "This commitment names no country, so its updates cannot be filtered by one."
+    known = ", ".join(f"{c.slug} ({c.label})" for c in countries)
+    return None, f"“{chosen[0][:40]}” is not one of this commitment's countries; choose one of: {known}."
 
 
 def methodology(request):

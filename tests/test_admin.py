@@ -90,6 +90,7 @@ def _commitment_post(**overrides) -> dict:
         "actors_note": "",
         "other_countries": "",
         "countries_note": "",
+        "assessment_scope": "regional",
         "research_note": "",
         # the two inlines, empty
         "status_updates-TOTAL_FORMS": "0", "status_updates-INITIAL_FORMS": "0",

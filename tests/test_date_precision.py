@@ -186,7 +186,7 @@ def _commitment_post(source, **overrides) -> dict:
         "title": "Deploy an expert", "slug": "deploy-an-expert", "quote": "The EU will deploy an expert.",
         "statement_type": "pledge", "source": str(source.pk), "date_made": "", "date_made_precision": "day",
         "due_date": "", "due_precision": "day", "due_text": "", "expected_end": "", "expected_end_precision": "day",
-        "expected_end_note": "", "actors_basis": "stated",
+        "expected_end_note": "", "actors_basis": "stated", "assessment_scope": "regional",
         "status_updates-TOTAL_FORMS": "0", "status_updates-INITIAL_FORMS": "0",
         "status_updates-MIN_NUM_FORMS": "0", "status_updates-MAX_NUM_FORMS": "1000",
         "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
