@@ -111,6 +111,10 @@ def main() -> None:
         "list, one country + status + all facets": timed(get(one_country), runs=args.runs, warmup=args.warmup,
                                                          **uncached),
         "list as_of": timed(get("/commitments/?as_of=2022-06-30"), runs=args.runs, warmup=args.warmup, **uncached),
+        # The compliance matrix: a page of 50 commitments by every country, cells in one query.
+        "matrix": timed(get("/countries/matrix/"), runs=args.runs, warmup=args.warmup, **uncached),
+        "matrix, one country + status": timed(get(f"/countries/matrix/?country={busiest.slug}&status=in_progress"),
+                                              runs=args.runs, warmup=args.warmup, **uncached),
         # Not a cached page: clearing the cache would only drop the 5-minute "demo data?" flag.
         "commitment page": timed(get(f"/commitments/{slug}/"), runs=args.runs, warmup=args.warmup),
         "Atom feed": timed(get("/feeds/updates.atom"), runs=args.runs, warmup=args.warmup, **uncached),
