@@ -59,6 +59,16 @@ def current_expression(stored: models.QuerySet, *, field: str, overall: str, com
     return Case(When(per_country_q(via), then=here), default=F(f"{via}{overall}"))
 
 
+def current_joined_expression(joined: str, *, field: str, overall: str) -> Case:
+    """SQL: as ``current_expression``, reading the stored row through a join (``joined``: the alias of a
+    ``FilteredRelation`` of ``country_statuses`` to the one country), which a planner serves far better
+    than a correlated subquery per row when a whole list is filtered or counted by it."""
+    here = F(f"{joined}__{field}")
+    if field in _MISSING:
+        here = Coalesce(here, _MISSING[field])
+    return Case(When(per_country_q(), then=here), default=F(overall))
+
+
 def on_day_expression(published: models.QuerySet, day: date, *, field: str = "status", commitment=None, country,
                       via: str = "") -> Case:
     """SQL: ``field`` of the update that holds in ``country`` on ``day`` (status: ``not_assessed`` with none).

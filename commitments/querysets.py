@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connections, models
-from django.db.models import ExpressionWrapper, F, Q
+from django.db.models import ExpressionWrapper, F, FilteredRelation, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -178,12 +178,14 @@ class CommitmentQuerySet(models.QuerySet):
 
     def _in_country(self, day: date | None, country: int) -> CommitmentQuerySet:
         if day is None:
-            stored = self.model._meta.get_field("country_statuses").related_model.objects.all()
+            # One LEFT JOIN to the stored status in that country (unique per commitment and country).
+            joined = self.alias(in_country=FilteredRelation(
+                "country_statuses", condition=Q(country_statuses__country=country)))
             fields = {"eff_status": ("status", "current_status"),
                       "eff_status_date": ("status_date", "current_status_date"),
                       "eff_status_precision": ("status_precision", "current_status_precision")}
-            return self.annotate(**{
-                name: country_status.current_expression(stored, field=field, overall=overall, country=country)
+            return joined.annotate(**{
+                name: country_status.current_joined_expression("in_country", field=field, overall=overall)
                 for name, (field, overall) in fields.items()
             })
         published = self._updates().published()

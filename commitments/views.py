@@ -136,7 +136,7 @@ def compliance_matrix(request):
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
     countries = selectors.matrix_countries(filterset)
-    paginator = Paginator(filterset.qs, MATRIX_PER_PAGE)
+    paginator = CountedPaginator(filterset.qs, MATRIX_PER_PAGE, count=counting.row_count(filterset))
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the matrix.")
     page = paginator.page(page_number)

@@ -263,8 +263,10 @@ def test_the_country_pages_and_the_list_link_to_the_matrix(client, w):
 
 
 # Query counts. The matrix page: the data version (page cache), the catalogue of public entries (kept by the
-# process: the version read again), the row count, the page's rows, and every cell of the page in one query
-# (the link rows of its commitments, each with its status, date, precision and update in that country).
+# process: the version read again), the row count (the version the facet index checks, when it can count the
+# filters; with ``as_of``, or the index out of date, a COUNT in SQL: one more), the page's rows, and every
+# cell of the page in one query (the link rows of its commitments, each with its status, date, precision and
+# update in that country).
 MATRIX_QUERIES = 5
 
 

@@ -57,6 +57,16 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
     return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
 
 
+def row_count(filterset: CommitmentFilterSet) -> int:
+    """How many commitments the filters leave (a page that shows no facets: the matrix): from the index when
+    it can answer, else one ``COUNT`` in SQL."""
+    if facet_index.applies(filterset):
+        index = facet_index.current()
+        if index is not None:
+            return int(facet_index.Masks(index, filterset).without().sum())
+    return filterset.qs.count()
+
+
 def status_breakdown(queryset: CommitmentQuerySet, *, day: date | None, facets: tuple[str, ...]) -> tuple[dict, dict]:
     """A page's status counts in all, and per entry of each of ``facets`` (``theme``, ``country``).
 
