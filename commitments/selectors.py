@@ -183,3 +183,48 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
         "overdue_count": overdue.count(),
         "stale_count": stale.count(),
     }
+
+
+# --- the updates page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateEvent:
+    """One line of /updates/: an update's publication, or its withdrawal (as in the Atom feed)."""
+
+    update: StatusUpdate
+    withdrawal: bool
+
+    @property
+    def anchor(self) -> str:
+        """The fragment of the commitment page where this event is shown."""
+        return f"withdrawn-{self.update.pk}" if self.withdrawal else f"update-{self.update.pk}"
+
+
+def update_events(*, commitments: CommitmentQuerySet, narrows: bool, as_of: date | None) -> models.QuerySet:
+    """The publications and withdrawals of the updates on record of ``commitments`` (public ones, already
+    filtered), newest first: rows of ``id``, ``happened``, ``withdrawal`` (one ``UNION ALL``), to paginate.
+
+    The same updates as the Atom feed for the same filters: with ``as_of``, none dated later.
+    """
+    commitments = commitments.order_by()
+    updates = StatusUpdate.objects.public_record()
+    if narrows:  # perhaps few commitments match: start from them
+        updates = updates.filter(commitment__in=commitments.values("pk"))
+    else:  # every public commitment: walk the updates newest first, checking each one's commitment
+        updates = updates.filter(models.Exists(commitments.filter(pk=models.OuterRef("commitment_id"))))
+    if as_of is not None:
+        updates = updates.filter(as_of__lte=as_of)
+    published = updates.order_by().values("id", happened=F("published_at"),
+                                          withdrawal=Value(False, output_field=models.BooleanField()))
+    withdrawn = updates.withdrawn().order_by().values("id", happened=F("withdrawn_at"),
+                                                      withdrawal=Value(True, output_field=models.BooleanField()))
+    return published.union(withdrawn, all=True).order_by("-happened", "-id", "-withdrawal")
+
+
+def events_of(rows) -> list[UpdateEvent]:
+    """A page of ``update_events`` rows as events, their updates read with commitment and country (one query)."""
+    rows = list(rows)
+    updates = StatusUpdate.objects.public_record().select_related("commitment", "country").in_bulk(
+        {row["id"] for row in rows})
+    return [UpdateEvent(updates[row["id"]], bool(row["withdrawal"])) for row in rows if row["id"] in updates]

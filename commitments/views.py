@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 
-from . import counting, selectors, soft_cache
+from . import catalogue, counting, selectors, soft_cache
 from . import facets as facet_builder
 from . import status as status_scale
 from .cache import cached_public_page
+from .dataset.schema import LICENSE
 from .filtersets import CommitmentFilterSet
 from .models import Commitment, PublicDataVersion
 from .taxonomy import TAXONOMY_FACETS
@@ -141,14 +144,70 @@ def commitment_detail(request, slug: str):
     )
 
 
+def _methodology_context() -> dict:
+    """What ``_methodology.html`` shows, on /methodology/ and /about/ alike (one text, from ``status``)."""
+    return {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
+            "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT}
+
+
 def methodology(request):
     """How the tracker rates: the scale, the evidence each status needs, and how dates are read."""
-    return render(
-        request,
-        "commitments/methodology.html",
-        {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
-         "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT},
-    )
+    return render(request, "commitments/methodology.html", _methodology_context())
+
+
+def about(request):
+    """What the tracker is, how it rates (the methodology's own text), how quotes are checked, corrections,
+    the data's licence (the open-data dump's), how to cite, and whom to write to."""
+    return render(request, "commitments/about.html", {
+        **_methodology_context(), "licence": LICENSE, "corrections_email": settings.CORRECTIONS_EMAIL,
+    })
+
+
+@cached_public_page
+def taxonomy_index(request, kind: str):
+    """Every public entry of one taxonomy (the catalogue: drafts' entries never), each with its count and
+    status bar. A country counts each commitment's status *in that country* (``counting.status_breakdown``)."""
+    taxonomy = TAXONOMY_FACETS[kind]
+    entries = catalogue.load(facets=(kind,))[kind]
+    _, by = counting.status_breakdown(Commitment.objects.public().at(), day=None, facets=(kind,))
+    counted = {row["slug"]: row for row in by[kind]}
+    rows = []
+    for entry in entries.values():  # ordered by label; one with no commitment filed under it counts 0
+        counts = counted[entry.slug]["counts"] if entry.slug in counted else {}
+        rows.append({"slug": entry.slug, "name": entry.label, "total": sum(counts.values()),
+                     "bar": selectors.status_bar(counts)})
+    return render(request, "commitments/taxonomy_index.html", {"kind": kind, "taxonomy": taxonomy, "rows": rows})
+
+
+UPDATES_PER_PAGE = 25
+
+
+@cached_public_page
+def updates(request):
+    """The latest published status updates and withdrawals, newest first, for the list's filters (as the feed)."""
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    if not filterset.is_valid():
+        return bad_request(request, filterset.errors)
+    page_number = _page_number(request)
+    if page_number is None:
+        return bad_request(request, {"page": [PAGE_ERROR]})
+    events = selectors.update_events(commitments=filterset.qs, narrows=filterset.narrows, as_of=filterset.as_of_date)
+    paginator = Paginator(events, UPDATES_PER_PAGE)
+    if page_number > max(paginator.num_pages, 1):
+        raise Http404("That page is past the end of the list.")
+    page = paginator.page(page_number)
+    page.object_list = selectors.events_of(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    for name in [name for name, values in query.lists() if not any(values)]:
+        del query[name]  # an empty field filters nothing
+    query = query.urlencode()
+    return render(request, "commitments/updates.html", {
+        "page": page, "query": query, "feed_url": f"{reverse('commitments:feed')}{'?' + query if query else ''}",
+        "list_url": f"{reverse('commitments:list')}{'?' + query if query else ''}",
+    })
+
+
 def _archived(request, slug: str) -> HttpResponse:
     """An archived commitment's address: 410 Gone, with why and when, and what it said when it was archived.
 
@@ -188,6 +247,7 @@ def taxonomy_detail(request, kind: str, slug: str):
         "commitments/taxonomy.html",
         {
             "kind": kind,
+            "taxonomy": TAXONOMY_FACETS[kind],
             "entry": entry,
             "bar": selectors.status_bar(counts),
             "total": paginator.count,
