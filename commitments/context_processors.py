@@ -1,5 +1,8 @@
 """Template context for every page."""
 
+from dataclasses import dataclass
+
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from . import soft_cache
@@ -17,3 +20,32 @@ def _synthetic_present() -> bool:
 def synthetic_data(request) -> dict:
     """``synthetic_data``: true when the database holds generated demo data, so every page says so."""
     return {"synthetic_data": SimpleLazyObject(_synthetic_present)}
+
+
+# The site menu: (label, URL name of its page, the other pages of its section).
+MENU = (
+    ("Overview", "commitments:home", ()),
+    ("Commitments", "commitments:list", ("commitments:detail",)),
+    ("Countries", "commitments:countries", ("commitments:country",)),
+    ("Themes", "commitments:themes", ("commitments:theme",)),
+    ("Reports", "reports:list", ("reports:detail",)),
+    ("Updates", "commitments:updates", ()),
+    ("About", "commitments:about", ("commitments:methodology",)),
+)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    current: str  # ``aria-current``: "page" on its own page, "true" elsewhere in its section, "" otherwise
+
+
+def navigation(request) -> dict:
+    """``menu``: the header's links, the one of the page in view marked (``aria-current``)."""
+    match = getattr(request, "resolver_match", None)
+    here = match.view_name if match else ""
+    return {"menu": [
+        MenuItem(label, reverse(name), "page" if here == name else "true" if here in section else "")
+        for label, name, section in MENU
+    ]}

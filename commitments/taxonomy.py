@@ -31,6 +31,8 @@ class Taxonomy:
     relation: str  # the many-to-many (or, for source, foreign key) field on Commitment
     label_field: str
     url_name: str  # the public page of one entry
+    plural: str  # the heading of its index page and its breadcrumb level, e.g. "Themes"
+    index_url_name: str  # the index of every public entry, e.g. ``commitments:themes``
 
     @property
     def model(self) -> type:
@@ -50,10 +52,11 @@ class Taxonomy:
 TAXONOMY_FACETS: dict[str, Taxonomy] = {
     t.name: t
     for t in (
-        Taxonomy("theme", "Theme", "themes", "name", "commitments:theme"),
-        Taxonomy("country", "Country", "countries", "name", "commitments:country"),
-        Taxonomy("actor", "Actor", "actors", "name", "commitments:actor"),
-        Taxonomy("source", "Source", "source", "title", "commitments:source"),
+        Taxonomy("theme", "Theme", "themes", "name", "commitments:theme", "Themes", "commitments:themes"),
+        Taxonomy("country", "Country", "countries", "name", "commitments:country", "Countries",
+                 "commitments:countries"),
+        Taxonomy("actor", "Actor", "actors", "name", "commitments:actor", "Actors", "commitments:actors"),
+        Taxonomy("source", "Source", "source", "title", "commitments:source", "Sources", "commitments:sources"),
     )
 }
 # The taxonomies with a link table (all but source).

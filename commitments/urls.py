@@ -12,6 +12,10 @@ urlpatterns = [
     path("commitments/export.csv", exports.export_csv, name="export_csv"),
     path("commitments/export.json", exports.export_json, name="export_json"),
     path("commitments/<slug:slug>/", views.commitment_detail, name="detail"),
+    path("themes/", views.taxonomy_index, {"kind": "theme"}, name="themes"),
+    path("countries/", views.taxonomy_index, {"kind": "country"}, name="countries"),
+    path("actors/", views.taxonomy_index, {"kind": "actor"}, name="actors"),
+    path("sources/", views.taxonomy_index, {"kind": "source"}, name="sources"),
     path("themes/<slug:slug>/", views.taxonomy_detail, {"kind": "theme"}, name="theme"),
     # Before the country pages: "matrix" is not a country's slug (those are ISO codes).
     path("countries/matrix/", views.compliance_matrix, name="matrix"),
@@ -20,5 +24,7 @@ urlpatterns = [
     path("actors/<slug:slug>/", views.taxonomy_detail, {"kind": "actor"}, name="actor"),
     path("sources/<slug:slug>/", views.taxonomy_detail, {"kind": "source"}, name="source"),
     path("feeds/updates.atom", feeds.UpdatesFeed(), name="feed"),
+    path("updates/", views.updates, name="updates"),
     path("methodology/", views.methodology, name="methodology"),
+    path("about/", views.about, name="about"),
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -11,10 +13,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from . import counting, selectors, soft_cache
+from . import catalogue, counting, selectors, soft_cache
 from . import facets as facet_builder
 from . import status as status_scale
 from .cache import cached_public_page
+from .dataset.schema import LICENSE
 from .filtersets import CommitmentFilterSet
 from .models import Commitment, PublicDataVersion
 from .taxonomy import TAXONOMY_FACETS
@@ -210,14 +213,96 @@ def _timeline_country(request, countries: list) -> tuple:
     return None, f"“{chosen[0][:40]}” is not one of this commitment's countries; choose one of: {known}."
 
 
+def _methodology_context() -> dict:
+    """What ``_methodology.html`` shows, on /methodology/ and /about/ alike (one text, from ``status``)."""
+    return {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
+            "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT}
+
+
 def methodology(request):
     """How the tracker rates: the scale, the evidence each status needs, and how dates are read."""
-    return render(
-        request,
-        "commitments/methodology.html",
-        {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
-         "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT},
-    )
+    return render(request, "commitments/methodology.html", _methodology_context())
+
+
+def about(request):
+    """What the tracker is, how it rates (the methodology's own text), how quotes are checked, corrections,
+    the data's licence (the open-data dump's), how to cite, and whom to write to."""
+    return render(request, "commitments/about.html", {
+        **_methodology_context(), "licence": LICENSE, "corrections_email": settings.CORRECTIONS_EMAIL,
+    })
+
+
+@cached_public_page
+def taxonomy_index(request, kind: str):
+    """Every public entry of one taxonomy (the catalogue: drafts' entries never), each with its count and
+    status bar. A country counts each commitment's status *in that country* (``counting.status_breakdown``)."""
+    taxonomy = TAXONOMY_FACETS[kind]
+    entries = catalogue.load(facets=(kind,))[kind]
+    _, by = counting.status_breakdown(Commitment.objects.public().at(), day=None, facets=(kind,))
+    counted = {row["slug"]: row for row in by[kind]}
+    rows = []
+    for entry in entries.values():  # ordered by label; one with no commitment filed under it counts 0
+        counts = counted[entry.slug]["counts"] if entry.slug in counted else {}
+        rows.append({"slug": entry.slug, "name": entry.label, "total": sum(counts.values()),
+                     "bar": selectors.status_bar(counts)})
+    return render(request, "commitments/taxonomy_index.html", {"kind": kind, "taxonomy": taxonomy, "rows": rows})
+
+
+UPDATES_PER_PAGE = 25
+# The newest 5,000 events: a deeper page walks more rows for each reader; filters reach further back.
+UPDATES_MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class UpdatesPage:
+    """A page of /updates/ (no total: counting a million updates would cost more than the page)."""
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+@cached_public_page
+def updates(request):
+    """The latest published status updates and withdrawals, newest first, for the list's filters (as the feed)."""
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    if not filterset.is_valid():
+        return bad_request(request, filterset.errors)
+    number = _page_number(request)
+    if number is None:
+        return bad_request(request, {"page": [PAGE_ERROR]})
+    if number > UPDATES_MAX_PAGE:
+        raise Http404(f"Only the newest {UPDATES_MAX_PAGE} pages are listed: narrow the filters to go further back.")
+    per_page = UPDATES_PER_PAGE
+    events = selectors.update_events(commitments=filterset.qs, narrows=filterset.narrows, as_of=filterset.as_of_date,
+                                     offset=(number - 1) * per_page, limit=per_page + 1)  # one more: is there a next?
+    if number > 1 and not events:
+        raise Http404("That page is past the end of the list.")
+    page = UpdatesPage(number, events[:per_page], len(events) > per_page and number < UPDATES_MAX_PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    for name in [name for name, values in query.lists() if not any(values)]:
+        del query[name]  # an empty field filters nothing
+    query = query.urlencode()
+    return render(request, "commitments/updates.html", {
+        "page": page, "query": query, "last_page": number == UPDATES_MAX_PAGE,
+        "feed_url": f"{reverse('commitments:feed')}{'?' + query if query else ''}",
+        "list_url": f"{reverse('commitments:list')}{'?' + query if query else ''}",
+    })
+
+
 def _archived(request, slug: str) -> HttpResponse:
     """An archived commitment's address: 410 Gone, with why and when, and what it said when it was archived.
 
@@ -257,6 +342,7 @@ def taxonomy_detail(request, kind: str, slug: str):
         "commitments/taxonomy.html",
         {
             "kind": kind,
+            "taxonomy": TAXONOMY_FACETS[kind],
             "entry": entry,
             "bar": selectors.status_bar(counts),
             "total": paginator.count,

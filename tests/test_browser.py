@@ -145,7 +145,8 @@ def test_list_works_without_javascript(browser, live_server, data):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/commitments/", "/", "/commitments/deploy-ct-expert/", "/methodology/"])
+@pytest.mark.parametrize("path", ["/commitments/", "/", "/commitments/deploy-ct-expert/", "/methodology/",
+                                  "/about/", "/updates/", "/themes/", "/countries/", "/sources/", "/themes/pcve/"])
 def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, path):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     try:
@@ -153,6 +154,32 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, pat
         page.goto(f"{live_server.url}{path}")
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= 375 + 1, f"{path} is {width}px wide on a 375px phone"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_reader_reaches_every_menu_page_from_the_home_page(browser, live_server, data, width):
+    """By the menu's links alone, without JavaScript, on a desktop and a phone: each page answers, marks itself
+    in the menu, and every menu link is at least 24 px high."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        menu = page.get_by_role("navigation", name="Main").get_by_role("link")
+        labels = menu.all_inner_texts()
+        assert labels == ["Overview", "Commitments", "Countries", "Themes", "Reports", "Updates", "About"]
+        for label in labels:
+            page.goto(f"{live_server.url}/")
+            with page.expect_navigation() as navigation:
+                page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
+            assert navigation.value.status == 200, label
+            current = page.get_by_role("navigation", name="Main").locator('a[aria-current="page"]')
+            assert current.inner_text() == label
+            heights = page.get_by_role("navigation", name="Main").get_by_role("link").evaluate_all(
+                "links => links.map(a => a.getBoundingClientRect().height)")
+            assert min(heights) >= 24, f"{label}: menu targets {heights}"
+            assert page.evaluate("document.scrollingElement.scrollWidth") <= width + 1
     finally:
         context.close()
 

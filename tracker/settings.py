@@ -10,7 +10,8 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -177,6 +178,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "commitments.context_processors.synthetic_data",
+                "commitments.context_processors.navigation",
             ],
         },
     },
@@ -268,4 +270,11 @@ LOGGING = {
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverting would bypass the publishing services
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True  # public reasons run to 300 characters; keep them whole
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # absolute links in PDFs made offline
+# Where readers send corrections (/about/). Not an e-mail address: refused, as a misspelt value must not
+# publish a dead contact.
+CORRECTIONS_EMAIL = env.str("CORRECTIONS_EMAIL", default="corrections@example.org")
+try:
+    validate_email(CORRECTIONS_EMAIL)
+except ValidationError:
+    raise ImproperlyConfigured(f"CORRECTIONS_EMAIL={CORRECTIONS_EMAIL!r} is not an e-mail address.") from None
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)  # keyed by data version, so safe
