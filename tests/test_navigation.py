@@ -183,6 +183,11 @@ def test_the_countries_index_counts_each_countrys_own_statuses(client, catalogue
     assert "Stalled" not in rows["Kazakhstan"][1] + rows["Kyrgyzstan"][1]
 
 
+def test_the_countries_index_links_to_the_compliance_matrix(client, catalogue):
+    assert 'href="/countries/matrix/"' in client.get("/countries/").content.decode()
+    assert 'href="/countries/matrix/"' not in client.get("/themes/").content.decode()
+
+
 def test_a_source_only_attributed_is_listed_with_no_count(client, catalogue, counted_by):
     speaker = factories.source(slug="speech-2022", title="Attributed speech")
     Commitment.objects.filter(pk=catalogue.exchange.pk).update(attributed_to=speaker)
