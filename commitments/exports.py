@@ -95,21 +95,28 @@ def _iso(day) -> str | None:
 
 
 # --- Status in each country (``country_status``) -------------------------------------------------
-# Each (status, as-of date, update id) travels as one "status|date|id" string: one subquery per country
-# column, each run only for the rows it concerns (a CASE on the commitment's scope), no per-row query.
+# Each (status, as-of date, update id) travels as one "status|date|id" string, in the same streamed query.
+# Now: a per-country commitment's ``CountryStatus`` rows aggregated as one more list ("slug|status|date|id"
+# each, ``with_lists``); on a day: one subquery per country, run only for per-country rows (a CASE).
 _PACK_SEPARATOR = "|"
 NOT_ASSESSED_HERE = {"status": country_status.NOT_ASSESSED, "as_of": None, "update_url": None}
 
 
-def _packed(status: str, day: str, pk: str) -> Concat:
+def _packed(status: str, day: str, pk: str, *, country: str | None = None) -> Concat:
     sep = Value(_PACK_SEPARATOR)
-    return Concat(F(status), sep, Cast(day, CharField()), sep, Cast(pk, CharField()), output_field=CharField())
+    parts = [F(status), sep, Cast(day, CharField()), sep, Cast(pk, CharField())]
+    return Concat(*([F(country), sep] if country else []), *parts, output_field=CharField())
+
+
+# The current status in each country of a per-country commitment: its ``CountryStatus`` rows, one list.
+STORED_LIST = {"cs_stored": (CountryStatus, "commitment",
+                             _packed("status", "status_date", "update_id", country="country__slug"))}
 
 
 def _country_annotations(countries: list[tuple[int, str]], day: date | None) -> dict:
     """SQL, per commitment row: ``cs_overall`` (a regional commitment's overall status, date and latest
-    overall published update, now or on ``day``) and ``cs_<slug>`` per country (a per-country commitment's
-    own status there: its ``CountryStatus`` now, its latest country update by ``day`` on a day)."""
+    overall published update, now or on ``day``) and, on a day, ``cs_<slug>`` per country (a per-country
+    commitment's own status there: its latest country update by ``day``)."""
     published = StatusUpdate.objects.published()
     ordered = rules.EFFECTIVE_ORDER
     overall_updates = published.overall().filter(commitment=OuterRef("pk"))
@@ -124,13 +131,9 @@ def _country_annotations(countries: list[tuple[int, str]], day: date | None) -> 
                            .values(packed=_packed("status", "as_of", "id"))[:1])
     per_country = country_status.per_country_q()
     annotations = {"cs_overall": Case(When(per_country, then=Value(None)), default=overall, output_field=CharField())}
-    for pk, slug in countries:
-        if day is None:
-            own = CountryStatus.objects.filter(commitment=OuterRef("pk"), country=pk)
-            own = own.values(packed=_packed("status", "status_date", "update_id"))[:1]
-        else:
-            own = (published.filter(commitment=OuterRef("pk"), country=pk, as_of__lte=day).order_by(*ordered)
-                   .values(packed=_packed("status", "as_of", "id"))[:1])
+    for pk, slug in countries if day is not None else ():
+        own = (published.filter(commitment=OuterRef("pk"), country=pk, as_of__lte=day).order_by(*ordered)
+               .values(packed=_packed("status", "as_of", "id"))[:1])
         annotations[f"cs_{slug}"] = Case(When(per_country, then=Subquery(own)), default=Value(None),
                                          output_field=CharField())
     return annotations
@@ -143,6 +146,11 @@ def _unpacked(packed: str | None, *, page: str, fallback_status: str) -> dict:
     status, day, pk = packed.split(_PACK_SEPARATOR)
     # Dates cast to text read "YYYY-MM-DD" on both databases (SQLite stores them so).
     return {"status": status, "as_of": day[:10] or None, "update_url": f"{page}#update-{pk}" if pk else None}
+
+
+def _stored(joined: str | None) -> dict[str, str]:
+    """The ``cs_stored`` list as country slug -> "status|date|id"."""
+    return dict(item.split(_PACK_SEPARATOR, 1) for item in split(joined))
 
 
 def _country_status(*, countries: list[str], scope: str, packed: dict[str, str | None], overall: str | None,
@@ -167,8 +175,9 @@ def _records(*, request: HttpRequest, queryset: QuerySet, day: date | None,
     every_row = queryset.query.where == Commitment.objects.public().query.where
     queryset = queryset.annotate(**_country_annotations(countries, day))
     slugs = [slug for _, slug in countries]
-    packed_names = [f"cs_{slug}" for slug in slugs]
-    rows = with_lists(queryset=queryset, lists=LISTS, every_row=every_row).values_list(
+    packed_names = [f"cs_{slug}" for slug in slugs] if day is not None else ["cs_stored"]
+    lists = {**LISTS, **STORED_LIST} if day is None else LISTS
+    rows = with_lists(queryset=queryset, lists=lists, every_row=every_row).values_list(
         *VALUES, "assessment_scope", "cs_overall", *packed_names)
     width = len(VALUES)
     for row in rows.iterator(chunk_size=CHUNK):
@@ -198,8 +207,9 @@ def _records(*, request: HttpRequest, queryset: QuerySet, day: date | None,
             _iso(expected),
             expected_precision if expected else None,
             as_of_precision if as_of else None,
-            _country_status(countries=filed, scope=scope, packed=dict(zip(slugs, row[width + 2:], strict=True)),
-                            overall=overall, page=page),
+            _country_status(countries=filed, scope=scope, overall=overall, page=page,
+                            packed=_stored(row[width + 2]) if day is None else dict(zip(slugs, row[width + 2:],
+                                                                                         strict=True))),
         )
 
 
