@@ -171,3 +171,98 @@ def test_the_whole_feed_says_what_each_update_describes(client, w):
                     "Silent overall.": "Overall"}
     overall = next(e for e in parsed.entries if e.summary == "Overall.")
     assert overall.title == "=Reintegrate returnee families: Abandoned overall (as of 1 January 2020)"
+
+
+# --- the open-data dump (format 5) ---------------------------------------------------------------
+
+
+def _dump(tmp_path):
+    from django.core.management import call_command
+
+    call_command("export_dataset", str(tmp_path / "dump"), stdout=io.StringIO())
+    return tmp_path / "dump"
+
+
+def _json_rows(dump, name: str) -> list[dict]:
+    return [json.loads(line.rstrip(",\n")) for line in (dump / f"{name}.json").read_text().splitlines()[1:-1]]
+
+
+def _write_json_rows(dump, name: str, items: list[dict]) -> None:
+    (dump / f"{name}.json").write_text("[\n" + ",\n".join(json.dumps(i) for i in items) + "\n]\n")
+
+
+def test_the_dump_carries_scope_and_country_and_a_restore_derives_each_countrys_status(client, w, tmp_path):
+    from commitments import dataset
+    from commitments.models import CountryStatus
+
+    from .test_dataset import delete_tracker_rows
+
+    before = read_json(client)
+    dump = _dump(tmp_path)
+    package = json.loads((dump / "datapackage.json").read_text())
+    assert package["tracker_format_version"] == dataset.FORMAT_VERSION == 5
+    updates = next(r for r in package["resources"] if r["name"] == "status_updates")
+    assert {"fields": "country", "reference": {"resource": "countries", "fields": "slug"}} in updates["schema"][
+        "foreignKeys"]
+    scopes = {row["slug"]: row["assessment_scope"] for row in _json_rows(dump, "commitments")}
+    assert scopes == {"returnees": "per_country", "expert": "regional", "silent": "per_country"}
+    countries = {row["summary"]: row["country"] for row in _json_rows(dump, "status_updates")}
+    assert countries == {"Overall.": "", "KZ started.": "kz", "KZ done.": "kz", "KG started.": "kg",
+                         "KG stalled.": "kg", "Expert deployed.": "", "Silent overall.": ""}  # no draft
+    with open(dump / "status_updates.csv", encoding="utf-8", newline="") as f:
+        assert {row["summary"]: row["country"] for row in csv.DictReader(f)} == countries
+    stored = sorted(CountryStatus.objects.values_list("commitment__slug", "country__slug", "status", "status_date"))
+
+    delete_tracker_rows()
+    from django.core.management import call_command
+
+    call_command("import_dataset", str(dump), stdout=io.StringIO(), stderr=io.StringIO())
+    catalogue.forget()
+    facet_index.clear()
+    assert sorted(CountryStatus.objects.values_list("commitment__slug", "country__slug", "status",
+                                                    "status_date")) == stored
+    after = read_json(client)
+    assert {s: r["country_status"] for s, r in after.items()} == {s: r["country_status"] for s, r in before.items()}
+    assert after["returnees"]["status"] == "abandoned"  # the overall status: from the overall update only
+
+
+def test_the_check_refuses_a_country_update_of_a_regional_commitment_or_of_a_country_not_filed(w, tmp_path):
+    from commitments import dataset
+
+    dump = _dump(tmp_path)
+    items = _json_rows(dump, "status_updates")
+    for item in items:
+        if item["summary"] == "Expert deployed.":
+            item["country"] = "kz"
+        if item["summary"] == "Silent overall.":
+            item["country"] = "kg"  # silent is per country but not filed under Kyrgyzstan
+        if item["summary"] == "KZ started.":
+            item["country"] = "xx"
+    _write_json_rows(dump, "status_updates", items)
+    messages = [p.message for p in dataset.check_dataset(dump) if p.file == "status_updates.json"]
+    assert any("'kz' is given but commitment" in m and "not assessed per country" in m for m in messages)
+    assert any("'kg' is not among the countries of commitment" in m for m in messages)
+    assert any("country 'xx' is not a slug in countries.json" in m for m in messages)
+
+
+def test_the_check_reads_the_overall_status_from_overall_updates_only(w, tmp_path):
+    """A dump whose per-country commitment's current status is its latest *country* update is refused."""
+    from commitments import dataset
+
+    dump = _dump(tmp_path)
+    items = _json_rows(dump, "commitments")
+    for item in items:
+        if item["slug"] == "returnees":
+            item["current_status"], item["current_status_date"] = "achieved", "2021-03-01"
+    _write_json_rows(dump, "commitments", items)
+    with open(dump / "commitments.csv", encoding="utf-8", newline="") as f:  # the CSV copy says the same
+        table = list(csv.reader(f))
+    status, day, slug = (table[0].index(n) for n in ("current_status", "current_status_date", "slug"))
+    for row in table[1:]:
+        if row[slug] == "returnees":
+            row[status], row[day] = "achieved", "2021-03-01"
+    with open(dump / "commitments.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(table)
+    messages = [p.message for p in dataset.check_dataset(dump) if p.file == "commitments.json"]
+    assert any("current_status achieved (2021-03-01) is not what its updates" in m and "abandoned" in m
+               for m in messages)
