@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import chain, islice
 
+from django.db import connections
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -27,7 +28,7 @@ from django.urls import reverse
 
 from . import country_status
 from . import status as rules
-from .aggregates import split, with_lists
+from .aggregates import SEPARATOR, ListAggPerRow, split, with_lists
 from .filtersets import CommitmentFilterSet
 from .models import Commitment, Country, CountryStatus, StatusUpdate
 from .status import Status
@@ -99,7 +100,7 @@ def _iso(day) -> str | None:
 # Now: a per-country commitment's ``CountryStatus`` rows aggregated as one more list ("slug|status|date|id"
 # each, ``with_lists``); on a day: one subquery per country, run only for per-country rows (a CASE).
 _PACK_SEPARATOR = "|"
-NOT_ASSESSED_HERE = {"status": country_status.NOT_ASSESSED, "as_of": None, "update_url": None}
+NOT_ASSESSED = country_status.NOT_ASSESSED
 
 
 def _packed(status: str, day: str, pk: str, *, country: str | None = None) -> Concat:
@@ -108,9 +109,20 @@ def _packed(status: str, day: str, pk: str, *, country: str | None = None) -> Co
     return Concat(*([F(country), sep] if country else []), *parts, output_field=CharField())
 
 
-# The current status in each country of a per-country commitment: its ``CountryStatus`` rows, one list.
-STORED_LIST = {"cs_stored": (CountryStatus, "commitment",
-                             _packed("status", "status_date", "update_id", country="country__slug"))}
+# The current status in each country of a per-country commitment: its ``CountryStatus`` rows, one list
+# ("country id|status|date|update id" each; the id, not the slug: no join).
+STORED = _packed("status", "status_date", "update_id", country="country_id")
+
+
+def _with_stored(queryset: QuerySet, *, every_row: bool) -> QuerySet:
+    """Annotate ``cs_stored``. PostgreSQL: one more grouped join (``with_lists``); SQLite: a correlated
+    subquery run for per-country rows only."""
+    if connections[queryset.db].vendor == "postgresql":
+        return with_lists(queryset=queryset, lists={"cs_stored": (CountryStatus, "commitment", STORED)},
+                          every_row=every_row)
+    rows = CountryStatus.objects.filter(commitment=OuterRef("pk")).order_by().values(joined=ListAggPerRow(STORED))
+    return queryset.annotate(cs_stored=Case(When(country_status.per_country_q(), then=Subquery(rows)),
+                                            default=Value(None), output_field=CharField()))
 
 
 def _country_annotations(countries: list[tuple[int, str]], day: date | None) -> dict:
@@ -121,8 +133,10 @@ def _country_annotations(countries: list[tuple[int, str]], day: date | None) -> 
     ordered = rules.EFFECTIVE_ORDER
     overall_updates = published.overall().filter(commitment=OuterRef("pk"))
     if day is None:
-        # Its status and date are the stored ones; the update that set them is the latest overall one.
-        latest = Subquery(overall_updates.order_by(*ordered).values("id")[:1])
+        # Its status and date are the stored ones; the update that set them is the latest overall one, dated
+        # that day (``refresh_current_status``): the seek is on (commitment, as_of), a row or two.
+        latest = Subquery(overall_updates.filter(as_of=OuterRef("current_status_date"))
+                          .order_by(*ordered).values("id")[:1])
         sep = Value(_PACK_SEPARATOR)
         overall = Concat(F("current_status"), sep, Cast("current_status_date", CharField()), sep,
                          Cast(latest, CharField()), output_field=CharField())
@@ -148,19 +162,41 @@ def _unpacked(packed: str | None, *, page: str, fallback_status: str) -> dict:
     return {"status": status, "as_of": day[:10] or None, "update_url": f"{page}#update-{pk}" if pk else None}
 
 
-def _stored(joined: str | None) -> dict[str, str]:
-    """The ``cs_stored`` list as country slug -> "status|date|id"."""
-    return dict(item.split(_PACK_SEPARATOR, 1) for item in split(joined))
+class InCountries:
+    """A row's status in each of its countries, read from its packed columns only when asked (the CSV
+    needs the statuses alone, the JSON the whole object)."""
+
+    __slots__ = ("countries", "overall", "packed", "page", "per_country")
+
+    def __init__(self, *, countries: list[str], per_country: bool, overall: str | None,
+                 packed: dict[str, str | None], page: str):
+        self.countries, self.per_country, self.overall, self.packed, self.page = (
+            countries, per_country, overall, packed, page)
+
+    def statuses(self) -> dict[str, str]:
+        """Country slug -> status slug."""
+        if self.per_country:
+            packed = self.packed
+            return {c: packed[c].split(_PACK_SEPARATOR, 1)[0] if packed.get(c) else NOT_ASSESSED
+                    for c in self.countries}
+        status = self.overall.split(_PACK_SEPARATOR, 1)[0] if self.overall else NOT_ASSESSED
+        return dict.fromkeys(self.countries, status)
+
+    def as_json(self) -> dict:
+        """The row's ``country_status``: each of its countries -> its status there, by the per-country rule."""
+        if self.per_country:
+            return {c: _unpacked(self.packed.get(c), page=self.page, fallback_status=NOT_ASSESSED)
+                    for c in self.countries}
+        shared = _unpacked(self.overall, page=self.page, fallback_status=NOT_ASSESSED)
+        return {c: dict(shared) for c in self.countries}
 
 
-def _country_status(*, countries: list[str], scope: str, packed: dict[str, str | None], overall: str | None,
-                    page: str) -> dict:
-    """The row's ``country_status``: each of its countries -> its status there, by the per-country rule."""
-    if scope == country_status.PER_COUNTRY:
-        return {c: _unpacked(packed.get(c), page=page, fallback_status=country_status.NOT_ASSESSED)
-                for c in countries}
-    shared = _unpacked(overall, page=page, fallback_status=country_status.NOT_ASSESSED)
-    return {c: dict(shared) for c in countries}
+def _stored(joined: str | None, slugs: dict[str, str]) -> dict[str, str]:
+    """The ``cs_stored`` list as country slug -> "status|date|id" (``slugs``: country id as text -> slug)."""
+    if not joined:
+        return {}
+    pairs = (item.split(_PACK_SEPARATOR, 1) for item in joined.split(SEPARATOR))
+    return {slugs[pk]: packed for pk, packed in pairs if pk in slugs}
 
 
 def _records(*, request: HttpRequest, queryset: QuerySet, day: date | None,
@@ -175,10 +211,12 @@ def _records(*, request: HttpRequest, queryset: QuerySet, day: date | None,
     every_row = queryset.query.where == Commitment.objects.public().query.where
     queryset = queryset.annotate(**_country_annotations(countries, day))
     slugs = [slug for _, slug in countries]
+    by_id = {str(pk): slug for pk, slug in countries}
     packed_names = [f"cs_{slug}" for slug in slugs] if day is not None else ["cs_stored"]
-    lists = {**LISTS, **STORED_LIST} if day is None else LISTS
-    rows = with_lists(queryset=queryset, lists=lists, every_row=every_row).values_list(
-        *VALUES, "assessment_scope", "cs_overall", *packed_names)
+    queryset = with_lists(queryset=queryset, lists=LISTS, every_row=every_row)
+    if day is None:
+        queryset = _with_stored(queryset, every_row=every_row)
+    rows = queryset.values_list(*VALUES, "assessment_scope", "cs_overall", *packed_names)
     width = len(VALUES)
     for row in rows.iterator(chunk_size=CHUNK):
         (slug, title, status, as_of, due, overdue, made, kind, themes, countries_joined, actors, source, url,
@@ -207,9 +245,9 @@ def _records(*, request: HttpRequest, queryset: QuerySet, day: date | None,
             _iso(expected),
             expected_precision if expected else None,
             as_of_precision if as_of else None,
-            _country_status(countries=filed, scope=scope, overall=overall, page=page,
-                            packed=_stored(row[width + 2]) if day is None else dict(zip(slugs, row[width + 2:],
-                                                                                         strict=True))),
+            InCountries(countries=filed, per_country=scope == country_status.PER_COUNTRY, overall=overall,
+                        page=page, packed=_stored(row[width + 2], by_id) if day is None else dict(
+                            zip(slugs, row[width + 2:], strict=True))),
         )
 
 
@@ -288,7 +326,8 @@ def _csv_row(record: tuple, slugs: list[str]) -> tuple:
     A ``status_<slug>`` cell is a status slug, or empty where the commitment is not filed under the country.
     """
     (slug, title, status, label, as_of, due, overdue, made, kind, themes, countries, actors, source, url, page,
-     due_precision, made_precision, expected, expected_precision, as_of_precision, in_country) = record
+     due_precision, made_precision, expected, expected_precision, as_of_precision, countries_status) = record
+    in_country = countries_status.statuses()
     return (
         neutralise(slug),
         neutralise(title),
@@ -310,7 +349,7 @@ def _csv_row(record: tuple, slugs: list[str]) -> tuple:
         expected or "",
         expected_precision or "",
         as_of_precision or "",
-        *(in_country[c]["status"] if c in in_country else "" for c in slugs),
+        *(in_country.get(c, "") for c in slugs),
     )
 
 
@@ -382,7 +421,8 @@ def _json_chunks(records: Iterable[tuple]) -> Iterator[str]:
     separator = ""
     for batch in _batches(records):
         yield separator + ",".join(
-            encode({**dict(zip(COLUMNS, record[:-1], strict=True)), "country_status": record[-1]}) for record in batch
+            encode({**dict(zip(COLUMNS, record[:-1], strict=True)), "country_status": record[-1].as_json()})
+            for record in batch
         )
         separator = ","
     yield "]}"
