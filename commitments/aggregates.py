@@ -34,7 +34,7 @@ def union_all(parts: list[QuerySet]) -> QuerySet:
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
-class _ListAggPerRow(ListAgg):
+class ListAggPerRow(ListAgg):
     """ListAgg that the ORM does not GROUP BY: a correlated subquery then aggregates all of its rows."""
 
     contains_aggregate = False
@@ -109,7 +109,7 @@ def with_lists(*, queryset: QuerySet, lists: dict[str, tuple[type[Model], str, s
         return queryset.annotate(
             **{
                 name: Subquery(
-                    through.objects.filter(**{owner: OuterRef("pk")}).order_by().values(joined=_ListAggPerRow(value))
+                    through.objects.filter(**{owner: OuterRef("pk")}).order_by().values(joined=ListAggPerRow(value))
                 )
                 for name, (through, owner, value) in lists.items()
             }

@@ -17,17 +17,20 @@ import csv
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from itertools import chain, islice
 
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
-from . import selectors
+from . import country_status, selectors
 from . import status as rules
-from .aggregates import split, with_lists
+from .aggregates import SEPARATOR, ListAggPerRow, split, with_lists
 from .filtersets import CommitmentFilterSet
-from .models import Commitment, StatusUpdate
+from .models import Commitment, Country, CountryStatus, StatusUpdate
 from .status import Status
 
 logger = logging.getLogger(__name__)
@@ -92,18 +95,135 @@ def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
-def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
+# --- Status in each country (``country_status``) -------------------------------------------------
+# Each (status, as-of date, update id) travels as one "status|date|id" string, in the same streamed query.
+# Now: a per-country commitment's ``CountryStatus`` rows aggregated as one more list ("slug|status|date|id"
+# each, ``with_lists``); on a day: one subquery per country, run only for per-country rows (a CASE).
+_PACK_SEPARATOR = "|"
+NOT_ASSESSED = country_status.NOT_ASSESSED
+
+
+def _packed(status: str, day: str, pk: str, *, country: str | None = None) -> Concat:
+    sep = Value(_PACK_SEPARATOR)
+    parts = [F(status), sep, Cast(day, CharField()), sep, Cast(pk, CharField())]
+    return Concat(*([F(country), sep] if country else []), *parts, output_field=CharField())
+
+
+# The current status in each country of a per-country commitment: its ``CountryStatus`` rows, one list
+# ("country id|status|date|update id" each; the id, not the slug: no join).
+STORED = _packed("status", "status_date", "update_id", country="country_id")
+
+
+def _with_stored(queryset: QuerySet, *, every_row: bool) -> QuerySet:
+    """Annotate ``cs_stored``. PostgreSQL: one more grouped join (``with_lists``); SQLite: a correlated
+    subquery run for per-country rows only."""
+    if connections[queryset.db].vendor == "postgresql":
+        return with_lists(queryset=queryset, lists={"cs_stored": (CountryStatus, "commitment", STORED)},
+                          every_row=every_row)
+    rows = CountryStatus.objects.filter(commitment=OuterRef("pk")).order_by().values(joined=ListAggPerRow(STORED))
+    return queryset.annotate(cs_stored=Case(When(country_status.per_country_q(), then=Subquery(rows)),
+                                            default=Value(None), output_field=CharField()))
+
+
+def _country_annotations(countries: list[tuple[int, str]], day: date | None) -> dict:
+    """SQL, per commitment row: ``cs_overall`` (a regional commitment's overall status, date and latest
+    overall published update, now or on ``day``) and, on a day, ``cs_<slug>`` per country (a per-country
+    commitment's own status there: its latest country update by ``day``)."""
+    published = StatusUpdate.objects.published()
+    ordered = rules.EFFECTIVE_ORDER
+    overall_updates = published.overall().filter(commitment=OuterRef("pk"))
+    if day is None:
+        # Its status and date are the stored ones; the update that set them is the latest overall one, dated
+        # that day (``refresh_current_status``): the seek is on (commitment, as_of), a row or two.
+        latest = Subquery(overall_updates.filter(as_of=OuterRef("current_status_date"))
+                          .order_by(*ordered).values("id")[:1])
+        sep = Value(_PACK_SEPARATOR)
+        overall = Concat(F("current_status"), sep, Cast("current_status_date", CharField()), sep,
+                         Cast(latest, CharField()), output_field=CharField())
+    else:
+        overall = Subquery(overall_updates.filter(as_of__lte=day).order_by(*ordered)
+                           .values(packed=_packed("status", "as_of", "id"))[:1])
+    per_country = country_status.per_country_q()
+    annotations = {"cs_overall": Case(When(per_country, then=Value(None)), default=overall, output_field=CharField())}
+    for pk, slug in countries if day is not None else ():
+        own = (published.filter(commitment=OuterRef("pk"), country=pk, as_of__lte=day).order_by(*ordered)
+               .values(packed=_packed("status", "as_of", "id"))[:1])
+        annotations[f"cs_{slug}"] = Case(When(per_country, then=Subquery(own)), default=Value(None),
+                                         output_field=CharField())
+    return annotations
+
+
+def _unpacked(packed: str | None, *, page: str, fallback_status: str) -> dict:
+    """``{"status", "as_of", "update_url"}`` from a "status|date|id" string (None: nothing published there)."""
+    if not packed:
+        return {"status": fallback_status, "as_of": None, "update_url": None}
+    status, day, pk = packed.split(_PACK_SEPARATOR)
+    # Dates cast to text read "YYYY-MM-DD" on both databases (SQLite stores them so).
+    return {"status": status, "as_of": day[:10] or None, "update_url": f"{page}#update-{pk}" if pk else None}
+
+
+class InCountries:
+    """A row's status in each of its countries, read from its packed columns only when asked (the CSV
+    needs the statuses alone, the JSON the whole object)."""
+
+    __slots__ = ("countries", "overall", "packed", "page", "per_country")
+
+    def __init__(self, *, countries: list[str], per_country: bool, overall: str | None,
+                 packed: dict[str, str | None], page: str):
+        self.countries, self.per_country, self.overall, self.packed, self.page = (
+            countries, per_country, overall, packed, page)
+
+    def statuses(self) -> dict[str, str]:
+        """Country slug -> status slug."""
+        if self.per_country:
+            packed = self.packed
+            return {c: packed[c].split(_PACK_SEPARATOR, 1)[0] if packed.get(c) else NOT_ASSESSED
+                    for c in self.countries}
+        status = self.overall.split(_PACK_SEPARATOR, 1)[0] if self.overall else NOT_ASSESSED
+        return dict.fromkeys(self.countries, status)
+
+    def as_json(self) -> dict:
+        """The row's ``country_status``: each of its countries -> its status there, by the per-country rule."""
+        if self.per_country:
+            return {c: _unpacked(self.packed.get(c), page=self.page, fallback_status=NOT_ASSESSED)
+                    for c in self.countries}
+        shared = _unpacked(self.overall, page=self.page, fallback_status=NOT_ASSESSED)
+        return {c: dict(shared) for c in self.countries}
+
+
+def _stored(joined: str | None, slugs: dict[str, str]) -> dict[str, str]:
+    """The ``cs_stored`` list as country slug -> "status|date|id" (``slugs``: country id as text -> slug)."""
+    if not joined:
+        return {}
+    pairs = (item.split(_PACK_SEPARATOR, 1) for item in joined.split(SEPARATOR))
+    return {slugs[pk]: packed for pk, packed in pairs if pk in slugs}
+
+
+def _records(*, request: HttpRequest, queryset: QuerySet, day: date | None,
+             countries: list[tuple[int, str]]) -> Iterator[tuple]:
     """One streamed query (values, no model instances; taxonomies aggregated in SQL): flat memory.
 
-    Each record holds the values of ``COLUMNS``, in that order.
+    Each record holds the values of ``COLUMNS``, in that order, then the ``country_status`` object.
     """
     labels = dict(Status.choices)
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
     # Every public row: the link tables are aggregated whole, which is cheapest then.
     every_row = queryset.query.where == Commitment.objects.public().query.where
-    rows = with_lists(queryset=queryset, lists=LISTS, every_row=every_row).values_list(*VALUES)
-    for (slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url, due_precision,
-         made_precision, expected, expected_precision, as_of_precision) in rows.iterator(chunk_size=CHUNK):
+    queryset = queryset.annotate(**_country_annotations(countries, day))
+    slugs = [slug for _, slug in countries]
+    by_id = {str(pk): slug for pk, slug in countries}
+    packed_names = [f"cs_{slug}" for slug in slugs] if day is not None else ["cs_stored"]
+    queryset = with_lists(queryset=queryset, lists=LISTS, every_row=every_row)
+    if day is None:
+        queryset = _with_stored(queryset, every_row=every_row)
+    rows = queryset.values_list(*VALUES, "assessment_scope", "cs_overall", *packed_names)
+    width = len(VALUES)
+    for row in rows.iterator(chunk_size=CHUNK):
+        (slug, title, status, as_of, due, overdue, made, kind, themes, countries_joined, actors, source, url,
+         due_precision, made_precision, expected, expected_precision, as_of_precision) = row[:width]
+        scope, overall = row[width], row[width + 1]
+        page = f"{page_prefix}{slug}/"
+        filed = split(countries_joined)
         yield (
             slug,
             title,
@@ -115,16 +235,19 @@ def _records(*, request: HttpRequest, queryset: QuerySet) -> Iterator[tuple]:
             _iso(made),
             kind,
             split(themes),
-            split(countries),
+            filed,
             split(actors),
             source,
             url,
-            f"{page_prefix}{slug}/",
+            page,
             due_precision if due else None,
             made_precision if made else None,
             _iso(expected),
             expected_precision if expected else None,
             as_of_precision if as_of else None,
+            InCountries(countries=filed, per_country=scope == country_status.PER_COUNTRY, overall=overall,
+                        page=page, packed=_stored(row[width + 2], by_id) if day is None else dict(
+                            zip(slugs, row[width + 2:], strict=True))),
         )
 
 
@@ -171,10 +294,18 @@ def _filtered(request):
         return None, _bad_filters(filterset)
     day = filterset.as_of_date
     if day is None or "eff_status_precision" in filterset.qs.query.annotations:
-        return filterset.qs, None  # ``at()`` gave the precision (the stored one, or in a country)
+        return (filterset.qs, day), None  # ``at()`` gave the precision (the stored one, or in a country)
     # As of a day: the precision of the update that held then (one subquery per exported row).
     precision = rules.status_on_subquery(StatusUpdate.objects.published().overall(), day, field="as_of_precision")
-    return filterset.qs.annotate(eff_status_precision=precision), None
+    return (filterset.qs.annotate(eff_status_precision=precision), day), None
+
+
+def _public_countries() -> list[tuple[int, str]]:
+    """Every public country (id, slug), by slug: the CSV has a ``status_<slug>`` column for each.
+
+    The export's one query more: the columns must be known before the first row is written.
+    """
+    return list(Country.objects.public().order_by("slug").values_list("pk", "slug"))
 
 
 def neutralise(value: str) -> str:
@@ -192,13 +323,15 @@ def csv_cell(value) -> str:
     return neutralise(str(value))
 
 
-def _csv_row(record: tuple) -> tuple:
+def _csv_row(record: tuple, slugs: list[str], blanks: list[str]) -> tuple:
     """``csv_cell`` of each value, unrolled (it runs 1.5 million times for 100,000 rows).
 
     Status, label, dates, precisions, yes/no and the page URL cannot start a formula; the rest is neutralised.
+    A ``status_<slug>`` cell is a status slug, or empty where the commitment is not filed under the country.
     """
     (slug, title, status, label, as_of, due, overdue, made, kind, themes, countries, actors, source, url, page,
-     due_precision, made_precision, expected, expected_precision, as_of_precision) = record
+     due_precision, made_precision, expected, expected_precision, as_of_precision, countries_status) = record
+    in_country = countries_status.statuses()
     return (
         neutralise(slug),
         neutralise(title),
@@ -220,6 +353,7 @@ def _csv_row(record: tuple) -> tuple:
         expected or "",
         expected_precision or "",
         as_of_precision or "",
+        *map(in_country.get, slugs, blanks),
     )
 
 
@@ -228,16 +362,23 @@ class _Echo:
         return value
 
 
-def _csv_chunks(records: Iterable[tuple]) -> Iterator[str]:
+def csv_columns(slugs: list[str]) -> list[str]:
+    """The CSV's header: ``COLUMNS``, then ``status_<slug>`` for every public country (by slug)."""
+    return [*COLUMNS, *(f"status_{slug}" for slug in slugs)]
+
+
+def _csv_chunks(records: Iterable[tuple], slugs: list[str]) -> Iterator[str]:
     """The CSV, ``ROWS_PER_WRITE`` rows at a time.
 
     A row with no comma, quote or line break in any cell is what ``csv.writer`` would write once
     its cells are joined by commas; joining is several times faster. Other rows go through the writer.
     """
     writer = csv.writer(_Echo())
-    separators = len(COLUMNS) - 1
-    yield "\ufeff" + writer.writerow(COLUMNS)  # BOM, so spreadsheets read UTF-8
-    for batch in _batches(map(_csv_row, records)):
+    columns = csv_columns(slugs)
+    separators = len(columns) - 1
+    yield "\ufeff" + writer.writerow(columns)  # BOM, so spreadsheets read UTF-8
+    blanks = [""] * len(slugs)  # a country the commitment is not filed under
+    for batch in _batches(_csv_row(record, slugs, blanks) for record in records):
         lines = []
         for row in batch:
             line = ",".join(row)
@@ -259,12 +400,21 @@ def _request_id(request) -> str:
     return getattr(request, "id", "") or "-"
 
 
+def _start(request) -> tuple[Iterator[tuple] | None, list[str], HttpResponse | None]:
+    filtered, error = _filtered(request)
+    if error:
+        return None, [], error
+    queryset, day = filtered
+    countries = _public_countries()
+    records = _started(_records(request=request, queryset=queryset, day=day, countries=countries))
+    return records, [slug for _, slug in countries], None
+
+
 def export_csv(request):
-    queryset, error = _filtered(request)
+    records, slugs, error = _start(request)
     if error:
         return error
-    records = _started(_records(request=request, queryset=queryset))
-    chunks = _honest(_csv_chunks(records), request_id=_request_id(request), failed=_csv_failed)
+    chunks = _honest(_csv_chunks(records, slugs), request_id=_request_id(request), failed=_csv_failed)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="commitments.csv"'
     return response
@@ -275,7 +425,10 @@ def _json_chunks(records: Iterable[tuple]) -> Iterator[str]:
     yield '{"commitments": ['
     separator = ""
     for batch in _batches(records):
-        yield separator + ",".join(encode(dict(zip(COLUMNS, record, strict=True))) for record in batch)
+        yield separator + ",".join(
+            encode({**dict(zip(COLUMNS, record[:-1], strict=True)), "country_status": record[-1].as_json()})
+            for record in batch
+        )
         separator = ","
     yield "]}"
 
@@ -287,10 +440,9 @@ def _json_failed(message: str) -> str:
 
 
 def export_json(request):
-    queryset, error = _filtered(request)
+    records, _, error = _start(request)
     if error:
         return error
-    records = _started(_records(request=request, queryset=queryset))
     chunks = _honest(_json_chunks(records), request_id=_request_id(request), failed=_json_failed)
     return StreamingHttpResponse(chunks, content_type="application/json")
 

@@ -3,6 +3,12 @@
 Each update on the public record is an entry from its publication on; a withdrawn update keeps that
 entry (readers who saw it keep their link) and adds one of its own, "Withdrawn: …", with the reason,
 dated when it was withdrawn.
+
+With ``country`` filters the feed lists the updates that describe those countries (``country_status``):
+a per-country commitment's updates for them, and a regional commitment's overall updates; never another
+country's update, nor a per-country commitment's overall one. Each entry says what it describes: a
+country update's title names its country, and every entry has a category (the country, "Regional" or
+"Overall").
 """
 
 from __future__ import annotations
@@ -12,11 +18,11 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from . import dates
+from . import country_status, dates
 from .filtersets import CommitmentFilterSet
 from .models import StatusUpdate
 
@@ -41,6 +47,24 @@ def _query(filterset) -> str:
     for name in [name for name, values in given.lists() if not any(values)]:
         del given[name]  # an empty field of the list's form filters nothing
     return f"?{given.urlencode()}" if given else ""
+
+
+def describing(filterset) -> Q:
+    """The updates that describe the chosen countries (all updates when none is chosen)."""
+    chosen = filterset.form.cleaned_data.get("country") or []
+    if not chosen:
+        return Q()
+    ids = [filterset.catalogue["country"][slug].id for slug in chosen]
+    return (Q(country__in=ids) & country_status.per_country_q("commitment__")) | (
+        Q(country=None) & ~country_status.per_country_q("commitment__"))
+
+
+def describes(update: StatusUpdate) -> str:
+    """What an update assesses: its country, a regional commitment's whole region, or a per-country
+    commitment's overall status."""
+    if update.country_id:
+        return update.country.name
+    return "Overall" if update.commitment.assessment_scope == country_status.PER_COUNTRY else "Regional"
 
 
 class UpdatesFeed(Feed):
@@ -75,7 +99,7 @@ class UpdatesFeed(Feed):
             updates = StatusUpdate.objects.on_record().filter(Exists(commitments.filter(pk=OuterRef("commitment_id"))))
         if filterset.as_of_date:  # as it stood that day: no update dated later
             updates = updates.filter(as_of__lte=filterset.as_of_date)
-        updates = updates.select_related("commitment")
+        updates = updates.filter(describing(filterset)).select_related("commitment", "country")
         published = updates.order_by("-published_at", "-id")[:FEED_SIZE]
         # The newest withdrawals: a second query, over the few withdrawn updates.
         withdrawn = updates.withdrawn().order_by("-withdrawn_at", "-id")[:FEED_SIZE]
@@ -86,7 +110,10 @@ class UpdatesFeed(Feed):
     def item_title(self, item: Entry):
         u = item.update
         # As precise as the assessment: "as of July 2022", never a made-up "01 Jul 2022".
-        title = f"{u.commitment.title}: {u.get_status_display()} (as of {dates.render(u.as_of, u.as_of_precision)})"
+        where = f" in {u.country.name}" if u.country_id else (
+            " overall" if u.commitment.assessment_scope == country_status.PER_COUNTRY else "")
+        title = (f"{u.commitment.title}: {u.get_status_display()}{where} "
+                 f"(as of {dates.render(u.as_of, u.as_of_precision)})")
         return f"Withdrawn: {title}" if item.withdrawal else title
 
     def item_description(self, item: Entry):
@@ -95,6 +122,9 @@ class UpdatesFeed(Feed):
             return (f"Reason for the withdrawal: {u.withdraw_reason}\n\nThe assessment stays listed, as withdrawn, "
                     "on the commitment's page; it counts for no status.")
         return u.summary
+
+    def item_categories(self, item: Entry):
+        return [describes(item.update)]
 
     def item_link(self, item: Entry):
         # The fragment makes each entry's link (and so its Atom id) unique.

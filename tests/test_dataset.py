@@ -683,7 +683,7 @@ def test_a_source_note_is_not_in_the_dump_and_one_from_a_dump_of_version_3_is_re
     assert Source.objects.get(slug=data.strategy.slug).notes == text(150_000, "Coverage: ")
     again = export(tmp_path / "again")  # and a new dump leaves them out again
     assert "Coverage: " not in b"".join(dump_files(again).values()).decode()
-    assert package(again)["tracker_format_version"] == dataset.FORMAT_VERSION == 4
+    assert package(again)["tracker_format_version"] == dataset.FORMAT_VERSION == 5
 
 
 def test_a_dump_of_version_3_without_its_notes_column_is_refused(data, tmp_path):

@@ -155,6 +155,9 @@ class _Checker:
         self.update_commitment: dict[int, int] = {}
         self.latest: dict[int, tuple] = {}  # commitment id -> (as_of, published_at, id, status)
         self.dumped_status: dict[int, tuple] = {}  # commitment id -> (line, status, status date)
+        self.slugs: dict[str, dict[str, int]] = {}  # table -> slug -> id (for columns that name a row by slug)
+        self.per_country: set[int] = set()  # ids of commitments assessed per country (format 5 on)
+        self.filed: set[tuple[int, int]] = set()  # (commitment id, country id) of commitment_countries.json
 
     def problem(self, file: str, line: int | None, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -282,6 +285,11 @@ class _Checker:
                         pending_self.append((line, column, value))
                     elif value not in self.ids[target]:
                         self.problem(table.json, line, f"{column} {value} is not an id in {target}.json")
+                for column, target, _ in table.slug_keys:
+                    if values.get(column) and values[column] not in self.slugs.get(target, {}):
+                        self.problem(table.json, line, f"{column} {values[column]!r} is not a slug in {target}.json")
+                if "slug" in values and "id" in values:
+                    self.slugs.setdefault(table.name, {})[values["slug"]] = values["id"]
                 self.check_rules(table, line, values)
             csv_count += sum(1 for _ in csv_rows)
         except _RowError as exc:
@@ -326,7 +334,8 @@ class _Checker:
             return None
         if table.model._meta.auto_created:  # a link table: ids only
             return values
-        obj = table.model(**{c.attr: values[c.name] for c in table.columns}, **table.extra)
+        # A column that names a row by slug (``attr`` a lookup such as ``country__slug``) is checked by the caller.
+        obj = table.model(**{c.attr: values[c.name] for c in table.columns if "__" not in c.attr}, **table.extra)
         relations = [f.name for f in table.model._meta.concrete_fields if f.is_relation]
         try:
             obj.clean_fields(exclude=relations)
@@ -353,15 +362,27 @@ class _Checker:
             if v["due_date"] and not v["due_text"]:
                 self.problem(file, line, "due_date without due_text (the source's own words for the deadline)")
             self.dumped_status[v["id"]] = (line, v["current_status"], v["current_status_date"])
+            if v.get("assessment_scope") == "per_country":
+                self.per_country.add(v["id"])
+        elif table.name == "commitment_countries":
+            self.filed.add((v["commitment_id"], v["country_id"]))
         elif table.name == "commitment_related" and v["commitment_id"] >= v["related_id"]:
             self.problem(file, line, "each pair is written once, lower id first (commitment_id < related_id)")
         elif table.name == "status_updates":
             self.update_commitment[v["id"]] = v["commitment_id"]
             key = (v["as_of"], v["published_at"], v["id"], v["status"])
+            country = v.get("country") or None  # "": an update of the whole commitment
+            if country is not None:  # a country update (format 5 on): of a per-country commitment filed under it
+                if v["commitment_id"] not in self.per_country:
+                    self.problem(file, line, f"country {country!r} is given but commitment {v['commitment_id']} is "
+                                 "not assessed per country (its assessment_scope is regional)")
+                elif (v["commitment_id"], self.slugs.get("countries", {}).get(country)) not in self.filed:
+                    self.problem(file, line, f"country {country!r} is not among the countries of commitment "
+                                 f"{v['commitment_id']} in commitment_countries.json")
             if v.get("withdrawn_at") is not None:  # listed, but counts for no status (dumps of format 3 on)
                 if not v["withdraw_reason"]:
                     self.problem(file, line, "withdrawn_at is set but withdraw_reason is empty; a withdrawal has one")
-            elif key > self.latest.get(v["commitment_id"], (date.min,)):
+            elif country is None and key > self.latest.get(v["commitment_id"], (date.min,)):
                 self.latest[v["commitment_id"]] = key
         elif table.name == "evidence":
             if self.update_commitment.get(v["status_update_id"], v["commitment_id"]) != v["commitment_id"]:
@@ -379,7 +400,8 @@ class _Checker:
                 self.problem(file, line, "a report cannot supersede itself")
 
     def check_statuses(self) -> None:
-        """Each commitment's current status must be the one its published updates give."""
+        """Each commitment's current status must be the one its published overall updates give (those naming no
+        country: a country update describes its country only)."""
         for pk, (line, status, status_date) in self.dumped_status.items():
             latest = self.latest.get(pk)
             expected = (latest[3], latest[0]) if latest else ("not_assessed", None)

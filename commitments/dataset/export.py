@@ -97,6 +97,11 @@ def _resources(table: Table, folder: Path, count: int) -> list[dict]:
             {"fields": column, "reference": {"resource": target, "fields": "id"}}
             for column, target in table.foreign_keys
         ]
+    if table.slug_keys:
+        schema.setdefault("foreignKeys", []).extend(
+            {"fields": column, "reference": {"resource": target, "fields": "slug"}}
+            for column, target, _ in table.slug_keys
+        )
     common = {"encoding": "utf-8"}
     return [
         {

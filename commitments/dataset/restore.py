@@ -20,6 +20,7 @@ from .schema import BATCH, KEYED_MODELS, PACKAGE, Table, tables
 from .values import parse_value
 
 HISTORY_REASON = "Restored from an open-data dump (import_dataset)"
+_MODELS = {"countries": "Country"}  # tables that columns name rows of by slug (``Table.slug_keys``)
 
 
 def tracker_rows() -> list[str]:
@@ -61,7 +62,13 @@ def _batches(items, size: int = BATCH) -> Iterator[list]:
 
 
 def _objects(folder: Path, table: Table) -> Iterator[models.Model]:
+    by_column = {c.name: c.attr for c in table.columns}
+    named = [(by_column[column], dict(apps.get_model("commitments", _MODELS[target]).objects.values_list("slug", "pk")),
+              attname) for column, target, attname in table.slug_keys if column in by_column]
     for values in _parsed(folder, table):
+        for attr, ids, attname in named:  # a row named by slug (checked to exist): its id, now restored
+            slug = values.pop(attr)
+            values[attname] = ids[slug] if slug else None
         if table.name == "commitment_related":  # stored both ways by Django
             a, b = values["from_commitment_id"], values["to_commitment_id"]
             yield table.model(from_commitment_id=a, to_commitment_id=b)
@@ -129,6 +136,7 @@ def import_dataset(directory: str | Path) -> dict[str, int]:
                     history.bulk_history_create(batch, default_change_reason=HISTORY_REASON, default_date=when)
                 counts[table.name] += len(batch) // (2 if table.name == "commitment_related" else 1)
         _write_m2m_history(when)
+        # The current status, and the status in each country (``CountryStatus``), derived from the restored updates.
         for commitment in Commitment.objects.only("id", "current_status", "current_status_date").iterator():
             services.refresh_current_status(commitment=commitment)
         if version < 3:  # a dump from before known_since: derive it from the restored rows

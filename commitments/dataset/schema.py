@@ -16,8 +16,10 @@ from ..querysets import public_links
 # 3: dates carry their precision (``<date>_precision``), commitments their expected end and known_since, and
 #    status updates their public reason and any withdrawal (withdrawn updates are listed; they count for nothing).
 # 4: only the sources, actors, countries and themes a published commitment uses, and no source notes (staff only).
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)  # an older dump has the columns of its version (``ADDED_IN``, ``DROPPED_IN``)
+# 5: per-country assessments: a commitment's ``assessment_scope`` and a status update's ``country`` (a slug of
+#    countries.json; empty for an update of the whole commitment). Restore derives the status in each country.
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)  # an older dump has the columns of its version (``ADDED_IN``, ``DROPPED_IN``)
 # (table, column) -> the format version that added it; columns not named here are in every version.
 ADDED_IN = {
     ("sources", "date_precision"): 3,
@@ -32,6 +34,8 @@ ADDED_IN = {
     ("status_updates", "publish_reason"): 3,
     ("status_updates", "withdrawn_at"): 3,
     ("status_updates", "withdraw_reason"): 3,
+    ("commitments", "assessment_scope"): 5,
+    ("status_updates", "country"): 5,
 }
 # (table, column) -> the format version that no longer writes it. An older dump's value is still
 # restored: a source's notes (staff only since version 4) go back into the staff-only field.
@@ -86,6 +90,8 @@ class Table:
     rows: Callable[[], models.QuerySet]  # what is exported, in a stable order
     primary_key: tuple[str, ...] = ("id",)
     foreign_keys: tuple[tuple[str, str], ...] = ()  # (column, table it references by id; "" = this table)
+    # (column, table it references by slug, the model's foreign key attname): its ``attr`` reads the slug.
+    slug_keys: tuple[tuple[str, str, str], ...] = ()
     extra: dict = field(default_factory=dict)  # set on every restored instance (e.g. state=published)
 
     @property
@@ -202,7 +208,7 @@ def _tables() -> tuple[Table, ...]:
                        "location", "statement_type", "scope_note", "date_made", "date_note", "due_date", "due_text",
                        "actors_basis", "actors_note", "other_countries", "current_status", "current_status_date",
                        "is_synthetic", "date_made_precision", "due_precision", "expected_end",
-                       "expected_end_precision", "expected_end_note", "known_since"),
+                       "expected_end_precision", "expected_end_note", "known_since", "assessment_scope"),
               lambda: Commitment.objects.public().order_by("id"),
               foreign_keys=(("source_id", "sources"), ("attributed_to_id", "sources")),
               extra={"state": published}),
@@ -216,9 +222,13 @@ def _tables() -> tuple[Table, ...]:
               "count for no status)", StatusUpdate,
               _columns(StatusUpdate, "id", "commitment", "status", "as_of", "summary", "confidence", "publish_reason",
                        "published_at", "withdrawn_at", "withdraw_reason", "is_synthetic", "as_of_precision",
-                       required=("published_at",)),
+                       required=("published_at",))
+              + (Column("country", "country__slug", "string", False,
+                        description="The country this update assesses (a slug of countries.json), for a per-country "
+                        "commitment only; empty: the update assesses the whole commitment."),),
               lambda: StatusUpdate.objects.public_record().order_by("id"),
-              foreign_keys=(("commitment_id", "commitments"),)),
+              foreign_keys=(("commitment_id", "commitments"),),
+              slug_keys=(("country", "countries", "country_id"),)),
         Table("evidence", "Evidence behind the published status updates", Evidence,
               _columns(Evidence, "id", "commitment", "status_update", "title", "publisher", "date", "url",
                        "document", "stance", "description", "quote", "is_synthetic", "date_precision",

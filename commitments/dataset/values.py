@@ -49,6 +49,8 @@ def csv_value(column: Column, value, *, neutralised: bool = True) -> str:
 
 
 def json_value(column: Column, value):
+    if value is None and column.type == "string":
+        return ""  # text is never null in the dump (a slug column naming no row, e.g. an overall update's country)
     if isinstance(value, datetime):
         return _iso_datetime(value)
     if isinstance(value, date):

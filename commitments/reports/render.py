@@ -69,6 +69,15 @@ def _count_rows(snapshot: dict) -> list[dict]:
     ]
 
 
+def _moved_label(slug: str) -> str:
+    return "Made during the period" if slug == NEW else status_scale.info(slug).label
+
+
+def _country_transitions(snapshot: dict) -> list[dict]:
+    return [{**t, "from_label": _moved_label(t["from"]), "to_label": _moved_label(t["to"])}
+            for t in snapshot.get("country_transitions", [])]
+
+
 def context_for(report: ProgressReport) -> dict:
     snapshot = report.snapshot
     timeline = snapshot["timeline"]
@@ -93,6 +102,9 @@ def context_for(report: ProgressReport) -> dict:
             for i in charts.legend()
         ],
         "scale": status_scale.scale(),
+        # A report frozen before per-country assessments has none of these: it keeps its own "By country".
+        "country_view": "country_counts_end" in snapshot,
+        "country_transitions": _country_transitions(snapshot),
     }
 
 
@@ -109,12 +121,24 @@ def _typeset(html: str, *, base_url: str) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
 
 
+def country_columns(snapshot: dict) -> list[str]:
+    """The report's countries (by slug): ``status_start_<slug>``/``status_end_<slug>`` columns follow
+    ``CSV_COLUMNS`` (none for a report frozen before per-country assessments)."""
+    return sorted(c["slug"] for c in snapshot.get("country_counts_end", []))
+
+
 def render_csv(report: ProgressReport, *, absolute=lambda path: path) -> str:
-    """The per-commitment rows; ``absolute`` turns stored site paths into full URLs."""
+    """The per-commitment rows; ``absolute`` turns stored site paths into full URLs. The status in each
+    country at the start and end is empty where the commitment is not filed under it (or did not exist)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    countries = country_columns(report.snapshot)
+    writer.writerow([*CSV_COLUMNS, *(f"status_{when}_{c}" for c in countries for when in ("start", "end"))])
     for row in report.snapshot["rows"]:
-        writer.writerow([csv_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS])
+        start, end = row.get("country_start", {}), row.get("country_end", {})
+        writer.writerow([
+            *(csv_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS),
+            *(csv_cell(side.get(c)) for c in countries for side in (start, end)),
+        ])
     return out.getvalue()

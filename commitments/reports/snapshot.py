@@ -8,6 +8,13 @@ Conventions (also stated in the report's methodology):
 - status at the start = as it stood at the end of the day before the period began;
 - status at the end = as it stood at the end of the period's last day;
 - overdue at the start: due before the first day; at the end: due on or before the last day.
+
+Per country (``country_status``; keys added after schema 2, absent from reports frozen before, which
+render without them): ``country_counts_start``/``country_counts_end`` count each country's own statuses
+(a regional commitment's overall one, a per-country commitment's own country updates', "not assessed"
+with none), and ``country_transitions`` lists each per-country commitment whose status in a country
+moved in the period (a regional commitment's moves are the overall ``transitions``). Each row then has
+``country_start``/``country_end``: its status in each of its countries.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from django.db.models import CharField, F, Func
 from django.urls import reverse
 from django.utils import timezone
 
+from .. import country_status
 from .. import status as status_scale
 from ..models import Commitment, StatusUpdate
 from ..taxonomy import LINKED, link_table
@@ -136,6 +144,47 @@ def _statuses_on(*, days: list[date]) -> dict[int, list[str]]:
     return status_scale.statuses_on_days(_plain_rows(updates), len(days))
 
 
+def _country_statuses_on(*, days: list[date]) -> dict[tuple[int, int], list[str]]:
+    """(commitment pk, country pk) -> its status there on each of ``days``, from its country updates alone
+    (``country_status``: the walk of ``_statuses_on`` over the updates that name a country). Pairs with
+    none are left out (not assessed there on every day)."""
+    updates = (
+        StatusUpdate.objects.published()
+        .filter(country__isnull=False, as_of__lte=days[-1])
+        .annotate(first_day=status_scale.first_day_case(days))
+        .order_by("commitment_id", "country_id", *status_scale.EFFECTIVE_ORDER)
+        .values_list("commitment_id", "country_id", "first_day", "status")
+    )
+    pairs = (((pk, country), first, status) for pk, country, first, status in _plain_rows(updates))
+    return status_scale.statuses_on_days(pairs, len(days))
+
+
+def _country_counts(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
+    """Each country's own statuses (``key``: ``country_start`` or ``country_end``), as ``_breakdown`` lays out."""
+    per: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        for slug, status in row[key].items():
+            per[slug].append(status)
+    out = [{"slug": slug, "name": names.get(slug, slug), "total": len(st), "counts": _counts(st)}
+           for slug, st in per.items()]
+    return sorted(out, key=lambda e: e["name"])
+
+
+def _country_transitions(rows: list[dict], names: dict[str, str]) -> list[dict]:
+    """Each per-country commitment whose status in one of its countries moved in the period (made during
+    it: from ``NEW``, listed once it has a status there)."""
+    out = []
+    for row in rows:
+        if row["assessment_scope"] != country_status.PER_COUNTRY:
+            continue
+        for slug, end in row["country_end"].items():
+            start = row["country_start"].get(slug, NEW) if row["status_start"] != NEW else NEW
+            if start != end and not (start == NEW and end == NOT_ASSESSED):
+                out.append({"country": slug, "country_name": names.get(slug, slug), "commitment": row["slug"],
+                            "commitment_title": row["title"], "url": row["url"], "from": start, "to": end})
+    return sorted(out, key=lambda t: (t["country_name"], t["commitment_title"], t["commitment"]))
+
+
 def _row_summary(row: dict) -> dict:
     keys = ("slug", "title", "status_start", "status_end", "due_date", "due_precision", "url")
     return {k: row[k] for k in keys}
@@ -170,16 +219,17 @@ def _snapshot(*, period: Period) -> dict:
     start_day = period.start - timedelta(days=1)
     base = Commitment.objects.public().made_by(period.end)
     fields = ("pk", "slug", "title", "source__title", "date_made", "due_date", "date_made_precision", "due_precision",
-              "known_since")
+              "known_since", "assessment_scope")
     commitments = list(base.order_by("title", "pk").values_list(*fields))
     # ``made_by`` leaves out commitments with no known date: every one here has ``known_since``.
-    first = min((since for *_, since in commitments), default=None)
+    first = min((row[8] for row in commitments), default=None)
     chart_days = _timeline_days(first, period.end) if first else []
     # Every day the report needs a status on, answered together (chart points, period start and end).
     days = sorted({start_day, period.end, *chart_days})
     on_day = {day: i for i, day in enumerate(days)}
     never_assessed = [NOT_ASSESSED] * len(days)
     statuses = _statuses_on(days=days)
+    in_countries = _country_statuses_on(days=[start_day, period.end])  # per country: the period's two days
     detail_prefix = reverse("commitments:list")
     # The public entries only (a public commitment's entries are public: the others label no row here).
     # Themes and countries are keyed by slug, actors by name (the snapshot's format).
@@ -196,11 +246,19 @@ def _snapshot(*, period: Period) -> dict:
     rows = []
     at_start, at_end, after_end = on_day[start_day], on_day[period.end], period.end + timedelta(days=1)
     themes_of, countries_of, actors_of = links["themes"], links["countries"], links["actors"]
+    country_ids = {slug: pk for pk, slug, _ in entries["countries"]}
+    not_here = [NOT_ASSESSED, NOT_ASSESSED]
     is_overdue = status_scale.is_overdue
-    for pk, slug, title, source, made, due, made_precision, due_precision, since in commitments:
+    for pk, slug, title, source, made, due, made_precision, due_precision, since, scope in commitments:
         on = statuses.get(pk, never_assessed)
         start, end = on[at_start], on[at_end]
         existed = status_scale.is_made_by(known_since=since, day=start_day)
+        countries = countries_of.get(pk) or []
+        if scope == country_status.PER_COUNTRY:
+            here = {c: in_countries.get((pk, country_ids[c]), not_here) for c in countries}
+            country_start, country_end = {c: v[0] for c, v in here.items()}, {c: v[1] for c, v in here.items()}
+        else:  # regional: the overall status in every one of its countries
+            country_start, country_end = dict.fromkeys(countries, start), dict.fromkeys(countries, end)
         rows.append(
             {
                 "slug": slug,
@@ -216,8 +274,11 @@ def _snapshot(*, period: Period) -> dict:
                 "overdue_end": is_overdue(status=end, due_date=due, on=after_end),
                 "url": f"{detail_prefix}{slug}/",
                 "themes": themes_of.get(pk) or [],
-                "countries": countries_of.get(pk) or [],
+                "countries": countries,
                 "actors": actors_of.get(pk) or [],
+                "assessment_scope": scope,
+                "country_start": country_start if existed else {},
+                "country_end": country_end,
             }
         )
 
@@ -276,7 +337,7 @@ def _snapshot(*, period: Period) -> dict:
     # Commitments in the order they are known to exist (``known_since``: the rule of
     # ``status.is_made_by``, as a prefix), so each chart point counts a prefix of them.
     by_made = sorted(
-        ((since, statuses.get(pk, never_assessed)) for pk, *_, since in commitments),
+        ((row[8], statuses.get(row[0], never_assessed)) for row in commitments),
         key=itemgetter(0),
     )
     made_days = [since for since, _ in by_made]
@@ -316,6 +377,9 @@ def _snapshot(*, period: Period) -> dict:
         "by_theme": _breakdown(rows, "themes", names["themes"]),
         "by_country": _breakdown(rows, "countries", names["countries"]),
         "by_actor": _breakdown(rows, "actors", names["actors"]),
+        "country_counts_start": _country_counts(existing, "country_start", names["countries"]),
+        "country_counts_end": _country_counts(rows, "country_end", names["countries"]),
+        "country_transitions": _country_transitions(rows, names["countries"]),
         "timeline": timeline,
         "rows": rows,
         "methodology": {
