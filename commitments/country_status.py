@@ -45,6 +45,17 @@ def per_country_q(via: str = "") -> Q:
     return Q(**{f"{via}assessment_scope": PER_COUNTRY})
 
 
+def describes_q(countries: list[int], via: str = "") -> Q:
+    """SQL, per status update: it describes one of ``countries`` (ids; every update when none): that country's
+    own update of a per-country commitment, or an overall update of a regional one — never another country's
+    update, nor a per-country commitment's overall one. (The feed and /updates/ filtered by country.)"""
+    if not countries:
+        return Q()
+    commitment = f"{via}commitment__"
+    return (Q(**{f"{via}country__in": countries}) & per_country_q(commitment)) | (
+        Q(**{f"{via}country": None}) & ~per_country_q(commitment))
+
+
 def current_expression(stored: models.QuerySet, *, field: str, overall: str, commitment=None, country,
                        via: str = "") -> Case:
     """SQL: ``field`` (``status``, ``status_date`` or ``status_precision``) of the status in ``country`` now.

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
@@ -47,16 +47,6 @@ def _query(filterset) -> str:
     for name in [name for name, values in given.lists() if not any(values)]:
         del given[name]  # an empty field of the list's form filters nothing
     return f"?{given.urlencode()}" if given else ""
-
-
-def describing(filterset) -> Q:
-    """The updates that describe the chosen countries (all updates when none is chosen)."""
-    chosen = filterset.form.cleaned_data.get("country") or []
-    if not chosen:
-        return Q()
-    ids = [filterset.catalogue["country"][slug].id for slug in chosen]
-    return (Q(country__in=ids) & country_status.per_country_q("commitment__")) | (
-        Q(country=None) & ~country_status.per_country_q("commitment__"))
 
 
 def describes(update: StatusUpdate) -> str:
@@ -99,7 +89,7 @@ class UpdatesFeed(Feed):
             updates = StatusUpdate.objects.on_record().filter(Exists(commitments.filter(pk=OuterRef("commitment_id"))))
         if filterset.as_of_date:  # as it stood that day: no update dated later
             updates = updates.filter(as_of__lte=filterset.as_of_date)
-        updates = updates.filter(describing(filterset)).select_related("commitment", "country")
+        updates = updates.filter(filterset.updates_describing()).select_related("commitment", "country")
         published = updates.order_by("-published_at", "-id")[:FEED_SIZE]
         # The newest withdrawals: a second query, over the few withdrawn updates.
         withdrawn = updates.withdrawn().order_by("-withdrawn_at", "-id")[:FEED_SIZE]

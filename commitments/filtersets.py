@@ -13,10 +13,11 @@ from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from . import catalogue as public_catalogue
+from . import country_status
 from .models import Commitment
 from .status import STALE_AFTER_TEXT, Status
 from .taxonomy import TAXONOMY_FACETS, Entry, link_table
@@ -196,6 +197,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
         status *in that country* (``country_status``). With none or several: the overall status."""
         chosen = (self.form.cleaned_data.get("country") or []) if self.is_bound and self.is_valid() else []
         return self.catalogue["country"][chosen[0]] if len(chosen) == 1 else None
+
+    def updates_describing(self) -> Q:
+        """Which status updates the feed and /updates/ list for these filters: with countries chosen, only those
+        that describe them (``country_status.describes_q``); else every one."""
+        chosen = (self.form.cleaned_data.get("country") or []) if self.is_bound and self.is_valid() else []
+        return country_status.describes_q([self.catalogue["country"][slug].id for slug in chosen])
 
     def base_queryset(self):
         country = self.status_country

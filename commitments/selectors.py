@@ -302,10 +302,11 @@ class UpdateEvent:
 
 
 def update_events(*, commitments: CommitmentQuerySet, narrows: bool, as_of: date | None, offset: int,
-                  limit: int) -> list[UpdateEvent]:
+                  limit: int, describing: models.Q | None = None) -> list[UpdateEvent]:
     """The publications and withdrawals of the updates on record of ``commitments`` (public ones, already
     filtered), newest first, from ``offset``: at most ``limit`` of them. The same updates as the Atom feed for
-    the same filters: with ``as_of``, none dated later.
+    the same filters: with ``as_of``, none dated later; with ``describing`` (``country_status.describes_q``),
+    only the updates that describe the chosen countries.
 
     Two keyset walks (publications by ``published_at``, withdrawals by ``withdrawn_at``), each of the newest
     ``offset + limit`` only, merged here; then the page's updates in one query. Nothing counts or sorts every
@@ -321,6 +322,8 @@ def update_events(*, commitments: CommitmentQuerySet, narrows: bool, as_of: date
         updates = updates.filter(models.Exists(commitments.filter(pk=models.OuterRef("commitment_id"))))
     if as_of is not None:
         updates = updates.filter(as_of__lte=as_of)
+    if describing is not None:
+        updates = updates.filter(describing)
     newest = offset + limit
     keys = [(when, pk, False) for pk, when in
             updates.order_by("-published_at", "-id").values_list("id", "published_at")[:newest]]

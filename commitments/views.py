@@ -287,7 +287,8 @@ def updates(request):
         raise Http404(f"Only the newest {UPDATES_MAX_PAGE} pages are listed: narrow the filters to go further back.")
     per_page = UPDATES_PER_PAGE
     events = selectors.update_events(commitments=filterset.qs, narrows=filterset.narrows, as_of=filterset.as_of_date,
-                                     offset=(number - 1) * per_page, limit=per_page + 1)  # one more: is there a next?
+                                     offset=(number - 1) * per_page, limit=per_page + 1,  # one more: a next page?
+                                     describing=filterset.updates_describing())
     if number > 1 and not events:
         raise Http404("That page is past the end of the list.")
     page = UpdatesPage(number, events[:per_page], len(events) > per_page and number < UPDATES_MAX_PAGE)

@@ -179,3 +179,14 @@ def test_a_commitment_with_published_country_updates_cannot_become_regional(w):
     with pytest.raises(ValidationError) as raised:
         c.full_clean()
     assert "assessment_scope" in raised.value.message_dict
+
+
+@pytest.mark.parametrize("url", ["/updates/?country={}", "/feeds/updates.atom?country={}"])
+def test_the_updates_of_a_country_are_those_that_describe_it(client, w, url):
+    """Tajikistan: the regional expert's updates; none of the returnees' (per country: Kazakhstan's and
+    Kyrgyzstan's updates are theirs alone, and its overall update is not Tajikistan's)."""
+    text = client.get(url.format("tj")).content.decode()
+    assert "Deploy a CT expert" in text
+    assert "Reintegrate returnee families" not in text
+    text = client.get(url.format("kz")).content.decode()
+    assert text.count("Reintegrate returnee families") == 2  # Kazakhstan's own two updates
