@@ -1,49 +1,20 @@
 """A reader in a real browser opens the compliance matrix, clicks a cell and lands on its evidence.
 
-Debian's Chromium driven by Playwright against the live server, as in ``test_browser.py`` (whose fixture
-pattern this copies); skipped when Chromium is not installed at /usr/bin/chromium. Takes no screenshots.
+Debian's Chromium driven by Playwright against the live server, with ``tests/chromium.py``'s browser,
+as in ``test_browser.py``; skipped when Chromium is not installed at /usr/bin/chromium. Takes no screenshots.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("REQUIRE_BROWSER_TESTS"):  # CI: a missing browser is a failure, not a skip
-        raise RuntimeError("REQUIRE_BROWSER_TESTS is set but Chromium is not installed at /usr/bin/chromium")
-    pytest.skip("Chromium not installed at /usr/bin/chromium: browser tests skipped", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed: browser tests skipped")
-
-from . import factories  # noqa: E402
+from . import factories
+from .chromium import TIMEOUT_MS, browser, sync_api  # noqa: F401 - browser: the shared fixture
 
 pytestmark = [pytest.mark.browser]
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls of the tests
-    # (factories, the transactional flush) would otherwise be refused as "async unsafe".
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
