@@ -89,7 +89,20 @@ def test_every_page_has_one_description_and_the_favicon(client, name, path, stat
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html
 
 
-def test_the_favicon_is_served(client, settings):
+@pytest.mark.parametrize(("name", "path", "status"), PAGES)
+def test_every_aria_reference_names_an_element_of_the_page(client, name, path, status):
+    """aria-describedby / aria-labelledby name ids on the page (a help text named ``id_q_help`` when the field
+    points at ``id_q_helptext`` is never announced)."""
+    html = client.get(path).content.decode()
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    refs = re.findall(r'aria-(?:describedby|labelledby)="([^"]+)"', html)
+    referenced = {ref for names in refs for ref in names.split()}
+    assert referenced <= ids, referenced - ids
+    if name == "list":
+        assert "id_q_helptext" in referenced  # the search field's help, announced with it
+
+
+def test_the_favicon_is_a_static_file(client, settings):
     from django.contrib.staticfiles import finders
 
     path = finders.find("img/favicon.svg")
