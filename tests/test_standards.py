@@ -133,6 +133,15 @@ def test_public_pages_are_gzipped_for_clients_that_accept_it(client):
     assert not plain.has_header("Content-Encoding") and plain.content.startswith(b"<!doctype html>")
 
 
+@pytest.mark.page_cache
+def test_the_page_cache_keeps_pages_plain_and_serves_each_client_its_encoding(client):
+    for accept in ["gzip", "", "gzip", ""]:  # the first is built and cached, the others come from the cache
+        response = client.get("/commitments/", headers={"Accept-Encoding": accept} if accept else {})
+        body = gzip.decompress(response.content) if accept else response.content
+        assert response.has_header("Content-Encoding") == bool(accept)
+        assert body.startswith(b"<!doctype html>")
+
+
 def test_nothing_with_a_secret_is_gzipped(client, data):
     """BREACH: a compressed body that holds a secret and reflects input leaks the secret by its length."""
     accept = {"Accept-Encoding": "gzip"}
@@ -169,3 +178,12 @@ def test_every_page_type_is_valid_html(client, tmp_path):
              for m in messages]
     errors = [line for m, line in zip(messages, lines, strict=True) if m.get("type") in ("error", "non-document-error")]
     assert not errors, "\n".join(["Nu Html Checker errors:", *errors, "All messages:", *lines])
+
+
+def test_query_counts_of_robots_and_the_sitemap(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        client.get("/robots.txt")
+    with django_assert_num_queries(6):  # one count a section that reads the database (pages do not)
+        client.get("/sitemap.xml")
+    with django_assert_num_queries(2):  # the count (Django pages a section past 50,000 addresses), the slugs
+        client.get("/sitemap-commitments.xml")
