@@ -18,7 +18,22 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed ## Create the virtual environment and install the pinned dependencies
+# The accessibility and HTML checkers the tests run (axe-core in the browser, the Nu Html Checker on Java 17),
+# pinned, from npm into .tools/ (git-ignored). Without npm the tests that need them are skipped, saying why.
+AXE_CORE_VERSION := 4.14.1
+VNU_JAR_VERSION := 26.9.27
+TOOLS := .tools/node_modules
+
+$(TOOLS)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION):
+	@if command -v npm >/dev/null; then \
+	  npm install --prefix .tools --no-save --no-audit --no-fund --ignore-scripts --loglevel=error \
+	    axe-core@$(AXE_CORE_VERSION) vnu-jar@$(VNU_JAR_VERSION) && touch $@ \
+	  || echo "npm install failed: the axe-core and Nu Html Checker tests will be skipped"; \
+	else echo "npm not found: the axe-core and Nu Html Checker tests will be skipped"; fi
+
+tools: $(TOOLS)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION) ## Install axe-core and the Nu Html Checker (npm, into .tools/)
+
+install: $(VENV)/.installed tools ## Create the virtual environment and install the pinned dependencies (and the checkers)
 
 db: install ## Apply migrations and load the real data (only into an empty database)
 	$(MANAGE) migrate --no-input
@@ -46,9 +61,9 @@ lint: install ## ruff and the migrations check
 	$(MANAGE) makemigrations --check --dry-run
 
 clean: ## Remove the virtual environment and the local SQLite database
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
+	rm -rf $(VENV) .tools db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
 
-.PHONY: help install db run serve test bench lint clean
+.PHONY: help install tools db run serve test bench lint clean
 
 loadtest: install ## Load-test gunicorn (DEBUG off) on a 10k demo database with Locust (LOADTEST_SECONDS, default 30)
 	$(PY) loadtest/run.py

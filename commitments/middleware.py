@@ -9,6 +9,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 
 from .client_ip import client_ip
 
@@ -122,3 +123,28 @@ class AdminCSPMiddleware:
         if request.path.startswith("/admin/"):
             response._csp_update = {"style-src": ["'unsafe-inline'"]}
         return response
+
+
+# What is compressed: pages and XML documents (sitemap, feed), not the streamed exports (their
+# deliberate mid-stream abort must reach the client as it is) nor static files (WhiteNoise's own).
+_COMPRESSED_TYPES = ("text/html", "application/xml", "application/atom+xml", "text/xml")
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """gzip for public pages only, against BREACH: compression leaks a secret in a body that also reflects
+    the reader's input (``q`` is echoed), so nothing with a secret in it is compressed — no admin page, no
+    response that used a CSRF token or sets a cookie, no signed-in reader's page, nothing but GET and HEAD."""
+
+    def process_response(self, request, response):
+        user = getattr(request, "user", None)
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.path.startswith("/admin/")
+            or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            or response.cookies
+            or (user is not None and user.is_authenticated)
+            or response.streaming
+            or not response.get("Content-Type", "").startswith(_COMPRESSED_TYPES)
+        ):
+            return response
+        return super().process_response(request, response)

@@ -76,6 +76,13 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
+def robots_txt(request):
+    """Every crawler may read everything public (the admin answers only to staff); the sitemap lists it all."""
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    return HttpResponse(f"User-agent: *\nAllow: /\nDisallow: /admin/\n\nSitemap: {sitemap}\n",
+                        content_type="text/plain; charset=utf-8")
+
+
 def _page_number(request) -> int | None:
     """The ``page`` parameter as a positive integer, or None when it is malformed."""
     raw = request.GET.get("page", "1")
@@ -183,6 +190,7 @@ def commitment_detail(request, slug: str):
             "timeline_country": country,
             "updates": updates,
             "changes": selectors.public_changes(commitment=commitment),
+            "page_url": request.build_absolute_uri(commitment.get_absolute_url()),
         },
     )
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_filters",
     "simple_history",
     "axes",
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "commitments.middleware.RequestIdMiddleware",
     "commitments.middleware.ResponseHeadersMiddleware",  # outside sessions and auth: sees their cookies
+    "commitments.middleware.PublicGZipMiddleware",  # inside the headers: Cache-Control sees the cookies it reads
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

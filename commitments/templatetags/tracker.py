@@ -81,6 +81,13 @@ def as_precise(value, precision: str = "") -> str:
     return dates.render(value, precision or dates.Precision.DAY)
 
 
+@register.filter(expects_localtime=True)
+def machine_time(value) -> str:
+    """An aware datetime for ``<time datetime>``, to the second: HTML takes at most three digits of a
+    fraction, and ``date:"c"`` writes six."""
+    return value.replace(microsecond=0).isoformat() if value else ""
+
+
 @register.filter
 def iso_precise(value, precision: str = "") -> str:
     """ISO 8601 at its precision ("2022-07"), for ``<time datetime>``."""
