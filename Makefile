@@ -33,7 +33,7 @@ $(TOOLS)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION):
 
 tools: $(TOOLS)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION) ## Install axe-core and the Nu Html Checker (npm, into .tools/)
 
-install: $(VENV)/.installed tools ## Create the virtual environment and install the pinned dependencies (and the checkers)
+install: $(VENV)/.installed ## Create the virtual environment and install the pinned dependencies
 
 db: install ## Apply migrations and load the real data (only into an empty database)
 	$(MANAGE) migrate --no-input
@@ -50,7 +50,7 @@ serve: db ## Serve with gunicorn and WhiteNoise as production would (DEBUG off),
 
 TEST_WORKERS ?= auto
 
-test: install ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set), one worker a core
+test: install tools ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set), one worker a core
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: install ## Benchmark the pages on 1k/10k/100k demo databases (SQLite; PostgreSQL too if DATABASE_URL says so)
