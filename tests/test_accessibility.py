@@ -7,43 +7,17 @@ One browser, one test: every page at both widths, every violation listed in the 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from .chromium import browser, sync_api  # noqa: F401 - browser: the shared fixture
 from .public_pages import AXE_JS, PAGES, build, require
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("REQUIRE_BROWSER_TESTS"):
-        raise RuntimeError("REQUIRE_BROWSER_TESTS is set but Chromium is not installed at /usr/bin/chromium")
-    pytest.skip("Chromium not installed at /usr/bin/chromium: browser tests skipped", allow_module_level=True)
 require("axe-core", AXE_JS.exists(), f"not found at {AXE_JS}")
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed: browser tests skipped")
 
 pytestmark = [pytest.mark.browser]
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {1280: 900, 375: 800}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test would be refused.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _describe(width: int, path: str, violation: dict) -> list[str]:
