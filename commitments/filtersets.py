@@ -14,6 +14,7 @@ from functools import cached_property
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from . import catalogue as public_catalogue
@@ -30,6 +31,16 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DUE_DAY = date(2100, 12, 31)
 AS_OF_RANGE_ERROR = "The as-of date cannot be before 1 January 1900."
 DUE_RANGE_ERROR = "Due dates can be from 1 January 1900 to 31 December 2100."
+# What a malformed date's error says: the format and the range, so the reader can correct it.
+DATE_FORMAT_ERROR = "Enter a date as YYYY-MM-DD (e.g. 2026-07-01)."
+AS_OF_FORMAT_ERROR = f"{DATE_FORMAT_ERROR} The as-of date can be from 1 January 1900 to today."
+DUE_FORMAT_ERROR = f"{DATE_FORMAT_ERROR} {DUE_RANGE_ERROR}"
+
+
+def _status_choice_error() -> str:
+    """The status filter's error: which value was refused and every valid slug with its label."""
+    valid = "; ".join(f"{slug} ({label})" for slug, label in Status.choices)
+    return f"“%(value)s” is not a status. Choose one of: {valid}."
 
 # Every order ends in the primary key, so rows that tie keep one order across pages and exports.
 SORTS = {
@@ -60,6 +71,9 @@ class SlugMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
     def __init__(self, *args, relation: str, **kwargs):
         self.relation = relation
+        # Not the thousands of valid slugs: the page links to the taxonomy's index beside this error.
+        refused = f"No public {kwargs['label'].lower()} has the slug “%(value)s”."
+        kwargs.setdefault("error_messages", {"invalid_choice": refused})
         super().__init__(*args, distinct=False, **kwargs)
 
     def filter(self, qs, value):
@@ -104,6 +118,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         field_name="eff_status",
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _status_choice_error()},
     )
     theme = SlugMultipleChoiceFilter(label="Theme", relation="themes")
     country = SlugMultipleChoiceFilter(label="Country", relation="countries")
@@ -114,6 +129,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         label="Stale only", choices=[("1", f"No update for {STALE_AFTER_TEXT}")], method="only_stale"
     )
     due_after = django_filters.DateFilter(
+        error_messages={"invalid": DUE_FORMAT_ERROR},
         label="Due on or after",
         field_name="due_date",
         lookup_expr="gte",
@@ -121,6 +137,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     due_before = django_filters.DateFilter(
+        error_messages={"invalid": DUE_FORMAT_ERROR},
         label="Due on or before",
         field_name="due_date",
         lookup_expr="lte",
@@ -128,6 +145,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     as_of = django_filters.DateFilter(
+        error_messages={"invalid": AS_OF_FORMAT_ERROR},
         label="Status as of",
         method="noop",
         input_formats=ISO_DATE,
@@ -149,7 +167,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
         fields: list[str] = []
         form = CommitmentFilterForm
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, catalogue=None):
+        if catalogue is not None:  # one already read (``keeping_valid``)
+            self.__dict__["catalogue"] = catalogue
+        if data is not None:
+            data = _without_empty(data)
         super().__init__(
             data, queryset if queryset is not None else Commitment.objects.public(), request=request, prefix=prefix
         )
@@ -161,6 +183,34 @@ class CommitmentFilterSet(django_filters.FilterSet):
         for name in TAXONOMY_FACETS:
             if name in self.data:  # only then is there a slug to validate
                 self.form.fields[name].choices = [(slug, e.label) for slug, e in self.catalogue[name].items()]
+
+    def valid_data(self) -> QueryDict:
+        """A copy of the data without what is invalid: a refused value of a repeatable filter (``status``, a slug)
+        goes and its valid values stay; any other parameter with an error goes whole.
+
+        The list, the matrix and /updates/ show the page these leave (answering 400, with each error beside its
+        field); the exports and the feed answer a plain 400 instead.
+        """
+        errors = self.errors
+        data = self.data.copy()
+        for name in errors:
+            if name not in data:
+                continue
+            field = self.form.fields.get(name)
+            if isinstance(field, forms.MultipleChoiceField):
+                kept = [value for value in data.getlist(name) if field.valid_value(value)]
+                if kept and len(kept) < len(data.getlist(name)):
+                    data.setlist(name, kept)
+                    continue
+            data.pop(name)
+        return data
+
+    def keeping_valid(self) -> CommitmentFilterSet:
+        """This FilterSet if valid, else one over ``valid_data()`` (sharing the catalogue already read)."""
+        if self.is_valid():
+            return self
+        return type(self)(self.valid_data(), self.queryset, request=self.request, prefix=self.form_prefix,
+                          catalogue=self.__dict__.get("catalogue"))
 
     @cached_property
     def catalogue(self) -> dict[str, Mapping[str, Entry]]:
@@ -239,3 +289,17 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     def only_stale(self, queryset, name, value):
         return queryset.stale(on=self.form.cleaned_data.get("as_of")) if value == "1" else queryset
+
+
+def _without_empty(data: Mapping) -> QueryDict:
+    """The parameters without their empty values (``?status=``, ``?theme=``): an empty field filters nothing."""
+    kept = QueryDict(mutable=True)
+    if hasattr(data, "lists"):
+        lists = data.lists()
+    else:  # a plain dict (tests, internal callers)
+        lists = ((name, value if isinstance(value, list) else [value]) for name, value in data.items())
+    for name, values in lists:
+        values = [value for value in values if value != ""]
+        if values:
+            kept.setlist(name, values)
+    return kept

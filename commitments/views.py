@@ -105,17 +105,33 @@ def home(request):
     return render(request, "commitments/home.html", context)
 
 
+def _filters(request) -> tuple[dict, CommitmentFilterSet, int]:
+    """The FilterSet of the valid filters given, the template context about them, and the status to answer.
+
+    One invalid value keeps the rest (``CommitmentFilterSet.keeping_valid``): the page shows what the valid
+    filters leave, with each error beside its field (``given``'s form), and answers 400 so that caches and
+    crawlers see the address is wrong. Every link on the page (facets, chips, downloads, pages) is built
+    from ``params``, the valid filters only.
+    """
+    given = CommitmentFilterSet(request.GET, request=request)
+    applied = given.keeping_valid()
+    context = {"filterset": applied, "given": given, "params": applied.data,
+               # A refused slug's error links to its taxonomy's index (not thousands of valid slugs).
+               "index_urls": {name: reverse(t.index_url_name) for name, t in TAXONOMY_FACETS.items()}}
+    return context, applied, 200 if applied is given else 400
+
+
 @cached_public_page
 def commitment_list(request):
-    filterset = CommitmentFilterSet(request.GET, request=request)
-    context = {"filterset": filterset}
-    if not filterset.is_valid():
+    context, filterset, status = _filters(request)
+    if not filterset.is_valid():  # cannot happen (the valid data are valid): no results rather than a 500
         return render(request, "commitments/list.html", context, status=400)
+    params = context["params"]
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
     counts = counting.list_counts(filterset)
-    facets = facet_builder.build_facets(filterset, request.GET, counts)
+    facets = facet_builder.build_facets(filterset, params, counts)
     paginator = CountedPaginator(selectors.for_list(filterset.qs), PER_PAGE, count=counts.rows)
     if page_number > max(paginator.num_pages, 1):
         raise Http404("That page is past the end of the list.")
@@ -124,24 +140,26 @@ def commitment_list(request):
     context |= {
         "page": page,
         "facets": facets,
-        "active": facet_builder.active_filters(filterset, request.GET, facets),
+        "active": facet_builder.active_filters(filterset, params, facets),
         "as_of": filterset.as_of_date,
         "in_country": filterset.status_country.label if filterset.status_country else "",
         "status_label": facet_builder.status_label(filterset),
-        "query": facet_builder.url_with(request.GET).lstrip("?"),
+        "query": facet_builder.url_with(params).lstrip("?"),
         "clear_url": "?",
     }
-    return render(request, "commitments/list.html", context)
+    return render(request, "commitments/list.html", context, status=status)
 
 
 @cached_public_page
 def compliance_matrix(request):
     """Commitments down, countries across: each cell the status in that country (``country_status``), linking to
-    the update it comes from. The list's filters (``CommitmentFilterSet``), with the same 400 on bad input."""
-    filterset = CommitmentFilterSet(request.GET, request=request)
-    context = {"filterset": filterset, "form_action": reverse("commitments:matrix")}
-    if not filterset.is_valid():
+    the update it comes from. The list's filters (``CommitmentFilterSet``): an invalid one is a 400 showing the
+    matrix of the valid ones, as on the list."""
+    context, filterset, status = _filters(request)
+    context["form_action"] = reverse("commitments:matrix")
+    if not filterset.is_valid():  # cannot happen (the valid data are valid): no results rather than a 500
         return render(request, "commitments/matrix.html", context, status=400)
+    params = context["params"]
     page_number = _page_number(request)
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
@@ -154,13 +172,12 @@ def compliance_matrix(request):
         "page": page,
         "countries": countries,
         "rows": selectors.matrix_rows(page.object_list, countries=countries, day=filterset.as_of_date),
-        "active": facet_builder.active_filters(filterset, request.GET,
-                                               facet_builder.labels_only(filterset, request.GET)),
+        "active": facet_builder.active_filters(filterset, params, facet_builder.labels_only(filterset, params)),
         "as_of": filterset.as_of_date,
         "status_label": facet_builder.status_label(filterset),
-        "query": facet_builder.url_with(request.GET).lstrip("?"),
+        "query": facet_builder.url_with(params).lstrip("?"),
     }
-    return render(request, "commitments/matrix.html", context)
+    return render(request, "commitments/matrix.html", context, status=status)
 
 
 def commitment_detail(request, slug: str):
@@ -285,9 +302,9 @@ class UpdatesPage:
 @cached_public_page
 def updates(request):
     """The latest published status updates and withdrawals, newest first, for the list's filters (as the feed)."""
-    filterset = CommitmentFilterSet(request.GET, request=request)
-    if not filterset.is_valid():
-        return bad_request(request, filterset.errors)
+    context, filterset, status = _filters(request)
+    if not filterset.is_valid():  # cannot happen (the valid data are valid)
+        return bad_request(request, context["given"].errors)
     number = _page_number(request)
     if number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
@@ -300,16 +317,12 @@ def updates(request):
     if number > 1 and not events:
         raise Http404("That page is past the end of the list.")
     page = UpdatesPage(number, events[:per_page], len(events) > per_page and number < UPDATES_MAX_PAGE)
-    query = request.GET.copy()
-    query.pop("page", None)
-    for name in [name for name, values in query.lists() if not any(values)]:
-        del query[name]  # an empty field filters nothing
-    query = query.urlencode()
-    return render(request, "commitments/updates.html", {
+    query = facet_builder.url_with(context["params"]).lstrip("?")  # the valid, non-empty filters; no page
+    return render(request, "commitments/updates.html", context | {
         "page": page, "query": query, "last_page": number == UPDATES_MAX_PAGE,
         "feed_url": f"{reverse('commitments:feed')}{'?' + query if query else ''}",
         "list_url": f"{reverse('commitments:list')}{'?' + query if query else ''}",
-    })
+    }, status=status)
 
 
 def _archived(request, slug: str) -> HttpResponse:

@@ -117,15 +117,63 @@ def test_list_works_without_javascript(browser, live_server, data):
         context.close()
 
 
+@pytest.fixture
+def report_url(data):
+    """A published report of a finished quarter (its tables are the widest on the site)."""
+    from commitments import services
+    from commitments.reports.periods import parse_period
+
+    report, _ = services.prepare_report(period=parse_period("2025-Q3"))
+    return services.publish_report(report=report, user=None).get_absolute_url()
+
+
+@pytest.mark.parametrize("width", [375, 320])
 @pytest.mark.parametrize("path", ["/commitments/", "/", "/commitments/deploy-ct-expert/", "/methodology/",
-                                  "/about/", "/updates/", "/themes/", "/countries/", "/sources/", "/themes/pcve/"])
-def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, path):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+                                  "/about/", "/updates/", "/themes/", "/countries/", "/sources/", "/themes/pcve/",
+                                  "/countries/matrix/", "REPORT", "/commitments/?status=bogus&theme=pcve"])
+def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, report_url, path, width):
+    """Nothing scrolls sideways on a phone, down to 320 px: wide tables (the matrix, a report's) scroll in
+    their own box."""
+    context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=True)
     try:
         page = context.new_page()
-        page.goto(f"{live_server.url}{path}")
-        width = page.evaluate("document.scrollingElement.scrollWidth")
-        assert width <= 375 + 1, f"{path} is {width}px wide on a 375px phone"
+        page.goto(f"{live_server.url}{path.replace('REPORT', report_url)}")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{path} is {scroll_width}px wide on a {width}px phone"
+    finally:
+        context.close()
+
+
+def test_phone_shows_the_first_result_on_the_first_screen_with_the_filters_folded_above(browser, live_server, data):
+    """On a phone the list's filters fold into a disclosure above the results (no JavaScript needed), so the
+    first result starts within the first screen; on a wide screen they are the sidebar, always shown."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/commitments/?theme=pcve")
+        first = page.locator("ol.commitments li.commitment").first.bounding_box()
+        assert first is not None and first["y"] < 800, first
+        summary = page.locator("details.filters-disclosure > summary")
+        assert summary.inner_text().strip() == "Filters (1 active)"
+        assert summary.bounding_box()["y"] < first["y"]  # above the results
+        facet = page.locator('section[aria-labelledby="facet-status"]')
+        assert not facet.is_visible()
+        summary.click()  # opens without JavaScript
+        assert facet.is_visible()
+        # The matrix's filters are a disclosure above its table too, and its table scrolls in its own box.
+        page.goto(f"{live_server.url}/countries/matrix/")
+        assert page.locator("details.matrix-filters > summary").bounding_box()["y"] < \
+            page.locator("table.matrix").bounding_box()["y"]
+        box = page.locator("div.table-scroll")
+        assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+        assert box.get_attribute("aria-label")
+    finally:
+        context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/commitments/")
+        assert page.locator('section[aria-labelledby="facet-status"]').is_visible()  # folded, yet shown
     finally:
         context.close()
 
@@ -151,7 +199,7 @@ def test_reader_reaches_every_menu_page_from_the_home_page(browser, live_server,
             heights = page.get_by_role("navigation", name="Main").get_by_role("link").evaluate_all(
                 "links => links.map(a => a.getBoundingClientRect().height)")
             assert min(heights) >= 24, f"{label}: menu targets {heights}"
-            assert page.evaluate("document.scrollingElement.scrollWidth") <= width + 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
 

@@ -179,10 +179,11 @@ def test_csv_neutralises_formula_cells(client, db, title, expected):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("due_after=2020-13-01", "due_after: Enter a valid date."),
-        ("status=bogus", "status: Select a valid choice. bogus is not one of the available choices."),
-        ("theme=nope", "theme: Select a valid choice. nope is not one of the available choices."),
-        ("theme=returnees", "theme: Select a valid choice. returnees is not one of the available choices."),
+        # The FilterSet's messages (issue 15: a date's with its format, the status's with its choices, a slug's).
+        ("due_after=2020-13-01", "due_after: Enter a date as YYYY-MM-DD (e.g. 2026-07-01)."),
+        ("status=bogus", "status: “bogus” is not a status. Choose one of: not_assessed (Not yet assessed);"),
+        ("theme=nope", "theme: No public theme has the slug “nope”."),
+        ("theme=returnees", "theme: No public theme has the slug “returnees”."),
         ("as_of=2999-01-01", "as_of: The as-of date cannot be in the future."),
         ("due_after=2023-01-01&due_before=2022-01-01", "due_before: “Due on or before” must not be earlier"),
         ("q=" + "x" * 10_000, "q: Ensure this value has at most 200 characters"),

@@ -103,11 +103,12 @@ def test_drafts_are_absent(client, catalogue):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("theme=nope", "nope is not one of the available choices."),
-        ("theme=returnees", "returnees is not one of the available choices."),  # only hidden commitments
-        ("status=bogus", "bogus is not one of the available choices."),
+        # The FilterSet's messages (issue 15: a slug's, the status's with its choices, a date's with its format).
+        ("theme=nope", "No public theme has the slug “nope”."),
+        ("theme=returnees", "No public theme has the slug “returnees”."),  # only hidden commitments
+        ("status=bogus", "“bogus” is not a status. Choose one of:"),
         ("as_of=2999-01-01", "The as-of date cannot be in the future."),
-        ("due_before=soon", "Enter a valid date."),
+        ("due_before=soon", "Enter a date as YYYY-MM-DD"),
     ],
 )
 def test_invalid_filter_is_400_with_the_message(client, catalogue, query, message):

@@ -135,7 +135,7 @@ def test_facets_and_show_all_lists_offer_only_public_entries(client, fresh):
 @pytest.mark.parametrize("name", list(FILTERS))
 def test_a_filter_by_a_non_public_slug_is_refused_as_an_unknown_slug_is(client, fresh, name):
     slug = FILTERS[name]
-    unknown = f"{slug} is not one of the available choices."
+    unknown = f"No public {name} has the slug “{slug}”."  # the FilterSet's message for any unknown slug (issue 15)
     for base in ("/commitments/", "/commitments/export.csv", "/commitments/export.json", "/feeds/updates.atom"):
         response = client.get(f"{base}?{name}={slug}")
         assert response.status_code == 400, base

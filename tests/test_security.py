@@ -211,7 +211,7 @@ def test_friendly_403_404_and_400_pages(client):
     assert forbidden.status_code in (403, 302, 404)
     assert "Not found" in client.get("/no-such-page/").content.decode()
     bad = client.get("/commitments/?due_after=31-12-2020")
-    assert bad.status_code == 400 and "Enter a valid date" in bad.content.decode()
+    assert bad.status_code == 400 and "Enter a date as YYYY-MM-DD" in bad.content.decode()
 
 
 # --- database connections -------------------------------------------------------------------
