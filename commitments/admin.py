@@ -439,7 +439,23 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         # The public reason is required when this publisher saves and publishes (a fresh class per request).
         form.publishing = "_publish" in request.POST and self.has_publish_permission(request)
+        if "country" in form.base_fields:
+            form.base_fields["country"].queryset = self._country_choices(request, obj)
         return form
+
+    @staticmethod
+    def _country_choices(request, obj):
+        """The countries a country update may be about: its commitment's own (the model's ``clean`` refuses any
+        other), so the select does not offer every country on record; all of them until a commitment is known.
+        A submitted form is judged against every country, so a wrong one gets the model's message, which says
+        why, not "Select a valid choice"."""
+        countries = Country.objects.order_by("name")
+        if request.method != "GET":
+            return countries
+        commitment_id = obj.commitment_id if obj is not None else request.GET.get("commitment")
+        if commitment_id and str(commitment_id).isdigit():
+            return countries.filter(commitments=int(commitment_id))
+        return countries
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -356,3 +356,15 @@ def test_the_admin_list_shows_the_status_in_the_chosen_country(data):
     assert "status in the chosen country" not in editor.get(CHANGELIST).content.decode()
     for bad in ("abc", "99999999999", str(data.kz.pk + 1000)):
         assert editor.get(CHANGELIST, {"country": bad, "status_in_country": "nonsense"}).status_code in (200, 302)
+
+
+def test_the_update_form_offers_only_its_commitments_countries(data):
+    """Opened for a commitment, the country select lists that commitment's countries, not every country."""
+    editor = _client(f.editor())
+    html = editor.get(f"{UPDATE_ADD}?commitment={data.returnees.pk}").content.decode()
+    select = html[html.index('name="country"'):]
+    select = select[:select.index("</select>")]
+    assert "Kazakhstan" in select and "Tajikistan" in select and "Uzbekistan" not in select
+    html = editor.get(UPDATE_ADD).content.decode()  # no commitment yet: every country
+    select = html[html.index('name="country"'):]
+    assert "Uzbekistan" in select[:select.index("</select>")]
