@@ -350,16 +350,15 @@ def test_synthetic_data_is_announced_on_every_page(client):
         assert "Demo data." in client.get(url).content.decode(), url
 
 
-@pytest.mark.parametrize("style", ["long", "short"])
-def test_the_day_filter_writes_dates_as_the_date_filter_would(style, settings):
-    """``|day`` replaced ``|date:"j F Y"`` (and ``"j M Y"``) on every page: the same text, cheaper."""
+def test_the_day_filter_writes_dates_as_the_date_filter_would(settings):
+    """``|day`` replaced ``|date:"j F Y"`` on every page: the same text, cheaper (one style: no "j M Y")."""
     from datetime import UTC, datetime, timedelta
     from datetime import date as day_
 
     from django.template import Context, Template
 
-    ours = Template("{{ v|day }}" if style == "long" else '{{ v|day:"short" }}')
-    django = Template('{{ v|date:"j F Y" }}' if style == "long" else '{{ v|date:"j M Y" }}')
+    ours = Template("{{ v|day }}")
+    django = Template('{{ v|date:"j F Y" }}')
     values = [day_(2019, 1, 1) + timedelta(days=n) for n in range(0, 800, 7)]
     values += [datetime(2025, 1, 1, 20, 30, tzinfo=UTC), datetime(2025, 6, 30, 23, 59, tzinfo=UTC), None, ""]
     for zone in ("UTC", "Asia/Almaty"):  # an aware datetime is shown in the site's zone
