@@ -178,22 +178,29 @@ def test_phone_shows_the_first_result_on_the_first_screen_with_the_filters_folde
         context.close()
 
 
+# Each menu link and the heading of the page it opens.
+MENU = {"Overview": "Where the commitments stand", "Commitments": "Commitments", "Countries": "Countries",
+        "Themes": "Themes", "Reports": "Progress reports", "Updates": "Latest updates",
+        "About": "About the Commitments Tracker"}
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_reader_reaches_every_menu_page_from_the_home_page(browser, live_server, data, width):
-    """By the menu's links alone, without JavaScript, on a desktop and a phone: each page answers, marks itself
-    in the menu, and every menu link is at least 24 px high."""
+    """By the menu's links alone, without JavaScript, on a desktop and a phone: each page answers with its
+    heading, marks itself in the menu, and every menu link is at least 24 px high."""
     context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/")
         menu = page.get_by_role("navigation", name="Main").get_by_role("link")
         labels = menu.all_inner_texts()
-        assert labels == ["Overview", "Commitments", "Countries", "Themes", "Reports", "Updates", "About"]
+        assert labels == list(MENU)
         for label in labels:
             page.goto(f"{live_server.url}/")
             with page.expect_navigation() as navigation:
                 page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
             assert navigation.value.status == 200, label
+            assert page.get_by_role("heading", level=1).all_inner_texts() == [MENU[label]], label
             current = page.get_by_role("navigation", name="Main").locator('a[aria-current="page"]')
             assert current.inner_text() == label
             heights = page.get_by_role("navigation", name="Main").get_by_role("link").evaluate_all(
@@ -347,11 +354,30 @@ def real_data(transactional_db, browser):
                  str(fixtures / "assessments.yaml"), stdout=StringIO())
 
 
-def test_screenshots(page, live_server, real_data):
+# The README's screenshots: each page on a desktop (``<name>.png``) and a phone (``<name>-phone.png``).
+SCREENSHOT_PAGES = [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
+                    ("detail", "/commitments/conclude-epca-negotiations-uzbekistan-kyrgyzstan/")]
+SCREENSHOT_SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 375, "height": 812}}
+
+
+def test_screenshots(browser, live_server, real_data):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
-                       ("detail", "/commitments/conclude-epca-negotiations-uzbekistan-kyrgyzstan/")]:
-        page.goto(f"{live_server.url}{path}")
-        assert page.locator("h1").count() == 1
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+    for suffix, viewport in SCREENSHOT_SIZES.items():
+        context = browser.new_context(viewport=viewport, is_mobile=bool(suffix), device_scale_factor=1)
+        try:
+            page = context.new_page()
+            for name, path in SCREENSHOT_PAGES:
+                page.goto(f"{live_server.url}{path}")
+                assert page.locator("h1").count() == 1
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
+                shot = SCREENSHOTS / f"{name}{suffix}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert shot.stat().st_size > 10_000
+                width = int.from_bytes(shot.read_bytes()[16:20], "big")  # the PNG's IHDR width
+                assert width == viewport["width"], (shot.name, width)
+        finally:
+            context.close()
+    readme = (SCREENSHOTS.parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, _ in SCREENSHOT_PAGES:
+        for suffix in SCREENSHOT_SIZES:
+            assert f"(docs/screenshots/{name}{suffix}.png)" in readme, f"the README does not show {name}{suffix}.png"
