@@ -144,6 +144,43 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, rep
         context.close()
 
 
+TABLES_IN_BOXES = """() => [...document.querySelectorAll('main table')].map(t => {
+    const box = t.closest('.table-scroll');
+    return {table: t.className, width: t.scrollWidth, box: box ? box.clientWidth : null,
+            focusable: box ? box.tabIndex === 0 && box.getAttribute('role') === 'region' : false,
+            named: box ? Boolean(box.getAttribute('aria-label') || box.getAttribute('aria-labelledby')) : false,
+            scrolls: box ? getComputedStyle(box).overflowX === 'auto' : false};
+})"""
+
+
+def test_report_tables_scroll_in_their_own_box_and_the_figures_are_not_clipped(browser, live_server, data, report_url):
+    """A report's tables on a 320 px phone: each in a named, focusable box that scrolls sideways (by keyboard too),
+    the page itself never; on a desktop the chart's figures table, below the chart, fits whole."""
+    for width in (320, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=width < 400)
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}{report_url}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            tables = page.evaluate(TABLES_IN_BOXES)
+            assert len(tables) >= 6
+            for t in tables:
+                assert t["focusable"] and t["named"] and t["scrolls"], t
+            figures = page.locator("div.table-scroll:has(table.timeline)")
+            if width == 320:
+                assert [t for t in tables if t["table"] == "timeline"][0]["width"] > 320  # it does need to scroll
+                figures.focus()
+                page.keyboard.press("ArrowRight")
+                assert figures.evaluate("box => box.scrollLeft") > 0
+            else:
+                (timeline,) = [t for t in tables if t["table"] == "timeline"]
+                assert timeline["width"] <= timeline["box"], timeline  # nothing of it hidden
+                chart = page.locator("svg.chart").bounding_box()
+                assert figures.bounding_box()["y"] >= chart["y"] + chart["height"]  # below the chart, not beside
+        finally:
+            context.close()
+
+
 def test_phone_shows_the_first_result_on_the_first_screen_with_the_filters_folded_above(browser, live_server, data):
     """On a phone the list's filters fold into a disclosure above the results (no JavaScript needed), so the
     first result starts within the first screen; on a wide screen they are the sidebar, always shown."""
