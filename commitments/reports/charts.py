@@ -4,6 +4,7 @@ and every figure is printed in the table beside the chart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,9 @@ from django.utils.html import escape
 
 from .. import dates
 from .. import status as status_scale
+
+LABEL_CHAR_WIDTH = 7.5  # px: a generous average for DejaVu Sans at 11 px, digits and capitals included
+COS_35 = math.cos(math.radians(35))  # the dates under the bars are turned 35 degrees
 
 # Colour and pattern per status: the pattern carries the meaning in greyscale print.
 STYLE = {
@@ -74,17 +78,20 @@ def stacked_bars(timeline: list[dict], *, title: str, prefix: str = "chart") -> 
     ``timeline`` is ``[{"date": "2026-09-30", "counts": {slug: n}}]`` as stored in a report snapshot.
     """
     width, height, left, bottom, top = 640, 330, 44, 76, 12  # bottom: the rotated dates
+    n = max(len(timeline), 1)
+    if timeline:  # room on the left for the first date, which leans left from under its bar
+        reach = len(_day(timeline[0]["date"])) * LABEL_CHAR_WIDTH * COS_35
+        left = max(left, math.ceil(reach - (width - left - 10) / n / 2))
     plot_w, plot_h = width - left - 10, height - bottom - top
     totals = [sum(point["counts"].values()) for point in timeline] or [0]
     peak = max(max(totals), 1)
     step = _nice_step(peak)
     ceiling = step * -(-peak // step)
-    n = max(len(timeline), 1)
     slot = plot_w / n
     bar_w = slot * 0.7
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{prefix}-title" class="chart" overflow="visible" '
+        f'aria-labelledby="{prefix}-title" class="chart" '
         'font-family="DejaVu Sans, sans-serif" font-size="11">',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         _defs(prefix),
