@@ -70,15 +70,23 @@ def clean_dated(day: date | None, precision: str, bound: str = START) -> str | N
     return None
 
 
+# English whatever the process's locale (``calendar.month_name`` follows LC_TIME).
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
 def render(day: date | None, precision: str = Precision.DAY) -> str:
-    """``2 December 2026``, ``July 2022`` or ``2022``; empty for no date."""
+    """``2 December 2026``, ``July 2022`` or ``2022``; empty for no date.
+
+    The site's one date style for readers (pages, the report PDF, feed titles); ISO (``iso``) is for
+    machines: exports, the feed's timestamps, ``<time datetime>``, URLs and form values."""
     if day is None:
         return ""
     if precision == Precision.YEAR:
         return str(day.year)
     if precision == Precision.MONTH:
-        return f"{calendar.month_name[day.month]} {day.year}"
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+        return f"{MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def iso(day: date | None, precision: str = Precision.DAY) -> str:

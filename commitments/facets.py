@@ -9,10 +9,13 @@ link (``expand=<facet>``) to all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
+import django_filters
 from django.http import QueryDict
 
+from . import dates
 from . import status as status_scale
 from .counting import ListCounts
 from .filtersets import CommitmentFilterSet
@@ -139,6 +142,14 @@ def labels_only(filterset: CommitmentFilterSet, params: QueryDict) -> list[Facet
     ]
 
 
+def _date_label(value: str) -> str:
+    """A date filter's value as readers read dates ("1 July 2026"); as typed when it is no date."""
+    try:
+        return dates.render(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: list[Facet]) -> list[ActiveFilter]:
     """Every active filter as a removable chip, in the order of the form."""
     labels = {(f.name, o.value): (f.label, o.label) for f in facets for o in f.options}
@@ -148,6 +159,8 @@ def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: li
             if not value or key in ("sort", "expand"):
                 continue
             facet_label, option_label = labels.get((key, value), (filterset.filters[key].label, value))
+            if isinstance(filterset.filters[key], django_filters.DateFilter):
+                option_label = _date_label(value)
             text = facet_label if key in FLAGS else f"{facet_label}: {option_label}"
             chips.append(ActiveFilter(text, url_with(params, toggle=(key, value))))
     return chips

@@ -49,12 +49,21 @@ def _query(filterset) -> str:
     return f"?{given.urlencode()}" if given else ""
 
 
-def describes(update: StatusUpdate) -> str:
-    """What an update assesses: its country, a regional commitment's whole region, or a per-country
-    commitment's overall status."""
+@dataclass(frozen=True)
+class Scope:
+    """What an update assesses, said once for both places the feed says it."""
+
+    category: str  # the entry's category: the country, "Overall" or "Regional"
+    in_title: str  # the words after the status in its title: " in Kazakhstan", " overall", or none
+
+
+def scope(update: StatusUpdate) -> Scope:
+    """An update's country, a per-country commitment's overall status, or a regional commitment's region."""
     if update.country_id:
-        return update.country.name
-    return "Overall" if update.commitment.assessment_scope == country_status.PER_COUNTRY else "Regional"
+        return Scope(update.country.name, f" in {update.country.name}")
+    if update.commitment.assessment_scope == country_status.PER_COUNTRY:
+        return Scope("Overall", " overall")
+    return Scope("Regional", "")
 
 
 class UpdatesFeed(Feed):
@@ -100,9 +109,7 @@ class UpdatesFeed(Feed):
     def item_title(self, item: Entry):
         u = item.update
         # As precise as the assessment: "as of July 2022", never a made-up "01 Jul 2022".
-        where = f" in {u.country.name}" if u.country_id else (
-            " overall" if u.commitment.assessment_scope == country_status.PER_COUNTRY else "")
-        title = (f"{u.commitment.title}: {u.get_status_display()}{where} "
+        title = (f"{u.commitment.title}: {u.get_status_display()}{scope(u).in_title} "
                  f"(as of {dates.render(u.as_of, u.as_of_precision)})")
         return f"Withdrawn: {title}" if item.withdrawal else title
 
@@ -114,7 +121,7 @@ class UpdatesFeed(Feed):
         return u.summary
 
     def item_categories(self, item: Entry):
-        return [describes(item.update)]
+        return [scope(item.update).category]
 
     def item_link(self, item: Entry):
         # The fragment makes each entry's link (and so its Atom id) unique.

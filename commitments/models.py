@@ -389,8 +389,8 @@ class Commitment(EditedRecord):
         errors = {}
         if self.due_date and self.date_made and self.due_date < self.date_made:
             errors["due_date"] = (
-                f"The due date ({self.due_date:%d %b %Y}) cannot be before the date "
-                f"the commitment was made ({self.date_made:%d %b %Y})."
+                f"The due date ({render(self.due_date)}) cannot be before the date "
+                f"the commitment was made ({render(self.date_made)})."
             )
         elif self.due_date and not self.due_text.strip():
             errors["due_text"] = (
@@ -562,7 +562,7 @@ class StatusUpdate(EditedRecord, PublishedRecord):
         errors = {}
         if self.as_of and self.as_of > timezone.localdate():
             errors["as_of"] = (
-                f"The as-of date ({self.as_of:%d %b %Y}) is in the future; "
+                f"The as-of date ({render(self.as_of)}) is in the future; "
                 "an assessment can only describe the past or today."
             )
         # An as-of month or year is before the date made only if all of it is ("as of September 2019" may

@@ -144,6 +144,43 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server, data, rep
         context.close()
 
 
+TABLES_IN_BOXES = """() => [...document.querySelectorAll('main table')].map(t => {
+    const box = t.closest('.table-scroll');
+    return {table: t.className, width: t.scrollWidth, box: box ? box.clientWidth : null,
+            focusable: box ? box.tabIndex === 0 && box.getAttribute('role') === 'region' : false,
+            named: box ? Boolean(box.getAttribute('aria-label') || box.getAttribute('aria-labelledby')) : false,
+            scrolls: box ? getComputedStyle(box).overflowX === 'auto' : false};
+})"""
+
+
+def test_report_tables_scroll_in_their_own_box_and_the_figures_are_not_clipped(browser, live_server, data, report_url):
+    """A report's tables on a 320 px phone: each in a named, focusable box that scrolls sideways (by keyboard too),
+    the page itself never; on a desktop the chart's figures table, below the chart, fits whole."""
+    for width in (320, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=width < 400)
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}{report_url}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            tables = page.evaluate(TABLES_IN_BOXES)
+            assert len(tables) >= 6
+            for t in tables:
+                assert t["focusable"] and t["named"] and t["scrolls"], t
+            figures = page.locator("div.table-scroll:has(table.timeline)")
+            if width == 320:
+                assert [t for t in tables if t["table"] == "timeline"][0]["width"] > 320  # it does need to scroll
+                figures.focus()
+                page.keyboard.press("ArrowRight")
+                assert figures.evaluate("box => box.scrollLeft") > 0
+            else:
+                (timeline,) = [t for t in tables if t["table"] == "timeline"]
+                assert timeline["width"] <= timeline["box"], timeline  # nothing of it hidden
+                chart = page.locator("svg.chart").bounding_box()
+                assert figures.bounding_box()["y"] >= chart["y"] + chart["height"]  # below the chart, not beside
+        finally:
+            context.close()
+
+
 def test_phone_shows_the_first_result_on_the_first_screen_with_the_filters_folded_above(browser, live_server, data):
     """On a phone the list's filters fold into a disclosure above the results (no JavaScript needed), so the
     first result starts within the first screen; on a wide screen they are the sidebar, always shown."""
@@ -178,22 +215,29 @@ def test_phone_shows_the_first_result_on_the_first_screen_with_the_filters_folde
         context.close()
 
 
+# Each menu link and the heading of the page it opens.
+MENU = {"Overview": "Where the commitments stand", "Commitments": "Commitments", "Countries": "Countries",
+        "Themes": "Themes", "Reports": "Progress reports", "Updates": "Latest updates",
+        "About": "About the Commitments Tracker"}
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_reader_reaches_every_menu_page_from_the_home_page(browser, live_server, data, width):
-    """By the menu's links alone, without JavaScript, on a desktop and a phone: each page answers, marks itself
-    in the menu, and every menu link is at least 24 px high."""
+    """By the menu's links alone, without JavaScript, on a desktop and a phone: each page answers with its
+    heading, marks itself in the menu, and every menu link is at least 24 px high."""
     context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/")
         menu = page.get_by_role("navigation", name="Main").get_by_role("link")
         labels = menu.all_inner_texts()
-        assert labels == ["Overview", "Commitments", "Countries", "Themes", "Reports", "Updates", "About"]
+        assert labels == list(MENU)
         for label in labels:
             page.goto(f"{live_server.url}/")
             with page.expect_navigation() as navigation:
                 page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
             assert navigation.value.status == 200, label
+            assert page.get_by_role("heading", level=1).all_inner_texts() == [MENU[label]], label
             current = page.get_by_role("navigation", name="Main").locator('a[aria-current="page"]')
             assert current.inner_text() == label
             heights = page.get_by_role("navigation", name="Main").get_by_role("link").evaluate_all(
@@ -347,11 +391,30 @@ def real_data(transactional_db, browser):
                  str(fixtures / "assessments.yaml"), stdout=StringIO())
 
 
-def test_screenshots(page, live_server, real_data):
+# The README's screenshots: each page on a desktop (``<name>.png``) and a phone (``<name>-phone.png``).
+SCREENSHOT_PAGES = [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
+                    ("detail", "/commitments/conclude-epca-negotiations-uzbekistan-kyrgyzstan/")]
+SCREENSHOT_SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 375, "height": 812}}
+
+
+def test_screenshots(browser, live_server, real_data):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
-                       ("detail", "/commitments/conclude-epca-negotiations-uzbekistan-kyrgyzstan/")]:
-        page.goto(f"{live_server.url}{path}")
-        assert page.locator("h1").count() == 1
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+    for suffix, viewport in SCREENSHOT_SIZES.items():
+        context = browser.new_context(viewport=viewport, is_mobile=bool(suffix), device_scale_factor=1)
+        try:
+            page = context.new_page()
+            for name, path in SCREENSHOT_PAGES:
+                page.goto(f"{live_server.url}{path}")
+                assert page.locator("h1").count() == 1
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
+                shot = SCREENSHOTS / f"{name}{suffix}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert shot.stat().st_size > 10_000
+                width = int.from_bytes(shot.read_bytes()[16:20], "big")  # the PNG's IHDR width
+                assert width == viewport["width"], (shot.name, width)
+        finally:
+            context.close()
+    readme = (SCREENSHOTS.parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, _ in SCREENSHOT_PAGES:
+        for suffix in SCREENSHOT_SIZES:
+            assert f"(docs/screenshots/{name}{suffix}.png)" in readme, f"the README does not show {name}{suffix}.png"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
@@ -158,8 +159,11 @@ def test_a_feed_reader_parses_the_feed_with_its_withdrawal_entry(client, catalog
     services.withdraw_status_update(update=ns.expert_u2, user=factories.publisher(), reason=WITHDRAW_REASON)
     response = client.get(f"{FEED}?{query}")
     assert response.status_code == 200
-    parsed = feedparser.parse(response.content, response_headers={"content-type": response["Content-Type"]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed = feedparser.parse(response.content, response_headers={"content-type": response["Content-Type"]})
     assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert not caught, [str(w.message) for w in caught]  # and no warning either
     assert parsed.version == "atom10"
     assert parsed.feed.title == "Commitments Tracker: status updates"
     assert parsed.feed.updated_parsed is not None

@@ -470,3 +470,32 @@ def test_the_change_history_of_an_import_is_dated_by_the_data_never_by_the_insta
         assert local.time() == time(0, 0), (change, local)
         if change.kind == "published":
             assert local.date() == meta["compiled_on"], change
+
+
+def test_the_feed_of_the_real_data_dates_each_entry_by_its_assessment(imported, client):
+    """The Atom feed read by feedparser, as a reader's feed reader would: well-formed with no warning, an author
+    for the feed, and each entry published (and updated) on its assessment's ``published_on``, never the import."""
+    import warnings
+
+    feedparser = pytest.importorskip("feedparser")
+    published_on = {(slug, "", dates.parse(u["as_of"])[0], u["status"]): u["published_on"] for slug, u in UPDATES}
+    published_on |= {(slug, code, dates.parse(u["as_of"])[0], u["status"]): u["published_on"]
+                     for slug, code, u in COUNTRY_UPDATES}
+    response = client.get("/feeds/updates.atom")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed = feedparser.parse(response.content, response_headers={"content-type": response["Content-Type"]})
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert not caught, [str(w.message) for w in caught]
+    assert parsed.feed.author == "Commitments Tracker"
+    assert len(parsed.entries) == 50  # FEED_SIZE: the data has more updates than that
+    updates = {u.pk: u for u in StatusUpdate.objects.select_related("commitment", "country")}
+    zone = ZoneInfo(settings.TIME_ZONE)
+    for entry in parsed.entries:
+        update = updates[int(entry.link.rsplit("#update-", 1)[1])]
+        day = published_on[(update.commitment.slug, update.country.slug if update.country else "", update.as_of,
+                            update.status)]
+        for stamp in (entry.published, entry.updated):
+            assert datetime.fromisoformat(stamp).astimezone(zone) == datetime.combine(day, time.min, tzinfo=zone)
+    newest = max(datetime.fromisoformat(e.updated) for e in parsed.entries)
+    assert datetime.fromisoformat(parsed.feed.updated) == newest  # the feed changed when its newest entry did

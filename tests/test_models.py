@@ -102,7 +102,8 @@ def test_as_of_in_the_future_is_refused():
     tomorrow = timezone.localdate() + DAY
     assert errors_of(draft_update(c, as_of=tomorrow)) == {
         "as_of": [
-            f"The as-of date ({tomorrow:%d %b %Y}) is in the future; an assessment can only describe the past or today."
+            f"The as-of date ({tomorrow.day} {tomorrow:%B %Y}) is in the future; "
+            "an assessment can only describe the past or today."
         ]
     }
 

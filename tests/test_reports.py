@@ -27,7 +27,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import services
+from commitments import dates, services
 from commitments.models import Commitment, ProgressReport, StatusUpdate
 from commitments.reports import render as report_render
 from commitments.reports.admin import ProgressReportAdmin
@@ -373,6 +373,28 @@ def test_publishing_stores_the_pdf_readers_get(client, published, pdf_renders, s
     assert response.content == stored and response["ETag"] == f'"{published.pdf_sha256}"'
     assert response["Content-Disposition"] == f'inline; filename="commitments-report-{published.slug}.pdf"'
     assert len(pdf_renders) == 1
+    _check_tagged_and_readable(stored, published)
+
+
+def _check_tagged_and_readable(pdf: bytes, report) -> None:
+    """PDF/UA: tagged (a structure tree), with the report's title and language; its text all there."""
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        assert not os.environ.get("REQUIRE_PDFINFO"), "pdfinfo (poppler-utils) is required but not installed"
+        return  # the page count above was checked by hand; tags need poppler to read
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S607
+    fields = dict(re.findall(r"^([A-Za-z ]+):\s+(.*)$", info, re.MULTILINE))
+    assert fields["Tagged"] == "yes"
+    assert fields["Title"] == report.title
+    objects = re.findall(rb"/Type /ObjStm.*?stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
+    catalogue = b"".join([pdf, *(zlib.decompress(stream) for stream in objects)])
+    assert re.search(rb"/Lang\s*\(en\)", catalogue), "no document language"  # from <html lang="en">
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,  # noqa: S607
+                          check=True).stdout.decode()
+    squeezed = " ".join(text.split())
+    for expected in (report.title, "1 July 2025 – 30 September 2025", "Commitment 1", "Commitment 2", "=cmd|0",
+                     "At a glance", "Methodology"):
+        assert expected in squeezed, expected
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", squeezed), "an ISO date in the PDF's text"
 
 
 def test_a_fresh_worker_serves_the_stored_pdf_without_rendering(published, pdf_renders, monkeypatch):
@@ -497,17 +519,18 @@ def test_csv_rows_match_the_snapshot_and_are_neutralised(client, published):
 def test_chart_numbers_match_the_table(client, published):
     html = client.get(published.get_absolute_url()).content.decode()
     chart = html[html.index("<svg xmlns") : html.index("</svg>", html.index("<svg xmlns"))]
-    bars = {(m[0], m[1]): int(m[2]) for m in re.findall(r"<title>(\w{3} \d{4}): ([^<]+?) (\d+)</title>", chart)}
+    bars = {(m[0], m[1]): int(m[2]) for m in re.findall(r"<title>(\d+ \w+ \d{4}): ([^<]+?) (\d+)</title>", chart)}
     expected = {}
     for point in published.snapshot["timeline"]:
-        label = date.fromisoformat(point["date"]).strftime("%b %Y")
+        label = dates.render(date.fromisoformat(point["date"]))  # "31 December 2025", as every page writes dates
         for slug, n in point["counts"].items():
             if n:
                 expected[(label, info(slug).label)] = n
     assert bars == expected and bars  # every bar segment is a figure of the table, and nothing else
     table = html[html.index('<table class="timeline">') :]
     last = published.snapshot["timeline"][-1]
-    assert f'<th scope="row">{last["date"]}</th>' in table
+    assert f'<th scope="row"><time datetime="{last["date"]}">{dates.render(date.fromisoformat(last["date"]))}</time>' \
+        in table
 
 
 def test_report_page_shows_the_sections(client, published):

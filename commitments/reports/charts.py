@@ -4,12 +4,17 @@ and every figure is printed in the table beside the chart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
 from django.utils.html import escape
 
+from .. import dates
 from .. import status as status_scale
+
+LABEL_CHAR_WIDTH = 7.5  # px: a generous average for DejaVu Sans at 11 px, digits and capitals included
+COS_35 = math.cos(math.radians(35))  # the dates under the bars are turned 35 degrees
 
 # Colour and pattern per status: the pattern carries the meaning in greyscale print.
 STYLE = {
@@ -72,18 +77,22 @@ def stacked_bars(timeline: list[dict], *, title: str, prefix: str = "chart") -> 
 
     ``timeline`` is ``[{"date": "2026-09-30", "counts": {slug: n}}]`` as stored in a report snapshot.
     """
-    width, height, left, bottom, top = 640, 300, 44, 46, 12
+    width, height, left, bottom, top = 640, 330, 44, 76, 12  # bottom: the rotated dates
+    n = max(len(timeline), 1)
+    if timeline:  # room on the left for the first date, which leans left from under its bar
+        reach = len(_day(timeline[0]["date"])) * LABEL_CHAR_WIDTH * COS_35
+        left = max(left, math.ceil(reach - (width - left - 10) / n / 2))
     plot_w, plot_h = width - left - 10, height - bottom - top
     totals = [sum(point["counts"].values()) for point in timeline] or [0]
     peak = max(max(totals), 1)
     step = _nice_step(peak)
     ceiling = step * -(-peak // step)
-    n = max(len(timeline), 1)
     slot = plot_w / n
     bar_w = slot * 0.7
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{prefix}-title" class="chart" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f'aria-labelledby="{prefix}-title" class="chart" '
+        'font-family="DejaVu Sans, sans-serif" font-size="11">',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         _defs(prefix),
     ]
@@ -100,7 +109,7 @@ def stacked_bars(timeline: list[dict], *, title: str, prefix: str = "chart") -> 
                 continue
             h = plot_h * count / ceiling
             y -= h
-            label = f"{_short_date(point['date'])}: {status_scale.info(slug).label} {count}"
+            label = f"{_day(point['date'])}: {status_scale.info(slug).label} {count}"
             out.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="url(#{prefix}-{slug})" stroke="#fff" stroke-width="0.5"><title>{escape(label)}</title></rect>'
@@ -110,15 +119,16 @@ def stacked_bars(timeline: list[dict], *, title: str, prefix: str = "chart") -> 
         if n <= 12 or i % max(1, n // 12) == 0 or i == n - 1:
             out.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" text-anchor="end" fill="#333" '
-                f'transform="rotate(-35 {x + bar_w / 2:.1f} {top + plot_h + 14})">{_short_date(point["date"])}</text>'
+                f'transform="rotate(-35 {x + bar_w / 2:.1f} {top + plot_h + 14})">{_day(point["date"])}</text>'
             )
     out.append(f'<line x1="{left}" x2="{width - 10}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#333"/>')
     out.append("</svg>")
     return "".join(out)
 
 
-def _short_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%b %Y")
+def _day(iso: str) -> str:
+    """A chart point's day as the site writes dates ("31 December 2025")."""
+    return dates.render(date.fromisoformat(iso))
 
 
 def _nice_step(peak: int) -> int:

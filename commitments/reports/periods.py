@@ -9,6 +9,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
+from ..dates import render
+
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[QqHh])(?P<n>\d))?$")
 
 
@@ -55,18 +57,18 @@ def parse_period(text: str) -> Period:
 
 def period_from_dates(start: date, end: date) -> Period:
     if end < start:
-        raise ValidationError(f"The period ends ({end:%d %b %Y}) before it starts ({start:%d %b %Y}).")
-    return Period(f"{start.isoformat()}-to-{end.isoformat()}", f"{start:%-d %b %Y} – {end:%-d %b %Y}", start, end)
+        raise ValidationError(f"The period ends ({render(end)}) before it starts ({render(start)}).")
+    return Period(f"{start.isoformat()}-to-{end.isoformat()}", f"{render(start)} – {render(end)}", start, end)
 
 
 def check_complete(period: Period, *, today: date) -> None:
     """A report describes a period that has ended: refuse future and unfinished periods."""
     if period.end < period.start:
-        raise ValidationError(f"The period ends ({period.end:%d %b %Y}) before it starts ({period.start:%d %b %Y}).")
+        raise ValidationError(f"The period ends ({render(period.end)}) before it starts ({render(period.start)}).")
     if period.start > today:
-        raise ValidationError(f"The period {period.label} is in the future (it starts {period.start:%d %b %Y}).")
+        raise ValidationError(f"The period {period.label} is in the future (it starts {render(period.start)}).")
     if period.end >= today:
         raise ValidationError(
-            f"The period {period.label} has not ended yet (it ends {period.end:%d %b %Y}); "
+            f"The period {period.label} has not ended yet (it ends {render(period.end)}); "
             "a report can be made from the day after."
         )

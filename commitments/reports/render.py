@@ -19,6 +19,8 @@ from ..models import ProgressReport
 from . import charts
 from .snapshot import NEW
 
+PDF_VARIANT = "pdf/ua-1"  # WeasyPrint's tagged, accessible variant
+
 CSV_COLUMNS = [
     "slug",
     "title",
@@ -114,11 +116,15 @@ def render_pdf(report: ProgressReport, *, base_url: str) -> bytes:
 
 
 def _typeset(html: str, *, base_url: str) -> bytes:
-    """HTML to PDF with WeasyPrint: the slow step, which tests replace with a stand-in."""
+    """HTML to PDF with WeasyPrint: the slow step, which tests replace with a stand-in.
+
+    PDF/UA-1: a tagged PDF (a structure tree that screen readers follow, headings and tables included)
+    whose language and title come from the template's ``<html lang>`` and ``<title>``."""
     from weasyprint import CSS, HTML  # imported here: heavy, and only the PDF needs it
 
     stylesheet = Path(settings.BASE_DIR) / "static" / "css" / "report-pdf.css"
-    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
+    return HTML(string=html, base_url=base_url).write_pdf(
+        stylesheets=[CSS(filename=str(stylesheet))], pdf_variant=PDF_VARIANT)
 
 
 def country_columns(snapshot: dict) -> list[str]:

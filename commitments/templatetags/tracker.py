@@ -1,6 +1,6 @@
 """Template filters for the status scale, so templates never hold labels of their own."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django import template
 
@@ -46,22 +46,17 @@ def get_item(mapping: dict, key: str):
     return mapping.get(key, 0) if mapping else 0
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
 @register.filter(expects_localtime=True)
-def day(value, style: str = "long") -> str:
-    """A date as ``date:"j F Y"`` gives it in English ("1 July 2025"; ``"short"``: "1 Jul 2025").
+def day(value) -> str:
+    """A day-precise date or a time as the site writes dates ("1 July 2025", ``dates.render``).
 
-    The site's one date style, without the localisation lookups that the ``date`` filter makes on
-    each call (a commitment page shows dozens of dates). Like ``date``, it is given aware datetimes
-    already in the site's zone (``expects_localtime``).
+    Without the localisation lookups that the ``date`` filter makes on each call (a commitment page
+    shows dozens of dates). Like ``date``, it is given aware datetimes already in the site's zone
+    (``expects_localtime``); a date known only to the month or year takes ``as_precise`` instead.
     """
     if not value:
         return ""
-    month = _MONTHS[value.month - 1]
-    return f"{value.day} {month[:3] if style == 'short' else month} {value.year}"
+    return dates.render(value.date() if isinstance(value, datetime) else value)
 
 
 @register.filter
