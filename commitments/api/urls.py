@@ -1,0 +1,25 @@
+"""``/api/v1/``: the public read API, its OpenAPI document and its documentation page."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("commitments/", views.CommitmentList.as_view(), name="commitments"),
+    path("commitments/<slug:slug>/", views.CommitmentDetail.as_view(), name="commitment"),
+    path("updates/", views.UpdateList.as_view(), name="updates"),
+    path("updates/<int:pk>/", views.UpdateDetail.as_view(), name="update"),
+    path("reports/", views.ReportList.as_view(), name="reports"),
+    path("reports/<slug:slug>/", views.ReportDetail.as_view(), name="report"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]
+for kind, plural in (("theme", "themes"), ("country", "countries"), ("actor", "actors"), ("source", "sources")):
+    list_view, detail_view = views.ENTRY_VIEWS[kind]
+    urlpatterns += [
+        path(f"{plural}/", list_view.as_view(), name=plural),
+        path(f"{plural}/<slug:slug>/", detail_view.as_view(), name=kind),
+    ]
