@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +23,7 @@ from ..filtersets import (
 )
 from ..models import Commitment, StatusUpdate
 from ..status import Status
-from ..taxonomy import TAXONOMY_FACETS
+from ..taxonomy import TAXONOMY_FACETS, link_table
 from .errors import ParameterError
 
 # A slug filter's values are strings (its choices, the catalogue's slugs, are read per request).
@@ -127,7 +128,11 @@ class UpdateFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         entries = public_catalogue.load(facets=("country",))["country"]
-        return queryset.filter(country_status.describes_q([entries[slug].id for slug in value]))
+        ids = [entries[slug].id for slug in value]
+        # Of commitments filed under one of them (the feed gets these from the list's country filter) ...
+        filed = link_table("countries")[0].objects.filter(commitment=OuterRef("commitment_id"), country__in=ids)
+        # ... the updates that describe one of them (``country_status``).
+        return queryset.filter(Exists(filed)).filter(country_status.describes_q(ids))
 
     def by_withdrawn(self, queryset, name, value):
         if value == "1":

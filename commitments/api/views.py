@@ -203,7 +203,7 @@ class EntryDetail(PublicReadView):
         in_country = entry.pk if self.kind == "country" else None
         queryset = Commitment.objects.public().filter(**{taxonomy.relation: entry}).at(country=in_country)
         counts = counting.entry_status_counts(queryset, kind=self.kind, entry_id=entry.pk)
-        record = records.records.entry_record(self.kind, slug=entry.slug, name=getattr(entry, taxonomy.label_field),
+        record = records.entry_record(self.kind, slug=entry.slug, name=getattr(entry, taxonomy.label_field),
                                       counts=counts, urls=Urls(request))
         if self.kind == "source":
             record |= records.source_extra(entry)
