@@ -1,6 +1,10 @@
-"""``/api/v1/``: the public read API, its OpenAPI document and its documentation page."""
+"""``/api/v1/``: the public read API, its OpenAPI document and its documentation page.
 
-from django.urls import path
+Identifiers are taken as any text (``str``) and checked by the views, so that every address under /api/v1/
+answers in JSON, a malformed one with the API's 404 rather than the site's HTML page.
+"""
+
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -9,11 +13,11 @@ app_name = "api"
 
 urlpatterns = [
     path("commitments/", views.CommitmentList.as_view(), name="commitments"),
-    path("commitments/<slug:slug>/", views.CommitmentDetail.as_view(), name="commitment"),
+    path("commitments/<str:slug>/", views.CommitmentDetail.as_view(), name="commitment"),
     path("updates/", views.UpdateList.as_view(), name="updates"),
-    path("updates/<int:pk>/", views.UpdateDetail.as_view(), name="update"),
+    path("updates/<str:pk>/", views.UpdateDetail.as_view(), name="update"),
     path("reports/", views.ReportList.as_view(), name="reports"),
-    path("reports/<slug:slug>/", views.ReportDetail.as_view(), name="report"),
+    path("reports/<str:slug>/", views.ReportDetail.as_view(), name="report"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -21,5 +25,6 @@ for kind, plural in (("theme", "themes"), ("country", "countries"), ("actor", "a
     list_view, detail_view = views.ENTRY_VIEWS[kind]
     urlpatterns += [
         path(f"{plural}/", list_view.as_view(), name=plural),
-        path(f"{plural}/<slug:slug>/", detail_view.as_view(), name=kind),
+        path(f"{plural}/<str:slug>/", detail_view.as_view(), name=kind),
     ]
+urlpatterns.append(re_path(r"^.*$", views.not_found))

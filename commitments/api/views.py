@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -40,6 +41,24 @@ SORT_KEYS = {
     "updated": [Key("eff_status_date", kind=date), *TITLE],
     "-updated": [Key("eff_status_date", descending=True, kind=date), *TITLE],
 }
+
+
+MAX_SLUG = 100  # the longest slug any record may have
+
+
+def _key(slug: str) -> str:
+    """``slug`` if it could name a record, else 404 (text PostgreSQL could not even compare: a NUL)."""
+    if len(slug) > MAX_SLUG or "\x00" in slug:
+        raise Http404
+    return slug
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "HEAD", "OPTIONS"])
+@throttle_classes([])
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: the API's 404, in JSON."""
+    raise Http404
 
 
 def _page(view, request, rows):
@@ -89,7 +108,7 @@ class CommitmentDetail(PublicReadView):
     serializer_class = serializers.CommitmentDetailSerializer
 
     def get(self, request, slug: str):
-        commitment = selectors.for_detail(Commitment.objects.public()).filter(slug=slug).first()
+        commitment = selectors.for_detail(Commitment.objects.public()).filter(slug=_key(slug)).first()
         if commitment is None:
             raise Http404
         return Response(self.get_serializer(records.commitment_detail(commitment, request=request)).data)
@@ -126,12 +145,16 @@ class UpdateList(PublicReadView):
 
 
 @extend_schema_view(get=extend_schema(summary="A status update", tags=["updates"],
+                                      parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH,
+                                                                   description="The update's id.")],
                                       responses={200: serializers.UpdateSerializer, **DETAIL_ERRORS}))
 class UpdateDetail(PublicReadView):
     serializer_class = serializers.UpdateSerializer
 
-    def get(self, request, pk: int):
-        update = _updates().filter(pk=pk).first()
+    def get(self, request, pk: str):
+        if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:  # a bigint's ids; "007" is 7
+            raise Http404
+        update = _updates().filter(pk=int(pk)).first()
         if update is None:
             raise Http404
         return Response(self.get_serializer(records.update_record(update, urls=Urls(request))).data)
@@ -199,7 +222,7 @@ class EntryDetail(PublicReadView):
 
     def get(self, request, slug: str):
         taxonomy = TAXONOMY_FACETS[self.kind]
-        entry = get_object_or_404(taxonomy.public(), slug=slug)
+        entry = get_object_or_404(taxonomy.public(), slug=_key(slug))
         in_country = entry.pk if self.kind == "country" else None
         queryset = Commitment.objects.public().filter(**{taxonomy.relation: entry}).at(country=in_country)
         counts = counting.entry_status_counts(queryset, kind=self.kind, entry_id=entry.pk)
@@ -268,7 +291,7 @@ class ReportDetail(PublicReadView):
     serializer_class = serializers.ReportDetailSerializer
 
     def get(self, request, slug: str):
-        report = _reports().filter(slug=slug).first()
+        report = _reports().filter(slug=_key(slug)).first()
         if report is None:
             raise Http404
         return Response(self.get_serializer(records.report_record(report, urls=Urls(request), snapshot=True)).data)
