@@ -297,6 +297,21 @@ def test_etag_and_if_none_match(client, ns, django_assert_num_queries):
     assert changed.status_code == 200 and changed["ETag"] != etag
 
 
+def test_addresses_outside_the_api_answer_json_and_a_missing_slash_is_added(client, ns):
+    missing = api(client, "nothing/here/")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not found."}
+    assert api(client, "commitments/no-such-commitment/").json() == {"detail": "Not found."}
+    assert api(client, "updates/-1/").status_code == 404
+    assert api(client, "commitments").status_code == 301
+
+
+def test_json_is_gzipped_for_clients_that_accept_it(client, ns):
+    response = api(client, "commitments/?page_size=100", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert response["ETag"].startswith('W/"api-')
+    assert api(client, "commitments/?page_size=100", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
 def test_cors_lets_any_origin_read_the_api_and_nothing_else(client, ns):
     response = api(client, "themes/", HTTP_ORIGIN="https://newsroom.example")
     assert response["Access-Control-Allow-Origin"] == "*"

@@ -27,4 +27,5 @@ for kind, plural in (("theme", "themes"), ("country", "countries"), ("actor", "a
         path(f"{plural}/", list_view.as_view(), name=plural),
         path(f"{plural}/<str:slug>/", detail_view.as_view(), name=kind),
     ]
-urlpatterns.append(re_path(r"^.*$", views.not_found))
+# Any other address ending in a slash (one without is first redirected to it, APPEND_SLASH).
+urlpatterns.append(re_path(r"^.*/$", views.not_found))
