@@ -69,3 +69,8 @@ loadtest: install ## Load-test gunicorn (DEBUG off) on a 10k demo database with 
 	$(PY) loadtest/run.py
 
 .PHONY: loadtest
+
+openapi: install ## Regenerate docs/openapi.json, the API's OpenAPI document (a test fails when it drifts from the code)
+	$(MANAGE) spectacular --format openapi-json --validate --fail-on-warn --file docs/openapi.json
+
+.PHONY: openapi

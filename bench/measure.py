@@ -101,6 +101,7 @@ def main() -> None:
         return fetch
 
     facet_index.refresh()  # as after the first page since the generator's commit (or any later change)
+    settings.API_RATE_LIMIT = ""  # one client asks hundreds of times
     uncached = {"before": cache.clear}
     settings.PUBLIC_PAGE_CACHE_SECONDS = 600
     pages = {
@@ -118,6 +119,13 @@ def main() -> None:
         # Not a cached page: clearing the cache would only drop the 5-minute "demo data?" flag.
         "commitment page": timed(get(f"/commitments/{slug}/"), runs=args.runs, warmup=args.warmup),
         "Atom feed": timed(get("/feeds/updates.atom"), runs=args.runs, warmup=args.warmup, **uncached),
+        # The read API (never cached: each request builds its answer): 100 rows a page, each with its status in
+        # each of its countries; the same filters as the list rows above.
+        "API list, one country + status, 100 a page": timed(get(f"/api/v1{one_country}&page_size=100"),
+                                                            runs=args.runs, warmup=args.warmup),
+        "API list, 3 filters + text, 100 a page": timed(get(f"/api/v1{three_filters}&page_size=100"),
+                                                        runs=args.runs, warmup=args.warmup),
+        "API commitment": timed(get(f"/api/v1/commitments/{slug}/"), runs=args.runs, warmup=args.warmup),
     }
 
     # The first page after a change counts in SQL; the process builds the facet index after sending it

@@ -127,7 +127,9 @@ class AdminCSPMiddleware:
 
 # What is compressed: pages and XML documents (sitemap, feed), not the streamed exports (their
 # deliberate mid-stream abort must reach the client as it is) nor static files (WhiteNoise's own).
-_COMPRESSED_TYPES = ("text/html", "application/xml", "application/atom+xml", "text/xml")
+# The read API's JSON too: it sets no cookie and reads no secret (no session, no CSRF token).
+_COMPRESSED_TYPES = ("text/html", "application/xml", "application/atom+xml", "text/xml", "application/json",
+                     "application/vnd.oai.openapi+json")
 
 
 class PublicGZipMiddleware(GZipMiddleware):

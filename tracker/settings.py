@@ -87,6 +87,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (the CSP allows no other)
     "commitments",
 ]
 
@@ -95,6 +99,7 @@ MIDDLEWARE = [
     "commitments.middleware.ResponseHeadersMiddleware",  # outside sessions and auth: sees their cookies
     "commitments.middleware.PublicGZipMiddleware",  # inside the headers: Cache-Control sees the cookies it reads
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as django-cors-headers asks; /api/ only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -280,3 +285,53 @@ try:
 except ValidationError:
     raise ImproperlyConfigured(f"CORRECTIONS_EMAIL={CORRECTIONS_EMAIL!r} is not an e-mail address.") from None
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)  # keyed by data version, so safe
+
+# --- the public read API (/api/v1/, ``commitments/api``) ---------------------------------------
+# Anonymous and read-only: no authentication (so no session or CSRF), JSON only (no browsable API: its
+# pages need inline scripts the CSP refuses). Each client address (``client_ip``, as the sign-in lockout)
+# may make API_RATE_LIMIT requests ("120/minute"; s, min, hour or day); empty: no limit.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/minute").strip()
+if API_RATE_LIMIT:
+    import re as _re
+
+    if not _re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE_LIMIT):
+        raise ImproperlyConfigured(
+            f"API_RATE_LIMIT={API_RATE_LIMIT!r} is not a rate: write requests/period, e.g. 120/minute "
+            "(period: second, minute, hour or day), or leave it empty for no limit."
+        )
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["commitments.api.throttling.ClientAddressThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "commitments.api.errors.exception_handler",
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commitments Tracker API",
+    "DESCRIPTION": (
+        "Read-only, anonymous access to the public record: commitments with their status in each country, "
+        "status updates and withdrawals with their evidence, themes, countries, actors, sources and progress "
+        "reports. The list filters are the list page's (the same names, values and validation). Lists are "
+        "paged by cursor: follow `next` and `previous`. Responses carry an `ETag` (the public data version); "
+        "send it back in `If-None-Match` for a 304. Each client address may make a limited number of "
+        "requests (429 with `Retry-After` beyond it)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "commitments.status.Status", "PrecisionEnum": "commitments.dates.Precision"},
+    "DISABLE_ERRORS_AND_WARNINGS": False,
+}
+# CORS: any origin may read the API from a browser (GET, HEAD and the preflight), nothing else, no cookies.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "X-Request-ID")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
          name="sitemap"),
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
+    path("api/v1/", include("commitments.api.urls")),
     path("reports/", include("commitments.reports.urls")),
     path("", include("commitments.urls")),
 ]

@@ -1,0 +1,181 @@
+"""The API's records as plain dicts, built from rows the selectors read (``CommitmentSerializer`` & co.
+render them). Every query is per page, never per row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.urls import reverse
+
+from .. import country_status, selectors
+from ..status import Status
+from ..taxonomy import TAXONOMY_FACETS
+
+LABELS = {**dict(Status.choices), country_status.NOT_ASSESSED: "Not yet assessed"}
+
+
+class Urls:
+    """Absolute addresses for one request: API resources and the site's pages."""
+
+    def __init__(self, request):
+        self.absolute: Callable[[str], str] = request.build_absolute_uri
+
+    def api(self, name: str, *args) -> str:
+        return self.absolute(reverse(f"api:{name}", args=args))
+
+    def page(self, name: str, *args) -> str:
+        return self.absolute(reverse(name, args=args))
+
+    def commitment_page(self, slug: str) -> str:
+        return self.page("commitments:detail", slug)
+
+    def entry(self, kind: str, slug: str, name: str) -> dict:
+        return {"slug": slug, "name": name, "url": self.api(kind, slug),
+                "html_url": self.page(TAXONOMY_FACETS[kind].url_name, slug)}
+
+    def update(self, slug: str, pk: int | None) -> tuple[str | None, str | None]:
+        if pk is None:
+            return None, None
+        return self.api("update", pk), f"{self.commitment_page(slug)}#update-{pk}"
+
+
+def _precision(day, precision):
+    return precision if day else None
+
+
+def _source(urls: Urls, source) -> dict:
+    return {"slug": source.slug, "title": source.title, "url": urls.api("source", source.slug),
+            "html_url": urls.page("commitments:source", source.slug), "document_url": source.url or None}
+
+
+def _common(urls: Urls, c, *, status: str, as_of: date | None, precision: str, overdue: bool,
+            themes, countries, actors, country_table: dict) -> dict:
+    return {
+        "slug": c.slug,
+        "title": c.title,
+        "url": urls.api("commitment", c.slug),
+        "html_url": urls.commitment_page(c.slug),
+        "updates_url": f"{urls.api('updates')}?commitment={c.slug}",
+        "status": status,
+        "status_label": LABELS[status],
+        "status_as_of": as_of,
+        "status_as_of_precision": _precision(as_of, precision),
+        "due_date": c.due_date,
+        "due_precision": _precision(c.due_date, c.due_precision),
+        "overdue": bool(overdue),
+        "date_made": c.date_made,
+        "date_made_precision": _precision(c.date_made, c.date_made_precision),
+        "expected_end": c.expected_end,
+        "expected_end_precision": _precision(c.expected_end, c.expected_end_precision),
+        "statement_type": c.statement_type,
+        "themes": [urls.entry("theme", e.slug, e.name) for e in themes],
+        "countries": [urls.entry("country", e.slug, e.name) for e in countries],
+        "actors": [urls.entry("actor", e.slug, e.name) for e in actors],
+        "source": _source(urls, c.source),
+        "country_status": country_table,
+    }
+
+
+def _country_status(urls: Urls, slug: str, *, status, as_of, precision, regional, update_id) -> dict:
+    update, update_html = urls.update(slug, update_id)
+    return {"status": status, "as_of": as_of, "as_of_precision": _precision(as_of, precision),
+            "regional": regional, "update": update, "update_html_url": update_html}
+
+
+def commitment_rows(rows: list, *, request, day: date | None) -> list[dict]:
+    """The list's records: ``rows`` (``selectors.for_list`` with actors, ``with_status_precision``) and their
+    status in each of their countries (``selectors.matrix_cells``: one query for the page)."""
+    urls = Urls(request)
+    countries = {e.pk: e for c in rows for e in c.countries.all()}
+    cells = selectors.matrix_cells(commitments=[c.pk for c in rows], countries=list(countries), day=day)
+    out = []
+    for c in rows:
+        table = {}
+        for e in c.countries.all():
+            cell = cells.get((c.pk, e.pk), selectors.NOT_FILED)
+            table[e.slug] = _country_status(urls, c.slug, status=cell.status or country_status.NOT_ASSESSED,
+                                            as_of=cell.as_of, precision=cell.precision, regional=cell.regional,
+                                            update_id=cell.update_id)
+        out.append(_common(urls, c, status=c.eff_status, as_of=c.eff_status_date, precision=c.eff_status_precision,
+                           overdue=c.eff_overdue, themes=c.themes.all(), countries=c.countries.all(),
+                           actors=c.actors.all(), country_table=table))
+    return out
+
+
+def commitment_detail(c, *, request) -> dict:
+    """One commitment's record now: its taxonomies (one query) and status in each country (``country_table``)."""
+    urls = Urls(request)
+    taxonomies = selectors.taxonomies_of(commitment=c)
+    table = {
+        row.country.slug: _country_status(urls, c.slug, status=row.status, as_of=row.as_of, precision=row.precision,
+                                          regional=row.regional, update_id=row.update_id)
+        for row in selectors.country_table(commitment=c, countries=taxonomies["country"])
+    }
+
+    def named(entries):
+        return [_Named(e.slug, e.label) for e in entries]
+
+    record = _common(urls, c, status=c.current_status, as_of=c.current_status_date,
+                     precision=c.current_status_precision, overdue=c.is_overdue, themes=named(taxonomies["theme"]),
+                     countries=named(taxonomies["country"]), actors=named(taxonomies["actor"]), country_table=table)
+    return record | {"quote": c.quote, "quote_context": c.quote_context, "location": c.location,
+                     "due_text": c.due_text, "assessment_scope": c.assessment_scope}
+
+
+class _Named:
+    __slots__ = ("name", "slug")
+
+    def __init__(self, slug: str, name: str):
+        self.slug, self.name = slug, name
+
+
+def update_record(u, *, urls: Urls) -> dict:
+    """An update on the record (``commitment``, ``country`` and ``evidence`` already read)."""
+    c = u.commitment
+    return {
+        "id": u.pk,
+        "url": urls.api("update", u.pk),
+        "html_url": f"{urls.commitment_page(c.slug)}#update-{u.pk}",
+        "commitment": {"slug": c.slug, "title": c.title, "url": urls.api("commitment", c.slug),
+                       "html_url": urls.commitment_page(c.slug)},
+        "country": {"slug": u.country.slug, "name": u.country.name} if u.country_id else None,
+        "status": u.status,
+        "status_label": LABELS[u.status],
+        "as_of": u.as_of,
+        "as_of_precision": u.as_of_precision,
+        "summary": u.summary,
+        "confidence": u.confidence,
+        "published_at": u.published_at,
+        "withdrawn": u.withdrawn_at is not None,
+        "withdrawn_at": u.withdrawn_at,
+        "withdraw_reason": u.withdraw_reason,
+        "evidence": [
+            {"title": e.title, "publisher": e.publisher, "date": e.date,
+             "date_precision": _precision(e.date, e.date_precision), "url": e.url or None, "stance": e.stance,
+             "indicates": e.indicates, "description": e.description, "quote": e.quote}
+            for e in u.evidence.all()
+        ],
+    }
+
+
+def entry_record(kind: str, *, slug: str, name: str, counts: dict[str, int], urls: Urls) -> dict:
+    counts = {status: counts.get(status, 0) for status in Status.values}
+    return {**urls.entry(kind, slug, name), "commitments_url": f"{urls.api('commitments')}?{kind}={slug}",
+            "total": sum(counts.values()), "status_counts": counts}
+
+
+def source_extra(source) -> dict:
+    return {"issuer": source.issuer, "date": source.date, "date_precision": _precision(source.date,
+            source.date_precision), "kind": source.kind, "document_url": source.url or None}
+
+
+def report_record(report, *, urls: Urls, snapshot: bool) -> dict:
+    record = {
+        "slug": report.slug, "title": report.title, "period_label": report.period_label, "start": report.start,
+        "end": report.end, "published_at": report.published_at, "introduction": report.introduction,
+        "supersedes": report.supersedes.slug if report.supersedes_id else None,
+        "url": urls.api("report", report.slug), "html_url": urls.page("reports:detail", report.slug),
+        "pdf_url": urls.page("reports:pdf", report.slug), "csv_url": urls.page("reports:csv", report.slug),
+    }
+    return record | {"snapshot": report.snapshot} if snapshot else record
