@@ -3,8 +3,9 @@
 from datetime import date
 
 from django import template
+from django.db import connection
 
-from .. import dates
+from .. import dates, search_highlight
 from .. import status as status_scale
 
 register = template.Library()
@@ -98,3 +99,17 @@ def iso_precise(value, precision: str = "") -> str:
 def stale_after() -> str:
     """How long without a published update makes a commitment stale, in words ("nine months")."""
     return status_scale.STALE_AFTER_TEXT
+
+
+@register.filter
+def highlight(value, search):
+    """``value`` with the words the search ``search`` (a ``search_query.Query``, or None) matched in ``<mark>``."""
+    if search is None or search == "":
+        return value
+    return search_highlight.highlight(str(value), search, vendor=connection.vendor)
+
+
+@register.filter
+def search_snippet(value, search):
+    """A passage of ``value`` around the search's first match, highlighted (``search_highlight.snippet``)."""
+    return search_highlight.snippet(str(value), search or None, vendor=connection.vendor)
