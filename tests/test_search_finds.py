@@ -177,7 +177,7 @@ def test_the_list_offers_relevance_and_marks_the_matches(client, db):
 
 
 def _render(text: str, query: str) -> str:
-    template = Template("{{ text|highlight:search }}")
+    template = Template("{% marked text %}")
     return template.render(Context({"text": text, "search": search_query.parse(query)}))
 
 

@@ -101,15 +101,14 @@ def stale_after() -> str:
     return status_scale.STALE_AFTER_TEXT
 
 
-@register.filter
-def highlight(value, search):
-    """``value`` with the words the search ``search`` (a ``search_query.Query``, or None) matched in ``<mark>``."""
-    if search is None or search == "":
-        return value
-    return search_highlight.highlight(str(value), search, vendor=connection.vendor)
+@register.simple_tag(takes_context=True)
+def marked(context, text) -> str:
+    """``text`` with the words the page's search matched in ``<mark>`` (``search_highlight``); as it is when the
+    page has no ``search`` (a ``search_query.Query``) in its context."""
+    return search_highlight.highlight(str(text), context.get("search") or None, vendor=connection.vendor)
 
 
-@register.filter
-def search_snippet(value, search):
-    """A passage of ``value`` around the search's first match, highlighted (``search_highlight.snippet``)."""
-    return search_highlight.snippet(str(value), search or None, vendor=connection.vendor)
+@register.simple_tag(takes_context=True)
+def search_snippet(context, text) -> str:
+    """A passage of ``text`` around the page's search's first match, highlighted (``search_highlight.snippet``)."""
+    return search_highlight.snippet(str(text), context.get("search") or None, vendor=connection.vendor)
