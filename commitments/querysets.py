@@ -249,9 +249,9 @@ class CommitmentQuerySet(models.QuerySet):
         """How well each row matches ``text``, best first when ordered ascending (None with no word to look for).
 
         PostgreSQL: ``ts_rank_cd`` over the weighted document (title A, names B, quote and summaries C),
-        negated. SQLite: ``bm25`` with the same weights (lower is better). A correlated subquery by
-        primary key, meant for the top-level ORDER BY of a search's rows (``CommitmentFilterSet``):
-        it names this model's table, so it is never used inside another query.
+        negated, read by primary key per row. SQLite: ``bm25`` with the same weights (lower is better).
+        Meant for the top-level ORDER BY of a search's rows (``CommitmentFilterSet``): it names this model's
+        table, so it is never used inside another query (an ``__in`` subquery drops its ordering).
         """
         query = search_query.parse(text)
         outer = f'"{self.model._meta.db_table}"."id"'
@@ -270,10 +270,14 @@ class CommitmentQuerySet(models.QuerySet):
         expression = search_query.fts5_expression(query)
         if expression is None:
             return None
+        # bm25 counts each phrase's matches afresh for every query it runs in: asked once per row it would read
+        # the whole index per row. So every match is ranked once (a materialised CTE, looked up by an automatic
+        # index): at 40,000 matches of 100,000 about 0.5 s against 0.1 s for the title order, measured alone.
         table, weights = sqlite_search.TABLE, ", ".join(map(str, sqlite_search.WEIGHTS))
         return RawSQL(  # noqa: S611 - constants; the words are a parameter
-            f"(SELECT bm25({table}, {weights}) FROM {table} WHERE {table} MATCH %s "  # noqa: S608
-            f"AND {table}.rowid = {outer})", [expression], output_field=models.FloatField())
+            f"(WITH ranked AS MATERIALIZED (SELECT rowid AS id, bm25({table}, {weights}) AS rank FROM {table} "  # noqa: S608
+            f"WHERE {table} MATCH %s) SELECT rank FROM ranked WHERE ranked.id = {outer})",
+            [expression], output_field=models.FloatField())
 
     def _search_sql(self, text: str) -> tuple[str, list] | None:
         """SQL selecting the ids of the commitments whose document matches ``text``, with its parameters;
