@@ -114,7 +114,9 @@ def migration_step(action: str):
     """A ``RunPython`` function that runs ``drop_triggers`` or ``create_triggers`` on SQLite only.
 
     Migrations that add a column remake the table on SQLite; the search triggers name the other tables
-    and would break, so such a migration drops them first and creates them again at its end.
+    and would break, so such a migration drops them first and creates them again at its end. That now
+    means a migration remaking any table the document reads: the commitment, status update, source,
+    country, actor and theme tables and the three link tables (a remade table also loses its own triggers).
     """
 
     def run(apps, schema_editor):
