@@ -42,6 +42,7 @@ def _status_choice_error() -> str:
     valid = "; ".join(f"{slug} ({label})" for slug, label in Status.choices)
     return f"“%(value)s” is not a status. Choose one of: {valid}."
 
+RELEVANCE = "relevance"
 # Every order ends in the primary key, so rows that tie keep one order across pages and exports.
 SORTS = {
     "title": ("Title (A–Z)", ["title", "pk"]),
@@ -49,6 +50,9 @@ SORTS = {
     "-due": ("Due date (latest first)", [("due_date", "desc"), "title", "pk"]),
     "updated": ("Last assessed (oldest first)", [("eff_status_date", "asc"), "title", "pk"]),
     "-updated": ("Last assessed (newest first)", [("eff_status_date", "desc"), "title", "pk"]),
+    # Best match to the search first (``CommitmentQuerySet.search_rank``), ties by title. Only a search has a
+    # best match: without ``q`` (or with no word to look for) the rows come in the default order.
+    RELEVANCE: ("Relevance (best match first, with a search)", ["title", "pk"]),
 }
 DEFAULT_SORT = "title"
 
@@ -110,7 +114,8 @@ class CommitmentFilterForm(forms.Form):
 
 class CommitmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="search", max_length=200, help_text="Words in the title, quote or an update's summary."
+        label="Search", method="search", max_length=200,
+        help_text="Words in the title, quote, an update's summary, or the names it is filed under.",
     )
     status = django_filters.MultipleChoiceFilter(
         label="Status",
@@ -270,8 +275,16 @@ class CommitmentFilterSet(django_filters.FilterSet):
         for name, value in self.form.cleaned_data.items():
             if name not in exclude:
                 queryset = self.filters[name].filter(queryset, value)
+        return queryset.order_by(*self.ordering(queryset))
+
+    def ordering(self, queryset) -> list:
+        """The ORDER BY of the chosen sort; ``relevance`` puts the best match to ``q`` first (without ``q``,
+        the default order)."""
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
-        return queryset.order_by(*_order_by(SORTS[sort][1]))
+        if sort == RELEVANCE:
+            rank = queryset.search_rank(self.form.cleaned_data.get("q") or "")
+            return [rank.asc(), *SORTS[sort][1]] if rank is not None else _order_by(SORTS[DEFAULT_SORT][1])
+        return _order_by(SORTS[sort][1])
 
     def queryset_without(self, *names: str):
         """The rows all other active filters leave: the base of the facet counts of ``names``."""

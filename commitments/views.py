@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from . import catalogue, counting, selectors, soft_cache
+from . import catalogue, counting, search_query, search_terms, selectors, soft_cache
 from . import facets as facet_builder
 from . import status as status_scale
 from .cache import cached_public_page
@@ -146,6 +146,7 @@ def commitment_list(request):
         "status_label": facet_builder.status_label(filterset),
         "query": facet_builder.url_with(params).lstrip("?"),
         "clear_url": "?",
+        "search": search_query.parse(text) if (text := filterset.form.cleaned_data.get("q")) else None,
     }
     return render(request, "commitments/list.html", context, status=status)
 
@@ -250,10 +251,12 @@ def methodology(request):
 
 
 def about(request):
-    """What the tracker is, how it rates (the methodology's own text), how quotes are checked, corrections,
-    the data's licence (the open-data dump's), how to cite, and whom to write to."""
+    """What the tracker is, how it rates (the methodology's own text), how quotes are checked, how search works
+    (with the glossary of ``search_terms``), corrections, the data's licence (the open-data dump's), how to cite,
+    and whom to write to."""
     return render(request, "commitments/about.html", {
         **_methodology_context(), "licence": LICENSE, "corrections_email": settings.CORRECTIONS_EMAIL,
+        "glossary": search_terms.GLOSSARY,
     })
 
 

@@ -3,8 +3,9 @@
 from datetime import date, datetime
 
 from django import template
+from django.db import connection
 
-from .. import dates
+from .. import dates, search_highlight
 from .. import status as status_scale
 
 register = template.Library()
@@ -93,3 +94,16 @@ def iso_precise(value, precision: str = "") -> str:
 def stale_after() -> str:
     """How long without a published update makes a commitment stale, in words ("nine months")."""
     return status_scale.STALE_AFTER_TEXT
+
+
+@register.simple_tag(takes_context=True)
+def marked(context, text) -> str:
+    """``text`` with the words the page's search matched in ``<mark>`` (``search_highlight``); as it is when the
+    page has no ``search`` (a ``search_query.Query``) in its context."""
+    return search_highlight.highlight(str(text), context.get("search") or None, vendor=connection.vendor)
+
+
+@register.simple_tag(takes_context=True)
+def search_snippet(context, text) -> str:
+    """A passage of ``text`` around the page's search's first match, highlighted (``search_highlight.snippet``)."""
+    return search_highlight.snippet(str(text), context.get("search") or None, vendor=connection.vendor)
