@@ -136,6 +136,8 @@ def public_pages(client, data) -> dict[str, bytes]:
         response = client.get(url)
         assert response.status_code == 200, url
         out[url] = b"".join(response.streaming_content) if response.streaming else response.content
+        if url.endswith(".json"):  # the data, without the document's metadata (when it was made, the data version)
+            out[url] = json.dumps(json.loads(out[url])["commitments"]).encode()
     return out
 
 
@@ -723,8 +725,12 @@ def test_the_dump_csv_neutralises_formulas_as_export_csv_does_and_its_json_keeps
     # The same cells as in /commitments/export.csv, which uses the same function.
     restore(extremes.dump)
     response = client.get("/commitments/export.csv")
-    exported = {r["slug"]: r for r in csv.DictReader(io.StringIO(
-        b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff"), newline=""))}
+    limit = csv.field_size_limit(1 << 24)  # the export carries the (very long) quote since format version 2
+    try:
+        exported = {r["slug"]: r for r in csv.DictReader(io.StringIO(
+            b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff"), newline=""))}
+    finally:
+        csv.field_size_limit(limit)
     dumped = {r["id"]: r for r in read_big_csv(extremes.dump / "commitments.csv")}
     full = dumped[str(extremes.full.pk)]
     assert full["slug"] == "'-" + "c" * 99 and full["slug"] in exported

@@ -120,6 +120,23 @@ def test_csv_columns_and_values(client, catalogue):
         "expected_end": "",
         "expected_end_precision": "",
         "status_as_of_precision": "day",
+        # Added in format version 2, after the columns above: the quote, the source, names beside slugs, the
+        # assessment the status comes from, the stale flag.
+        "quote": "The EU will deploy a dedicated security and CT expert to the region.",
+        "location": "Section 2.1, paragraph 4",
+        "source_title": "The EU and Central Asia: New Opportunities for a Stronger Partnership",
+        "source_issuer": "European Commission",
+        "source_date": "2019-05-15",
+        "source_date_precision": "day",
+        "theme_names": "P/CVE",
+        "country_names": "Kyrgyzstan; Kazakhstan",  # in the order of the slugs
+        "actor_slugs": "eeas",
+        "assessment_scope": "regional",
+        "status_confidence": "medium",
+        "status_summary": "Expert in post in Bishkek since March.",
+        "status_update_url": f"http://testserver/commitments/deploy-ct-expert/#update-{catalogue.expert_u2.pk}",
+        "stale": "no",
+        "due_text": "by the stated date",
         # A regional commitment: its overall status in each of its countries; empty where not filed.
         "status_kg": "achieved",
         "status_kz": "achieved",
