@@ -837,3 +837,29 @@ def test_a_date_that_is_not_the_day_its_precision_stores_is_refused(damaged):
                      where=lambda r: r["due_date"] == "2025-01-01")
     message = import_error(damaged)
     assert f"commitments.json, line {line}: due_date: A date known only to the year is stored as the last" in message
+
+
+# --- frictionless (a tool nobody here wrote) reads the dump as its datapackage.json describes it ---------------
+
+
+def frictionless_errors(dump: Path) -> list:
+    import frictionless
+
+    report = frictionless.validate(str(dump / "datapackage.json"))
+    return report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])
+
+
+def test_frictionless_validates_the_dump_with_no_error(data, tmp_path):
+    assert frictionless_errors(export(tmp_path / "dump")) == []
+
+
+def test_frictionless_validates_the_dump_of_the_extreme_rows_with_no_error(extremes):
+    assert frictionless_errors(extremes.dump) == []
+
+
+def test_frictionless_would_see_a_broken_cell(data, tmp_path):
+    """The check above can fail: a date that is not ISO 8601 is a type error to frictionless."""
+    dump = export(tmp_path / "dump")
+    path = dump / "commitments.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("2019-05-15", "15/05/2019"), encoding="utf-8")
+    assert "type-error" in {error[3] for error in frictionless_errors(dump)}

@@ -358,7 +358,7 @@ def test_an_export_that_ends_cleanly_is_complete(client, rows_150, fmt):
     assert "ERROR" not in text
 
 
-def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue):
+def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue, monkeypatch):
     """The query runs before the response starts; a response closed without being read (a reader who
     went away: the server still closes it) closes its cursor there and then. (An unread response that
     nobody closes keeps its cursor until the garbage collector finds it, at any moment: with the
@@ -375,6 +375,11 @@ def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue):
             cursor.execute("SELECT count(*) FROM pg_cursors")
             return cursor.fetchone()[0]
 
+    from commitments import exports
+
+    # The first chunk of rows (and their cells) is read before the response starts: fewer rows a chunk than the
+    # five public ones, so that the query is still running (a chunk that reads every row closes its cursor).
+    monkeypatch.setattr(exports, "CHUNK", 2)
     opened = [client.get(f"/commitments/export.{fmt}") for fmt in ("csv", "json")]
     assert [r.status_code for r in opened] == [200, 200]
     assert open_cursors() == 2  # both queries are running, their first rows fetched

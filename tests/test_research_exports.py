@@ -8,6 +8,7 @@ import io
 import json
 from datetime import date
 
+import frictionless
 import jsonschema
 import pytest
 from django.utils import timezone
@@ -313,7 +314,6 @@ def test_a_database_error_mid_stream_leaves_the_updates_json_invalid(client, w, 
 @pytest.mark.parametrize("url", ["/commitments/export.csv", "/updates/export.csv",
                                  "/commitments/export.csv?as_of=2022-01-01"])
 def test_frictionless_validates_the_csv_exports_against_their_declarations(client, w, tmp_path, url):
-    frictionless = pytest.importorskip("frictionless")
     export = commitment_rows.EXPORT if url.startswith("/commitments/") else update_rows.EXPORT
     header, _ = csv_rows(client, url)
     declared = {c.name: c for c in export.csv_columns}
@@ -323,8 +323,8 @@ def test_frictionless_validates_the_csv_exports_against_their_declarations(clien
         field["name"] = name  # status_<code> is declared once for every country
     path = tmp_path / "export.csv"
     path.write_text(body(client, url).lstrip("\ufeff"), encoding="utf-8")
-    resource = frictionless.Resource(path=path.name, basepath=str(tmp_path), schema=frictionless.Schema.from_descriptor(schema),
-                                     format="csv", encoding="utf-8")
+    resource = frictionless.Resource(path=path.name, basepath=str(tmp_path), format="csv", encoding="utf-8",
+                                     schema=frictionless.Schema.from_descriptor(schema))
     report = frictionless.validate(resource)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
