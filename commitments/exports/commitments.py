@@ -207,7 +207,7 @@ class InCountries:
 _UNKNOWN = selectors.Cell(NOT_ASSESSED)  # a link made between the row's query and its cells' (not assessed yet)
 
 
-def _status_update(queryset: QuerySet, day: date | None):
+def _status_update(day: date | None):
     """SQL, per row: the id of the published overall update its overall status comes from (null: none)."""
     overall = StatusUpdate.objects.published().overall().filter(commitment=OuterRef("pk"))
     if day is None:
@@ -230,7 +230,7 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
     # Every public row: the link tables are aggregated whole, which is cheapest then.
     every_row = queryset.query.where == Commitment.objects.public().query.where
     stale = ExpressionWrapper(queryset.stale_q(on=day), output_field=BooleanField())
-    update = Value(None, output_field=CharField()) if in_country else _status_update(queryset, day)
+    update = Value(None, output_field=CharField()) if in_country else _status_update(day)
     queryset = with_lists(queryset=queryset.annotate(eff_stale=stale, eff_update=update), lists=LISTS,
                           every_row=every_row)
     rows = queryset.values_list(*VALUES).iterator(chunk_size=chunk)
