@@ -283,6 +283,16 @@ def matrix_cells(*, commitments: list[int], countries: list[int] | None, day: da
     return {(c, k): Cell(s, scope, as_of, p or Precision.DAY, u) for c, k, scope, s, as_of, p, u in links}
 
 
+def link_statuses(*, commitments: list[int], day: date | None) -> dict[tuple[int, str], str]:
+    """The status of each of ``commitments`` in each country it is filed under (by slug), now or on ``day``, by
+    ``country_status``'s rule: one query, lighter than ``matrix_cells`` (no date, precision or evidence)."""
+    through, _ = link_table("countries")
+    status, _ = country_status.link_annotations(day=day)
+    links = (through.objects.filter(commitment_id__in=commitments).annotate(cell_status=status).order_by()
+             .values_list("commitment_id", "country__slug", "cell_status"))
+    return {(c, k): s for c, k, s in links}
+
+
 def matrix_rows(commitments, *, countries: list[Entry], day: date | None) -> list[tuple]:
     """The page's rows: (commitment, its (country, cell) pairs in the order of ``countries``); one query of cells."""
     commitments = list(commitments)

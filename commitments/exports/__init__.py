@@ -28,7 +28,7 @@ from ..filtersets import CommitmentFilterSet
 from ..models import StatusUpdate
 from . import commitments as commitment_rows
 from . import updates as update_rows
-from .columns import FORMULA_PREFIXES, Column, Export, csv_cell, csv_writer, neutralise
+from .columns import FORMULA_PREFIXES, Column, Export, csv_cell, neutralise, row_writer
 from .schema import FORMAT_VERSION, json_schema
 from .streaming import _Echo, bad_filters, batches, cells, csv_lines, csv_response, json_chunks, json_response, started
 
@@ -88,13 +88,15 @@ def _list_queryset(filterset: CommitmentFilterSet):
     return filterset.qs.annotate(eff_status_precision=precision)
 
 
-def _start(request) -> tuple[Iterator[tuple] | None, CommitmentFilterSet | None, str, HttpResponse | None]:
+def _start(request, *, statuses_only: bool) -> tuple[Iterator[tuple] | None, CommitmentFilterSet | None, str,
+                                                     HttpResponse | None]:
     filterset, version = _filterset(request)
     if not filterset.is_valid():
         return None, None, version, bad_filters(filterset)
     country = filterset.status_country
     records = started(_records(request=request, queryset=_list_queryset(filterset), day=filterset.as_of_date,
-                               in_country=country.slug if country else None, chunk=CHUNK))
+                               in_country=country.slug if country else None, chunk=CHUNK,
+                               statuses_only=statuses_only))
     return records, filterset, version, None
 
 
@@ -108,23 +110,22 @@ def _public_country_slugs(filterset: CommitmentFilterSet) -> list[str]:
 
 
 def export_csv(request):
-    records, filterset, _, error = _start(request)
+    records, filterset, _, error = _start(request, statuses_only=True)
     if error:
         return error
     slugs = _public_country_slugs(filterset)
     # The fixed columns' cells (a record's last value, ``country_status``, is not one), then ``status_<code>``.
-    writers = [csv_writer(c) for c in commitment_rows.EXPORT.csv_columns if c is not commitment_rows.PER_COUNTRY_COLUMN]
+    write = row_writer([c for c in commitment_rows.EXPORT.csv_columns if c is not commitment_rows.PER_COUNTRY_COLUMN])
 
     def rows():
         for record in records:
-            yield [*(write(value) for write, value in zip(writers, record, strict=False)),
-                   *map(record[-1].status, slugs)]
+            yield [*write(record), *map(record[-1].status, slugs)]
 
     return csv_response(csv_lines(csv_header(slugs), rows()), request=request, filename="commitments.csv")
 
 
 def export_json(request):
-    records, filterset, version, error = _start(request)
+    records, filterset, version, error = _start(request, statuses_only=False)
     if error:
         return error
     names = [c.name for c in commitment_rows.EXPORT.row_columns]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from django.db.models import BooleanField, CharField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -163,11 +163,14 @@ LISTS = {
     "country_pairs": (Commitment.countries.through, "commitment", _pair("country__slug", "country__name")),
     "actor_pairs": (Commitment.actors.through, "commitment", _pair("actor__name", "actor__slug")),
 }
+# Dates read as ISO text ("YYYY-MM-DD" on both databases): no conversion to ``date`` and back for every cell.
+DATES = {"t_status_date": "eff_status_date", "t_due": "due_date", "t_made": "date_made", "t_expected": "expected_end",
+         "t_source_date": "source__date"}
 VALUES = [
-    "pk", "slug", "title", "eff_status", "eff_status_date", "due_date", "eff_overdue", "date_made", "statement_type",
-    *LISTS, "source__slug", "source__url", "due_precision", "date_made_precision", "expected_end",
+    "pk", "slug", "title", "eff_status", "t_status_date", "t_due", "eff_overdue", "t_made", "statement_type",
+    *LISTS, "source__slug", "source__url", "due_precision", "date_made_precision", "t_expected",
     "expected_end_precision", "eff_status_precision", "quote", "location", "source__title", "source__issuer",
-    "source__date", "source__date_precision", "assessment_scope", "eff_stale", "eff_update", "due_text",
+    "t_source_date", "source__date_precision", "assessment_scope", "eff_stale", "eff_update", "due_text",
 ]
 
 
@@ -182,8 +185,8 @@ def _pairs(joined: str | None) -> tuple[list[str], list[str]]:
 
 
 class InCountries:
-    """A row's status in each of its countries (``selectors.Cell`` by slug), turned into the JSON object only
-    when asked (the CSV needs the statuses alone)."""
+    """A row's status in each of its countries, by slug: a ``selectors.Cell`` each (for the JSON object, made
+    only when asked), or the status alone (``statuses_only``: all the CSV needs)."""
 
     __slots__ = ("cells", "countries", "page")
 
@@ -193,7 +196,9 @@ class InCountries:
     def status(self, slug: str) -> str:
         """The status in the country ``slug`` ("" where not filed under it)."""
         cell = self.cells.get(slug)
-        return cell.status if cell is not None else ""
+        if cell is None:
+            return ""
+        return cell if isinstance(cell, str) else cell.status
 
     def as_json(self) -> dict:
         out = {}
@@ -219,11 +224,12 @@ def _status_update(day: date | None):
 
 
 def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_country: str | None = None,
-            chunk: int = CHUNK) -> Iterator[tuple]:
+            chunk: int = CHUNK, statuses_only: bool = False) -> Iterator[tuple]:
     """Each row's values in the order of ``EXPORT.row_columns`` (its ``country_status`` an ``InCountries``).
 
     ``in_country``: the slug of the one country chosen, whose status the row's status is (its assessment
-    is then the one of that country's cell).
+    is then the one of that country's cell). ``statuses_only``: the status in each country, without its
+    date and update (``InCountries.status`` only: the CSV).
     """
     labels = dict(Status.choices)
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
@@ -231,13 +237,17 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
     every_row = queryset.query.where == Commitment.objects.public().query.where
     stale = ExpressionWrapper(queryset.stale_q(on=day), output_field=BooleanField())
     update = Value(None, output_field=CharField()) if in_country else _status_update(day)
-    queryset = with_lists(queryset=queryset.annotate(eff_stale=stale, eff_update=update), lists=LISTS,
+    dates = {name: Cast(F(field), CharField()) for name, field in DATES.items()}
+    queryset = with_lists(queryset=queryset.annotate(eff_stale=stale, eff_update=update, **dates), lists=LISTS,
                           every_row=every_row)
     rows = queryset.values_list(*VALUES).iterator(chunk_size=chunk)
     for batch in batches(rows, chunk):
         cells: dict[int, dict] = {}
-        found = selectors.matrix_cells(commitments=[row[0] for row in batch], countries=None, day=day,
-                                       key="country__slug")
+        pks = [row[0] for row in batch]
+        if statuses_only and not in_country:
+            found = selectors.link_statuses(commitments=pks, day=day)
+        else:
+            found = selectors.matrix_cells(commitments=pks, countries=None, day=day, key="country__slug")
         for (pk, slug), cell in found.items():
             cells.setdefault(pk, {})[slug] = cell
         if in_country:
@@ -256,14 +266,14 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
             update_id = updates[pk]
             confidence, summary = assessed.get(int(update_id), (None, None)) if update_id else (None, None)
             yield (
-                slug, title, status, labels[status], _iso(as_of), _iso(due), bool(overdue), _iso(made), kind,
+                slug, title, status, labels[status], as_of, due, bool(overdue), made, kind,
                 theme_slugs, country_slugs, actor_names, source, url, page,
                 due_precision if due else None,
                 made_precision if made else None,
-                _iso(expected),
+                expected,
                 expected_precision if expected else None,
                 as_of_precision if as_of else None,
-                quote, location, source_title, issuer, _iso(source_date),
+                quote, location, source_title, issuer, source_date,
                 source_precision if source_date else None,
                 theme_names, country_names, actor_slugs, scope, confidence, summary,
                 f"{page}#update-{update_id}" if update_id and confidence else None,

@@ -93,7 +93,7 @@ _TABLE_TYPES = {"integer": "integer", "boolean": "boolean", "date": "date", "dat
 
 
 def table_schema(columns: list[Column]) -> dict:
-    """A Frictionless Table Schema of a CSV with these columns (its cells as ``columns.csv_writer`` writes them:
+    """A Frictionless Table Schema of a CSV with these columns (its cells as ``columns.row_writer`` writes them:
     lists and objects as text, a neutralised text cell with its apostrophe)."""
     fields = []
     for c in columns:

@@ -17,7 +17,7 @@ from itertools import chain, islice
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-from .columns import csv_writer
+from .columns import row_writer
 
 logger = logging.getLogger("commitments.exports")
 
@@ -98,9 +98,7 @@ def csv_lines(header: list[str], rows: Iterable[tuple]) -> Iterator[str]:
 
 def cells(columns, records: Iterable[tuple]) -> Iterator[list[str]]:
     """Each record (its values in the order of ``columns``) as CSV cells."""
-    writers = [csv_writer(c) for c in columns]
-    for record in records:
-        yield [write(value) for write, value in zip(writers, record, strict=True)]
+    return map(row_writer(columns), records)
 
 
 def json_chunks(key: str, objects: Iterable[dict], meta: Callable[[int], dict]) -> Iterator[str]:
