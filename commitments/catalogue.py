@@ -25,6 +25,11 @@ _held: tuple[str, dict[str, Mapping[str, Entry]]] | None = None  # (data version
 
 def load(*, facets=TAXONOMY_FACETS) -> dict[str, Mapping[str, Entry]]:
     """The public entries of the taxonomy ``facets``, by facet name and slug (each ordered by label)."""
+    return load_versioned(facets=facets)[1]
+
+
+def load_versioned(*, facets=TAXONOMY_FACETS) -> tuple[str, dict[str, Mapping[str, Entry]]]:
+    """``load()`` and the public data version it was read at (the exports' metadata states it)."""
     global _held
     version = current_version()
     held = _held
@@ -32,7 +37,7 @@ def load(*, facets=TAXONOMY_FACETS) -> dict[str, Mapping[str, Entry]]:
         held = (version, read_catalogue())
         if version:
             _held = held
-    return {name: held[1][name] for name in facets}
+    return version, {name: held[1][name] for name in facets}
 
 
 def forget() -> None:

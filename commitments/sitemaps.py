@@ -16,7 +16,7 @@ from .taxonomy import TAXONOMY_FACETS
 STATIC_PAGES = (
     "commitments:home", "commitments:list", "commitments:themes", "commitments:countries",
     "commitments:actors", "commitments:sources", "commitments:matrix", "commitments:updates",
-    "commitments:about", "commitments:methodology", "reports:list",
+    "commitments:about", "commitments:data", "commitments:methodology", "reports:list",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from . import catalogue, counting, search_query, search_terms, selectors, soft_cache
@@ -209,6 +211,7 @@ def commitment_detail(request, slug: str):
             "updates": updates,
             "changes": selectors.public_changes(commitment=commitment),
             "page_url": request.build_absolute_uri(commitment.get_absolute_url()),
+            "accessed": timezone.localdate(),  # the page is never cached: today is the day it is read
         },
     )
 
@@ -257,6 +260,30 @@ def about(request):
     return render(request, "commitments/about.html", {
         **_methodology_context(), "licence": LICENSE, "corrections_email": settings.CORRECTIONS_EMAIL,
         "glossary": search_terms.GLOSSARY,
+    })
+
+
+def data_documentation(request):
+    """/about/data/: every export, its addresses and every column with its meaning (from the declarations that
+    also make the exports and their JSON Schemas: ``exports.EXPORTS``)."""
+    from .exports import EXPORTS
+    from .exports.columns import TYPES
+    from .exports.schema import FORMAT_VERSION
+
+    def described(columns, prefix=""):
+        rows = []
+        for c in columns:
+            rows.append({"name": prefix + c.name, "type": c.type, "description": c.description,
+                         "nullable": c.nullable, "formats": " and ".join(f.upper() for f in c.formats),
+                         "enum": [v for v in c.enum if v], "added_in": c.added_in,
+                         "example": json.dumps(c.example, ensure_ascii=False) if c.example is not None else ""})
+            rows += described(c.fields, prefix=f"{prefix}{c.name}[].")
+        return rows
+
+    exports = [{"export": e, "csv_url": reverse(e.csv_url_name), "json_url": reverse(e.json_url_name),
+                "schema_url": reverse(e.schema_url_name), "columns": described(e.columns)} for e in EXPORTS]
+    return render(request, "commitments/data.html", {
+        "exports": exports, "types": TYPES.items(), "format_version": FORMAT_VERSION, "licence": LICENSE,
     })
 
 

@@ -36,6 +36,7 @@ PAGES = [
     ("matrix", "/countries/matrix/", 200),
     ("updates", "/updates/", 200),
     ("about", "/about/", 200),
+    ("data", "/about/data/", 200),
     ("methodology", "/methodology/", 200),
     ("reports", "/reports/", 200),
     ("report", "/reports/2025/", 200),

@@ -120,6 +120,23 @@ def test_csv_columns_and_values(client, catalogue):
         "expected_end": "",
         "expected_end_precision": "",
         "status_as_of_precision": "day",
+        # Added in format version 2, after the columns above: the quote, the source, names beside slugs, the
+        # assessment the status comes from, the stale flag.
+        "quote": "The EU will deploy a dedicated security and CT expert to the region.",
+        "location": "Section 2.1, paragraph 4",
+        "source_title": "The EU and Central Asia: New Opportunities for a Stronger Partnership",
+        "source_issuer": "European Commission",
+        "source_date": "2019-05-15",
+        "source_date_precision": "day",
+        "theme_names": "P/CVE",
+        "country_names": "Kyrgyzstan; Kazakhstan",  # in the order of the slugs
+        "actor_slugs": "eeas",
+        "assessment_scope": "regional",
+        "status_confidence": "medium",
+        "status_summary": "Expert in post in Bishkek since March.",
+        "status_update_url": f"http://testserver/commitments/deploy-ct-expert/#update-{catalogue.expert_u2.pk}",
+        "stale": "no",
+        "due_text": "by the stated date",
         # A regional commitment: its overall status in each of its countries; empty where not filed.
         "status_kg": "achieved",
         "status_kz": "achieved",
@@ -341,7 +358,7 @@ def test_an_export_that_ends_cleanly_is_complete(client, rows_150, fmt):
     assert "ERROR" not in text
 
 
-def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue):
+def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue, monkeypatch):
     """The query runs before the response starts; a response closed without being read (a reader who
     went away: the server still closes it) closes its cursor there and then. (An unread response that
     nobody closes keeps its cursor until the garbage collector finds it, at any moment: with the
@@ -358,6 +375,11 @@ def test_an_export_closed_unread_closes_its_database_cursor(client, catalogue):
             cursor.execute("SELECT count(*) FROM pg_cursors")
             return cursor.fetchone()[0]
 
+    from commitments import exports
+
+    # The first chunk of rows (and their cells) is read before the response starts: fewer rows a chunk than the
+    # five public ones, so that the query is still running (a chunk that reads every row closes its cursor).
+    monkeypatch.setattr(exports, "CHUNK", 2)
     opened = [client.get(f"/commitments/export.{fmt}") for fmt in ("csv", "json")]
     assert [r.status_code for r in opened] == [200, 200]
     assert open_cursors() == 2  # both queries are running, their first rows fetched

@@ -51,7 +51,7 @@ def test_sitemap_lists_every_public_page_and_nothing_else(client, data):
     paths = {url.removeprefix("http://testserver") for url in urls}
     expected = {
         "/", "/commitments/", "/themes/", "/countries/", "/actors/", "/sources/", "/countries/matrix/",
-        "/updates/", "/about/", "/methodology/", "/reports/", f"/reports/{data.report.slug}/",
+        "/updates/", "/about/", "/about/data/", "/methodology/", "/reports/", f"/reports/{data.report.slug}/",
         *(c.get_absolute_url() for c in data.public),
         "/themes/pcve/", "/themes/terrorism-financing/", "/themes/border-management/",
         "/countries/kz/", "/countries/kg/", "/countries/tj/", "/countries/uz/",

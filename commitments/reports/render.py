@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from .. import status as status_scale
-from ..exports import csv_cell
+from ..exports.columns import csv_cell
 from ..models import ProgressReport
 from . import charts
 from .snapshot import NEW
