@@ -379,7 +379,7 @@ def test_the_document_lists_every_filter_with_its_valid_values(client, ns):
                  "as_of", "sort", "cursor", "page_size"):
         assert name in parameters, name
     assert "achieved" in parameters["status"]["schema"]["items"]["enum"]
-    assert set(parameters["sort"]["schema"]["enum"]) == {"title", "due", "-due", "updated", "-updated"}
+    assert set(parameters["sort"]["schema"]["enum"]) == {"title", "due", "-due", "updated", "-updated", "relevance"}
     assert "/api/v1/countries/" in parameters["country"]["description"]
     assert {"400", "429", "304"} <= set(document["paths"]["/api/v1/commitments/"]["get"]["responses"])
 
@@ -404,3 +404,20 @@ def test_the_docs_page_uses_only_our_own_files(client, ns, settings):
 def test_about_and_readme_link_the_api(client, ns):
     assert 'href="/api/v1/docs/"' in client.get("/about/").content.decode()
     assert "/api/v1/docs/" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("q", ["", "ct", "eeas"])
+def test_relevance_pages_by_its_rank_as_the_list_page_orders(client, ns, q):
+    """``sort=relevance`` walks, one row a page, the rows of the list page in its order (by rank with a search,
+    by title without one): the cursor carries the rank."""
+    query = f"sort=relevance&q={q}"
+    page = client.get(f"/commitments/?{query}")
+    expected = [c.slug for c in page.context["page"].object_list]
+    seen, url = [], f"commitments/?{query}&page_size=1"
+    while url:
+        response = api(client, url)
+        assert response.status_code == 200
+        seen += slugs(response)
+        url = response.json()["next"]
+        url = url.split("/api/v1/", 1)[1] if url else None
+    assert seen == expected and len(seen) > 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,7 +36,7 @@ class Key:
 
     field: str
     descending: bool = False
-    kind: type = str  # str, int, date or datetime
+    kind: type = str  # str, int, float, date or datetime
 
 
 def order_by(keys: list[Key], *, reverse: bool = False) -> list:
@@ -119,6 +120,10 @@ def _typed(key: Key, value):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
             raise ValueError
         return value
+    if key.kind is float:  # a search rank: any finite number JSON carries
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError
+        return float(value)
     if not isinstance(value, str) or len(value) > MAX_KEY_TEXT or "\x00" in value:
         raise ValueError
     if key.kind is date:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from .. import catalogue, counting, selectors
-from ..filtersets import DEFAULT_SORT, CommitmentFilterSet
+from ..filtersets import DEFAULT_SORT, RELEVANCE, CommitmentFilterSet
 from ..models import Commitment, Evidence, ProgressReport, Source, StatusUpdate
 from ..taxonomy import TAXONOMY_FACETS
 from . import records, serializers
@@ -40,6 +40,8 @@ SORT_KEYS = {
     "-due": [Key("due_date", descending=True, kind=date), *TITLE],
     "updated": [Key("eff_status_date", kind=date), *TITLE],
     "-updated": [Key("eff_status_date", descending=True, kind=date), *TITLE],
+    # The best match first (``search_rank``, lower is better), ties by title; without ``q``, the title order.
+    RELEVANCE: [Key("search_rank", kind=float), *TITLE],
 }
 
 
@@ -92,10 +94,15 @@ class CommitmentList(PublicReadView):
     serializer_class = serializers.CommitmentSerializer
 
     def keyset(self, request) -> list[Key]:
-        return SORT_KEYS[self.filterset.form.cleaned_data.get("sort") or DEFAULT_SORT]
+        sort = self.filterset.form.cleaned_data.get("sort") or DEFAULT_SORT
+        return SORT_KEYS[sort if sort != RELEVANCE or self.rank is not None else DEFAULT_SORT]
 
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
+        data = self.filterset.form.cleaned_data
+        self.rank = queryset.search_rank(data.get("q") or "") if data.get("sort") == RELEVANCE else None
+        if self.rank is not None:  # the cursor's key: the rank the page sorts by
+            queryset = queryset.annotate(search_rank=self.rank)
         self.count = counting.row_count(self.filterset)
         rows = self.paginate_queryset(selectors.for_list(queryset).prefetch_related("actors"))
         rows = selectors.with_status_precision(rows)
@@ -234,7 +241,7 @@ class EntryDetail(PublicReadView):
 
 
 def _source_extras(ids: list[int]) -> dict[int, dict]:
-    return {s.pk: records.source_extra(s) for s in Source.objects.filter(pk__in=ids)}
+    return {s.pk: records.source_extra(s) for s in Source.objects.public().filter(pk__in=ids)}
 
 
 def _entry_views(kind: str, plural: str) -> tuple[type, type]:
