@@ -19,8 +19,8 @@ from . import catalogue, counting, search_query, search_terms, selectors, soft_c
 from . import facets as facet_builder
 from . import status as status_scale
 from .cache import cached_public_page
-from .dataset.schema import LICENSE
 from .filtersets import CommitmentFilterSet
+from .licence import LICENSE
 from .models import Commitment, PublicDataVersion
 from .taxonomy import TAXONOMY_FACETS
 

@@ -88,7 +88,7 @@ def test_reader_filters_by_clicking_opens_a_commitment_and_downloads_the_rows(pa
     expect(page.locator("#results-heading")).to_have_text("3 commitments")
     shown = row_slugs(page)
     with page.expect_download() as info:
-        page.locator("p.downloads a", has_text="CSV").click()
+        page.locator("p.downloads").get_by_role("link", name="CSV", exact=True).click()
     download = info.value
     assert download.suggested_filename == "commitments.csv"
     content = Path(download.path()).read_text(encoding="utf-8-sig")

@@ -48,8 +48,9 @@ def client(client, data, db):
 
 def visible(markup: str) -> str:
     """What a reader sees (attributes, so URLs, ``<time datetime>`` and input values, are not text), less the
-    one place ISO is the point: a bad date's error shows the format to type (e.g. 2026-07-01)."""
-    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S)
+    places ISO is the point: a bad date's error shows the format to type (e.g. 2026-07-01), and ``<code>``
+    shows a value as a file holds it (the export documentation's examples)."""
+    markup = re.sub(r"<(script|style|code)\b.*?</\1>", " ", markup, flags=re.S)
     return text(markup).replace(DATE_FORMAT_ERROR, "")
 
 

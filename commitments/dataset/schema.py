@@ -9,6 +9,7 @@ from functools import cache as memoize
 from django.db import models
 from django.db.models import F
 
+from ..licence import LICENSE  # noqa: F401 - the dump's licence, read from here by the dump's modules
 from ..models import Actor, Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
 from ..querysets import public_links
 
@@ -44,11 +45,6 @@ DROPPED_IN = {
 }
 PACKAGE = "datapackage.json"
 BATCH = 1000
-LICENSE = {
-    "name": "ODC-BY-1.0",
-    "path": "https://opendatacommons.org/licenses/by/1-0/",
-    "title": "Open Data Commons Attribution License v1.0",
-}
 DIALECT = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
 # Rows with these models' ids are written with explicit primary keys (PostgreSQL sequences are advanced after).
 KEYED_MODELS = (Source, Actor, Country, Theme, Commitment, StatusUpdate, Evidence, ProgressReport)

@@ -13,7 +13,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-from ..exports.columns import neutralise
+from ..spreadsheet import neutralise
 from .schema import Column
 
 

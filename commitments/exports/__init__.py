@@ -25,10 +25,12 @@ from django.utils.dateformat import format as date_format
 from .. import catalogue, selectors
 from .. import status as rules
 from ..filtersets import CommitmentFilterSet
+from ..licence import LICENSE
 from ..models import StatusUpdate
+from ..spreadsheet import FORMULA_PREFIXES, neutralise
 from . import commitments as commitment_rows
 from . import updates as update_rows
-from .columns import FORMULA_PREFIXES, Column, Export, csv_cell, neutralise, row_writer
+from .columns import Column, Export, csv_cell, row_writer
 from .schema import FORMAT_VERSION, json_schema
 from .streaming import _Echo, bad_filters, batches, cells, csv_lines, csv_response, json_chunks, json_response, started
 
@@ -49,8 +51,6 @@ def _filterset(request) -> tuple[CommitmentFilterSet, str]:
 
 def _meta(request: HttpRequest, export: Export, *, filterset: CommitmentFilterSet, version: str):
     """The document's ``meta`` object, given its row count at the end of the stream."""
-    from ..dataset.schema import LICENSE  # the dump's licence (not at import: the dump imports ``columns``)
-
     url = request.build_absolute_uri()
     now = timezone.now()
     fields = filterset.form.fields

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..spreadsheet import neutralise
+
 CSV, JSON = "csv", "json"
 BOTH = (CSV, JSON)
-# Spreadsheets run cells that start with these as formulas; a leading apostrophe keeps them text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "  # how a list of slugs or names is written in one CSV cell
 
 # Types a column may have, and what a reader finds in each format.
@@ -83,10 +83,6 @@ class Export:
     @property
     def csv_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.in_csv)
-
-
-def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def csv_cell(value) -> str:
