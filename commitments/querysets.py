@@ -249,7 +249,8 @@ class CommitmentQuerySet(models.QuerySet):
         """How well each row matches ``text``, best first when ordered ascending (None with no word to look for).
 
         PostgreSQL: ``ts_rank_cd`` over the weighted document (title A, names B, quote and summaries C),
-        negated, read by primary key per row. SQLite: ``bm25`` with the same weights (lower is better).
+        negated, read by primary key per row; as a double, since a ``real`` comes back to Python by its text and
+        would no longer equal itself in the API's cursor. SQLite: ``bm25`` with the same weights (lower is better).
         Meant for the top-level ORDER BY of a search's rows (``CommitmentFilterSet``): it names this model's
         table, so it is never used inside another query (an ``__in`` subquery drops its ordering).
         """
@@ -263,7 +264,7 @@ class CommitmentQuerySet(models.QuerySet):
                 return None
             sql, params = rendered
             return RawSQL(  # noqa: S611 - constants; the words are parameters
-                f"(SELECT -ts_rank_cd(s.document, {sql}) FROM {pg_search.TABLE} s "  # noqa: S608
+                f"(SELECT -ts_rank_cd(s.document, {sql})::double precision FROM {pg_search.TABLE} s "  # noqa: S608
                 f"WHERE s.commitment_id = {outer})", params, output_field=models.FloatField())
         from . import sqlite_search
 
