@@ -253,17 +253,19 @@ def test_a_report_carries_its_snapshot_and_its_files(client, ns):
 # check it again (a query of one row: VERSION), as the pages do. Then:
 # commitments: the row count (SQL: the index is out of date), the rows, their themes, countries and actors, and
 #   each row's status in each of its countries (one query for the page); as of a day, the precision of each
-#   past status (one query) and no index check;
-# a commitment: the row, its taxonomies (one query), its country table (regional: its latest update);
+#   past status (one query) and no index check; and the assessments the statuses come from (confidence and
+#   summary: one query for the page, as the export reads them);
+# a commitment: the row, its taxonomies (one query), its country table (regional: its latest update), the
+#   assessment its status comes from;
 # updates: the rows and their evidence; with filters, the public commitments among the slugs given;
 # a taxonomy list: the status breakdown (two grouped queries; sources: and their issuer, date and kind);
 # an entry: the entry, its counts; reports: the count and the rows; a report: the row.
 VERSION = 1
 QUERIES = {
-    "commitments/?page_size=100": 7 + VERSION,
-    "commitments/?page_size=100&as_of=2022-06-01": 8,
-    "commitments/?page_size=100&country=kz&status=achieved": 7 + 2 * VERSION,
-    "commitments/deploy-ct-expert/": 4,
+    "commitments/?page_size=100": 8 + VERSION,
+    "commitments/?page_size=100&as_of=2022-06-01": 9,
+    "commitments/?page_size=100&country=kz&status=achieved": 8 + 2 * VERSION,
+    "commitments/deploy-ct-expert/": 5,
     "updates/?page_size=100": 3,
     "updates/?page_size=100&country=kz&commitment=deploy-ct-expert": 4 + 2 * VERSION,
     "countries/": 3 + 2 * VERSION,
@@ -421,3 +423,20 @@ def test_relevance_pages_by_its_rank_as_the_list_page_orders(client, ns, q):
         url = response.json()["next"]
         url = url.split("/api/v1/", 1)[1] if url else None
     assert seen == expected and len(seen) > 1
+
+
+def test_a_commitment_carries_the_exports_assessment_columns(client, ns):
+    """The API's commitment has the research-grade export's fields of the same names, with the same values."""
+    def exported(query: str) -> list[dict]:
+        response = client.get(f"/commitments/export.json?{query}")
+        return json.loads(b"".join(response.streaming_content))["commitments"]
+
+    export = exported("country=kz")
+    listed = api(client, "commitments/?country=kz&page_size=100").json()["results"]
+    fields = ["quote", "location", "due_text", "assessment_scope", "stale", "status_confidence", "status_summary",
+              "status_update_url"]
+    assert {r["slug"]: [r[f] for f in fields] for r in listed} == {r["slug"]: [r[f] for f in fields] for r in export}
+    assert any(r["status_confidence"] and r["status_summary"] for r in listed)
+    detail = api(client, "commitments/deploy-ct-expert/").json()
+    row = next(r for r in exported("") if r["slug"] == "deploy-ct-expert")
+    assert [detail[f] for f in fields] == [row[f] for f in fields]

@@ -9,6 +9,7 @@ from datetime import date
 from django.urls import reverse
 
 from .. import country_status, selectors
+from ..exports.commitments import assessments
 from ..status import Status
 from ..taxonomy import TAXONOMY_FACETS
 
@@ -83,12 +84,26 @@ def _country_status(urls: Urls, slug: str, *, status, as_of, precision, regional
             "regional": regional, "update": update, "update_html_url": update_html}
 
 
-def commitment_rows(rows: list, *, request, day: date | None) -> list[dict]:
-    """The list's records: ``rows`` (``selectors.for_list`` with actors, ``with_status_precision``) and their
-    status in each of their countries (``selectors.matrix_cells``: one query for the page)."""
+def _assessed(urls: Urls, c, update_id, found: dict) -> dict:
+    """The assessment a row's status comes from (the exports' columns of the same names)."""
+    confidence, summary = found.get(int(update_id), (None, None)) if update_id else (None, None)
+    return {"status_confidence": confidence, "status_summary": summary,
+            "status_update_url": urls.update(c.slug, int(update_id))[1] if confidence else None,
+            "stale": bool(c.eff_stale), "quote": c.quote, "location": c.location, "due_text": c.due_text,
+            "assessment_scope": c.assessment_scope}
+
+
+def commitment_rows(rows: list, *, request, day: date | None, in_country=None) -> list[dict]:
+    """The list's records: ``rows`` (``selectors.for_list`` with actors, ``with_status_precision``, and
+    ``exports.commitments.with_assessment``), their status in each of their countries (``selectors.matrix_cells``:
+    one query for the page) and the assessment each status comes from (one more): ``in_country``'s cell's when
+    one country is chosen, else the overall one."""
     urls = Urls(request)
     countries = {e.pk: e for c in rows for e in c.countries.all()}
     cells = selectors.matrix_cells(commitments=[c.pk for c in rows], countries=list(countries), day=day)
+    updates = {c.pk: (cells.get((c.pk, in_country.id), selectors.NOT_FILED).update_id if in_country else c.eff_update)
+               for c in rows}
+    found = dict(assessments({int(pk) for pk in updates.values() if pk}))
     out = []
     for c in rows:
         table = {}
@@ -99,7 +114,7 @@ def commitment_rows(rows: list, *, request, day: date | None) -> list[dict]:
                                             update_id=cell.update_id)
         out.append(_common(urls, c, status=c.eff_status, as_of=c.eff_status_date, precision=c.eff_status_precision,
                            overdue=c.eff_overdue, themes=c.themes.all(), countries=c.countries.all(),
-                           actors=c.actors.all(), country_table=table))
+                           actors=c.actors.all(), country_table=table) | _assessed(urls, c, updates[c.pk], found))
     return out
 
 
@@ -119,8 +134,8 @@ def commitment_detail(c, *, request) -> dict:
     record = _common(urls, c, status=c.current_status, as_of=c.current_status_date,
                      precision=c.current_status_precision, overdue=c.is_overdue, themes=named(taxonomies["theme"]),
                      countries=named(taxonomies["country"]), actors=named(taxonomies["actor"]), country_table=table)
-    return record | {"quote": c.quote, "quote_context": c.quote_context, "location": c.location,
-                     "due_text": c.due_text, "assessment_scope": c.assessment_scope}
+    found = dict(assessments({int(c.eff_update)} if c.eff_update else set()))
+    return record | _assessed(urls, c, c.eff_update, found) | {"quote_context": c.quote_context}
 
 
 class _Named:

@@ -71,14 +71,22 @@ class CommitmentSerializer(serializers.Serializer):
     source = SourceLink()
     country_status = serializers.DictField(child=CountryStatusSerializer(), help_text=(
         "Each of its countries (by slug) -> its status there."))
-
-
-class CommitmentDetailSerializer(CommitmentSerializer):
+    # The research-grade export's columns of the same names (/about/data/).
+    # Text, not a second enum of the update's confidence: drf-spectacular would name one choice set twice.
+    status_confidence = serializers.CharField(allow_null=True, help_text=(
+        f"The tracker's confidence in the assessment the status comes from: {', '.join(StatusUpdate.Confidence)} "
+        "(null: not yet assessed)."))
+    status_summary = serializers.CharField(allow_null=True, help_text="That assessment's summary.")
+    status_update_url = serializers.URLField(allow_null=True, help_text="That assessment on the commitment's page.")
+    stale = serializers.BooleanField(help_text="Open and with no assessment for longer than the stale rule allows.")
     quote = serializers.CharField(help_text="Verbatim from the source.")
-    quote_context = serializers.CharField(allow_blank=True)
     location = serializers.CharField(allow_blank=True, help_text="Where in the source.")
     due_text = serializers.CharField(allow_blank=True, help_text="The source's words for the deadline.")
     assessment_scope = serializers.ChoiceField(choices=Commitment._meta.get_field("assessment_scope").choices)
+
+
+class CommitmentDetailSerializer(CommitmentSerializer):
+    quote_context = serializers.CharField(allow_blank=True)
 
 
 class EvidenceSerializer(serializers.Serializer):

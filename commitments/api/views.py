@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from .. import catalogue, counting, selectors
+from ..exports.commitments import with_assessment
 from ..filtersets import DEFAULT_SORT, RELEVANCE, CommitmentFilterSet
 from ..models import Commitment, Evidence, ProgressReport, Source, StatusUpdate
 from ..taxonomy import TAXONOMY_FACETS
@@ -104,9 +105,12 @@ class CommitmentList(PublicReadView):
         if self.rank is not None:  # the cursor's key: the rank the page sorts by
             queryset = queryset.annotate(search_rank=self.rank)
         self.count = counting.row_count(self.filterset)
+        country = self.filterset.status_country
+        queryset = with_assessment(queryset, day=self.filterset.as_of_date, in_country=country is not None)
         rows = self.paginate_queryset(selectors.for_list(queryset).prefetch_related("actors"))
         rows = selectors.with_status_precision(rows)
-        return _page(self, request, records.commitment_rows(rows, request=request, day=self.filterset.as_of_date))
+        return _page(self, request, records.commitment_rows(rows, request=request, day=self.filterset.as_of_date,
+                                                            in_country=country))
 
 
 @extend_schema_view(get=extend_schema(summary="A commitment", tags=["commitments"],
@@ -115,7 +119,8 @@ class CommitmentDetail(PublicReadView):
     serializer_class = serializers.CommitmentDetailSerializer
 
     def get(self, request, slug: str):
-        commitment = selectors.for_detail(Commitment.objects.public()).filter(slug=_key(slug)).first()
+        commitment = with_assessment(selectors.for_detail(Commitment.objects.public()), day=None).filter(
+            slug=_key(slug)).first()
         if commitment is None:
             raise Http404
         return Response(self.get_serializer(records.commitment_detail(commitment, request=request)).data)

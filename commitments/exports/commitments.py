@@ -223,6 +223,15 @@ def _status_update(day: date | None):
     return rules.status_on_subquery(StatusUpdate.objects.published().overall(), day, field="id")
 
 
+def with_assessment(queryset: QuerySet, *, day: date | None, in_country: bool = False) -> QuerySet:
+    """``eff_stale`` (the stale flag on ``day``) and ``eff_update`` (the id of the overall update the status comes
+    from; None when one country is chosen, whose cell names its own): what the assessment columns read, here
+    and in the API."""
+    stale = ExpressionWrapper(queryset.stale_q(on=day), output_field=BooleanField())
+    update = Value(None, output_field=CharField()) if in_country else _status_update(day)
+    return queryset.annotate(eff_stale=stale, eff_update=update)
+
+
 def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_country: str | None = None,
             chunk: int = CHUNK, statuses_only: bool = False) -> Iterator[tuple]:
     """Each row's values in the order of ``EXPORT.row_columns`` (its ``country_status`` an ``InCountries``).
@@ -235,11 +244,9 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
     # Every public row: the link tables are aggregated whole, which is cheapest then.
     every_row = queryset.query.where == Commitment.objects.public().query.where
-    stale = ExpressionWrapper(queryset.stale_q(on=day), output_field=BooleanField())
-    update = Value(None, output_field=CharField()) if in_country else _status_update(day)
     dates = {name: Cast(F(field), CharField()) for name, field in DATES.items()}
-    queryset = with_lists(queryset=queryset.annotate(eff_stale=stale, eff_update=update, **dates), lists=LISTS,
-                          every_row=every_row)
+    queryset = with_assessment(queryset, day=day, in_country=bool(in_country)).annotate(**dates)
+    queryset = with_lists(queryset=queryset, lists=LISTS, every_row=every_row)
     rows = queryset.values_list(*VALUES).iterator(chunk_size=chunk)
     for batch in batches(rows, chunk):
         cells: dict[int, dict] = {}
@@ -254,7 +261,7 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
             updates = {row[0]: cells.get(row[0], {}).get(in_country, _UNKNOWN).update_id for row in batch}
         else:
             updates = {row[0]: row[-2] for row in batch}
-        assessed = dict(_assessments({pk for pk in updates.values() if pk}))
+        assessed = dict(assessments({pk for pk in updates.values() if pk}))
         for row in batch:
             (pk, slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url,
              due_precision, made_precision, expected, expected_precision, as_of_precision, quote, location,
@@ -282,7 +289,7 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
             )
 
 
-def _assessments(ids: set[int]) -> Iterator[tuple[int, tuple[str, str]]]:
+def assessments(ids: set[int]) -> Iterator[tuple[int, tuple[str, str]]]:
     """The confidence and summary of each of the published updates ``ids``: one query (none without ids)."""
     if not ids:
         return iter(())
