@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from django.utils.html import escape
@@ -30,6 +30,7 @@ def _stemmer(vendor: str):
     return snowballstemmer.stemmer("english" if vendor == "postgresql" else "porter")
 
 
+@lru_cache(maxsize=65536)  # a page's texts repeat their words: stemming each afresh cost most of a search's page
 def _normal(word: str, vendor: str) -> str:
     word = word.lower()
     if vendor != "postgresql":  # FTS5's ``remove_diacritics 2``
