@@ -171,7 +171,8 @@ def test_report_tables_scroll_in_their_own_box_and_the_figures_are_not_clipped(b
                 assert [t for t in tables if t["table"] == "timeline"][0]["width"] > 320  # it does need to scroll
                 figures.focus()
                 page.keyboard.press("ArrowRight")
-                assert figures.evaluate("box => box.scrollLeft") > 0
+                # The key scrolls smoothly: wait for the box to move (a timeout if it never does).
+                page.wait_for_function("box => box.scrollLeft > 0", arg=figures.element_handle(), timeout=5000)
             else:
                 (timeline,) = [t for t in tables if t["table"] == "timeline"]
                 assert timeline["width"] <= timeline["box"], timeline  # nothing of it hidden
