@@ -18,6 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet ".[dev]"
 	touch $@
 
+messages: $(VENV)/.installed ## Compile the translation catalogs (.po → .mo; pure Python, no gettext needed)
+	$(MANAGE) compile_translations
+
 # The accessibility and HTML checkers the tests run (axe-core in the browser, the Nu Html Checker on Java 17),
 # pinned, from npm into .tools/ (git-ignored). Without npm the tests that need them are skipped, saying why.
 AXE_CORE_VERSION := 4.14.1
@@ -33,7 +36,7 @@ $(TOOLS)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION):
 
 tools: $(TOOLS)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION) ## Install axe-core and the Nu Html Checker (npm, into .tools/)
 
-install: $(VENV)/.installed ## Create the virtual environment and install the pinned dependencies
+install: $(VENV)/.installed messages ## Create the virtual environment, install the pinned dependencies, compile the translations
 
 db: install ## Apply migrations and load the real data (only into an empty database)
 	$(MANAGE) migrate --no-input

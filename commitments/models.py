@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from . import uploads
 from .country_status import PER_COUNTRY, REGIONAL
 from .dates import END, PRECISION_HELP, START, Precision, clean_dated, period_end, render
+from .languages import CODES, TranslationSource, per_language
 from .querysets import (
     ARCHIVED,
     DRAFT,
@@ -35,6 +36,51 @@ from .status import ASSESSABLE, Status, is_overdue
 
 SYNTHETIC_HELP = "Made by generate_demo_data for demos and benchmarks; never mixed with real data."
 SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
+
+
+def quote_language_field() -> models.CharField:
+    return models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text="The language the quote is in, as its source gives it. The quote is never translated in place.",
+    )
+
+
+def quote_translation_fields() -> dict[str, models.Field]:
+    """A translation of the quote per language, shown beside it, with who made it (and, if official, where)."""
+    return {
+        **per_language("quote_translation", models.TextField(
+            help_text="A translation of the quote into this language, shown beside the verbatim original."),
+            codes=CODES),
+        **per_language("quote_translation_source", models.CharField(
+            max_length=10, choices=TranslationSource.choices,
+            help_text="Who made the translation: official, the tracker's own, or machine-made."), codes=CODES),
+        **per_language("quote_translation_url", models.URLField(
+            max_length=1000, help_text="For an official translation: the public address of the official text."),
+            codes=CODES),
+    }
+
+
+def clean_quote_translations(obj: models.Model) -> dict[str, str]:
+    """Errors of a quote's translations: each needs its provenance, an official one its URL, and none may
+    be in the quote's own language (the original is shown as it is)."""
+    errors = {}
+    for code in CODES:
+        text = (getattr(obj, f"quote_translation_{code}") or "").strip()
+        source = getattr(obj, f"quote_translation_source_{code}")
+        url = getattr(obj, f"quote_translation_url_{code}")
+        if text and not (obj.quote or "").strip():
+            errors[f"quote_translation_{code}"] = "There is no quote to translate."
+        elif text and code == obj.quote_language:
+            errors[f"quote_translation_{code}"] = "The quote is already in this language: it is shown as it is."
+        elif text and not source:
+            errors[f"quote_translation_source_{code}"] = "Say who made this translation."
+        elif source and not text:
+            errors[f"quote_translation_{code}"] = "Give the translation, or clear who made it."
+        elif source == TranslationSource.OFFICIAL and not url:
+            errors[f"quote_translation_url_{code}"] = "An official translation needs the address of the official text."
+        elif url and source != TranslationSource.OFFICIAL:
+            errors[f"quote_translation_url_{code}"] = "Only an official translation has an address."
+    return errors
 
 
 def precision_field(**overrides) -> models.CharField:
@@ -69,9 +115,12 @@ class Taxonomy(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
     name = models.CharField(max_length=200)
+    locals().update(per_language("name", models.CharField(max_length=200)))
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     objects = EntryQuerySet.as_manager()
+
+    TRANSLATED_FIELDS = ("name",)
 
     class Meta:
         abstract = True
@@ -164,6 +213,7 @@ class Source(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("source"))
     title = models.CharField(max_length=500)
+    locals().update(per_language("title", models.CharField(max_length=500)))
     issuer = models.CharField(max_length=300, help_text="Who issued or published the document.")
     date = models.DateField(null=True, blank=True, help_text="Date of the document; empty if undated.")
     date_precision = precision_field()
@@ -176,6 +226,8 @@ class Source(models.Model):
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     objects = SourceQuerySet.as_manager()
+
+    TRANSLATED_FIELDS = ("title",)
     history = HistoricalRecords()
 
     class Meta:
@@ -216,8 +268,12 @@ class Commitment(EditedRecord):
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("commitment"))
     title = models.CharField(max_length=200, help_text="In our own words; short and plain.")
+    locals().update(per_language("title", models.CharField(max_length=200, help_text=title.help_text)))
     quote = models.TextField(help_text="Verbatim from the source, character for character. Never paraphrase here.")
+    quote_language = quote_language_field()
+    locals().update(quote_translation_fields())
     quote_context = models.TextField(blank=True, help_text="Our gloss on the words around the quote (optional).")
+    locals().update(per_language("quote_context", models.TextField()))
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, related_name="commitments", help_text="The document the quote is taken from."
     )
@@ -230,6 +286,7 @@ class Commitment(EditedRecord):
         help_text="The document the source says the commitment belongs to, if not the source itself.",
     )
     location = models.CharField(max_length=300, blank=True, help_text="Section or paragraph in the source, if known.")
+    locals().update(per_language("location", models.CharField(max_length=300)))
     statement_type = models.CharField(
         max_length=30,
         choices=StatementType.choices,
@@ -324,6 +381,8 @@ class Commitment(EditedRecord):
     )
 
     objects = CommitmentQuerySet.as_manager()
+
+    TRANSLATED_FIELDS = ("title", "quote_context", "location")
     history = HistoricalRecords(
         excluded_fields=["current_status", "current_status_date", "current_status_precision", "updated_at"],
         m2m_fields=[actors, countries, themes],
@@ -403,6 +462,7 @@ class Commitment(EditedRecord):
                 "This commitment has published country updates, so it stays assessed per country "
                 "(a regional scope would hide them); withdraw them first if they were wrong."
             )
+        errors.update(clean_quote_translations(self))
         for field, bound in (("date_made", START), ("due_date", END), ("expected_end", END)):
             precision_field = "due_precision" if field == "due_date" else f"{field}_precision"
             message = clean_dated(getattr(self, field), getattr(self, precision_field), bound)
@@ -461,6 +521,7 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     )
     as_of_precision = precision_field()
     summary = models.TextField(help_text="What happened, in our own words, and why this status.")
+    locals().update(per_language("summary", models.TextField()))
     confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
     publish_reason = models.CharField(
         max_length=300,
@@ -489,6 +550,8 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     )
 
     objects = StatusUpdateQuerySet.as_manager()
+
+    TRANSLATED_FIELDS = ("summary",)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -663,11 +726,16 @@ class Evidence(models.Model):
         max_length=12, choices=Indicates.choices, blank=True, help_text="What the evidence shows, before any rating."
     )
     description = models.TextField(blank=True, help_text="What the evidence shows, in our own words.")
+    locals().update(per_language("description", models.TextField()))
     quote = models.TextField(blank=True, help_text="Optional verbatim extract.")
+    quote_language = quote_language_field()
+    locals().update(quote_translation_fields())
     note = models.TextField(blank=True)
     is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     objects = EvidenceQuerySet.as_manager()
+
+    TRANSLATED_FIELDS = ("description",)
     history = HistoricalRecords()
 
     class Meta:
@@ -689,6 +757,8 @@ class Evidence(models.Model):
         errors = {}
         if not self.url and not self.document:
             errors["url"] = "Give the evidence a URL or upload a document."
+        if self.quote or any(getattr(self, f"quote_translation_{code}") for code in CODES):
+            errors.update(clean_quote_translations(self))
         if self.date and self.date > timezone.localdate():
             errors["date"] = "The evidence date is in the future."
         message = clean_dated(self.date, self.date_precision, START)
@@ -717,12 +787,14 @@ class ProgressReport(PublishedRecord):
 
     slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("report"))
     title = models.CharField(max_length=200)
+    locals().update(per_language("title", models.CharField(max_length=200)))
     period_label = models.CharField(max_length=100, help_text="e.g. 2026 Q3")
     start = models.DateField(help_text="First day of the period.")
     end = models.DateField(help_text="Last day of the period.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT, editable=False)
     snapshot = models.JSONField(default=dict, editable=False, help_text="The figures, lists and text of the report.")
     introduction = models.TextField(blank=True, help_text="Optional words of the publisher, shown before the figures.")
+    locals().update(per_language("introduction", models.TextField()))
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -738,6 +810,8 @@ class ProgressReport(PublishedRecord):
     pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = ProgressReportQuerySet.as_manager()
+
+    TRANSLATED_FIELDS = ("title", "introduction")
     history = HistoricalRecords(excluded_fields=["snapshot", "pdf", "pdf_sha256"])
 
     class Meta:

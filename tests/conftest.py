@@ -4,6 +4,15 @@ from contextlib import contextmanager
 import pytest
 
 
+def pytest_configure(config):
+    """Compile the translation catalogs once (in the controller, not in each xdist worker): the tests read
+    the .mo files Django loads, and a fresh clone has only the .po files."""
+    if not hasattr(config, "workerinput"):
+        from commitments.message_catalogs import compile_catalogs
+
+        compile_catalogs()
+
+
 @pytest.fixture(autouse=True)
 def _page_cache(request, settings):
     """Pages are not cached in tests (they inspect each response's context), except in tests

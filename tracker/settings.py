@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as django-cors-headers asks; /api/ only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # after sessions, before CommonMiddleware, as Django asks
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -230,7 +231,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# The site's languages: English (the default, at the unprefixed URLs) and Russian (under /ru/). Adding one of the
+# region's languages takes a line here, a .po file under locale/ and `makemigrations` (its content columns,
+# commitments/languages.py).
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,100 @@
+"""The site's languages, and the columns that hold each translated text in each language.
+
+The default language (English) stays in the field itself (``title``); every other language of
+``settings.LANGUAGES`` has its own column beside it (``title_ru``), declared in the model's class
+body with ``per_language``. So adding Kazakh is a settings line, ``makemigrations`` (the ``_kk``
+columns), a ``.po`` file and the texts in the admin.
+
+Why not django-modeltranslation or django-parler (README, "Languages"): modeltranslation keeps this
+same layout (a column per language) but patches every manager to rewrite ``filter``/``order_by``/
+``values`` on a translated field to the active language's column, without fallback, and writes the
+active language into the original column on save; parler moves the texts into a joined table, which
+the list and its indexes at 100k would pay for on every page. Here the English columns, their
+indexes, the search triggers and every existing query stay as they were, and the other languages
+are read only where a page, an export or the API asks for them (``localized``).
+
+A quote is never translated in place: ``quote`` keeps the verbatim original (in ``quote_language``),
+and ``quote_translation_<code>`` holds a translation with its provenance
+(``quote_translation_source_<code>``: official, the tracker's own, or machine-made; and for an official
+one, ``quote_translation_url_<code>``). These exist for every language, the default included, since
+an original may be in Russian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+
+DEFAULT: str = settings.LANGUAGE_CODE
+CODES: tuple[str, ...] = tuple(code for code, _ in settings.LANGUAGES)
+OTHERS: tuple[str, ...] = tuple(code for code in CODES if code != DEFAULT)
+NAMES: dict[str, str] = dict(settings.LANGUAGES)
+
+if DEFAULT not in CODES:  # fail closed: every default text would be "missing"
+    raise ValueError(f"LANGUAGE_CODE {DEFAULT!r} is not one of LANGUAGES {CODES}.")
+
+
+class TranslationSource(models.TextChoices):
+    """Who made a translation of a quote: shown beside it, so a reader knows what they are reading."""
+
+    OFFICIAL = "official", "Official translation"
+    TRACKER = "tracker", "The tracker's own translation (unofficial)"
+    MACHINE = "machine", "Machine translation by the tracker (unofficial, not reviewed by a native speaker)"
+
+
+def column(name: str, lang: str) -> str:
+    """The attribute that holds field ``name`` in ``lang``: the field itself for the default language."""
+    return name if lang == DEFAULT else f"{name}_{lang}"
+
+
+def per_language(name: str, field: models.Field, *, codes: Iterable[str] = OTHERS) -> dict[str, models.Field]:
+    """Copies of ``field`` named ``<name>_<code>``, one per language in ``codes``, for a model's class body::
+
+        title = models.CharField(max_length=200)
+        locals().update(per_language("title", models.CharField(max_length=200, blank=True)))
+
+    The copies are optional (``blank``): a missing translation falls back to the default language.
+    """
+    out = {}
+    for code in codes:
+        copy = field.clone()
+        copy.blank = True
+        copy.verbose_name = f"{name.replace('_', ' ')} ({NAMES[code]})"
+        out[f"{name}_{code}"] = copy
+    return out
+
+
+def active() -> str:
+    """The active language's code, one of CODES (the default outside a request)."""
+    lang = (translation.get_language() or DEFAULT).split("-")[0]
+    return lang if lang in CODES else DEFAULT
+
+
+def localized(obj: object, name: str, lang: str | None = None) -> tuple[str, str]:
+    """``obj.<name>`` in ``lang`` (default: the active language) and the language the text is really in.
+
+    Falls back to the default language where the translation is empty, so a page can mark that text
+    with ``lang="en"``.
+    """
+    lang = lang or active()
+    if lang != DEFAULT:
+        value = getattr(obj, column(name, lang), "") or ""
+        if value.strip():
+            return value, lang
+    return getattr(obj, name, "") or "", DEFAULT
+
+
+def translated_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The translated fields a model declares in ``TRANSLATED_FIELDS`` (none when it declares none)."""
+    return tuple(getattr(model, "TRANSLATED_FIELDS", ()))
+
+
+def missing(obj: object, lang: str) -> list[str]:
+    """The translated fields of ``obj`` with a default-language text but none in ``lang``."""
+    return [
+        name for name in translated_fields(type(obj))
+        if (getattr(obj, name, "") or "").strip() and not (getattr(obj, column(name, lang), "") or "").strip()
+    ]
