@@ -40,7 +40,8 @@ install: $(VENV)/.installed messages ## Create the virtual environment, install 
 
 db: install ## Apply migrations and load the real data (only into an empty database)
 	$(MANAGE) migrate --no-input
-	$(MANAGE) import_commitments --if-empty fixtures/commitments-sources.yaml fixtures/assessments.yaml
+	$(MANAGE) import_commitments --if-empty fixtures/commitments-sources.yaml fixtures/assessments.yaml \
+	  fixtures/translations-ru.yaml
 
 run: db ## Set up everything and serve the site at http://127.0.0.1:8000 (admin at /admin/)
 	$(MANAGE) create_demo_users

@@ -7,7 +7,7 @@ by slug, evidence items by their position in the data file named by ``meta.trans
 their rows as the importer matches them, updates by commitment, country, ``as_of`` and status), and
 every value must pass the model's validation. Everything is checked before anything is written; one
 problem anywhere (reported with its file and line, as the importer's are) and nothing is written.
-Only the ``<field>_<language>`` columns (django-modeltranslation) are written, and only where they
+Only the language's own columns (``<field>_<language>``, ``commitments.languages``) are written, and only where they
 differ, so applying the same file again changes nothing. Format: fixtures/README.md, "Translations".
 """
 
@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from .. import dates
+from .. import dates, languages
 from ..dates import START
-from ..models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from ..models import Actor, Commitment, Country, Evidence, Source, Theme
+from .importer import SyntheticDatabase
 from .records import NO_EVIDENCE, Existing, Problem, read_files
 from .yaml_lines import LineDict, YamlLoadError, load
 
@@ -38,7 +38,7 @@ COMMITMENT_KEYS = {"title", "location", "quote_context", "quote_translation", "q
 EVIDENCE_KEYS = {"item", "description", "quote_translation", "quote_translation_source", "quote_translation_url"}
 UPDATE_KEYS = {"country", "as_of", "status", "summary"}
 QUOTE_KEYS = ("quote_translation", "quote_translation_source", "quote_translation_url")
-KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence items", "status updates")
+KINDS = ("countries", "themes", "actors", "sources", "commitments", "evidence rows", "status updates")
 
 
 class TranslationFailed(Exception):
@@ -73,16 +73,6 @@ def translation_language(path: str | Path) -> str | None:
     meta = doc.get("meta") if isinstance(doc, dict) else None
     language = meta.get("language") if isinstance(meta, dict) else None
     return language if isinstance(language, str) and language else None
-
-
-def column(model: type[models.Model], name: str, language: str) -> str:
-    """The column holding ``name`` in ``language``: ``<name>_<language>`` where the field is translated."""
-    translated = f"{name}_{language}"
-    try:
-        model._meta.get_field(translated)
-    except Exception:  # FieldDoesNotExist: a field kept once for all languages (e.g. a choice)
-        return name
-    return translated
 
 
 @dataclass
@@ -144,8 +134,7 @@ class _Reader:
         return value
 
     def add(self, obj: models.Model, values: dict, data: LineDict, label: str, kind: str) -> None:
-        model = type(obj)
-        columns = {column(model, name, self.language): value for name, value in values.items() if value is not None}
+        columns = {languages.column(name, self.language): value for name, value in values.items() if value is not None}
         self.changes.append(_Change(obj, columns, self.name, data.line, label, kind))
 
     # --- the file -----------------------------------------------------------------------
@@ -163,8 +152,8 @@ class _Reader:
         self.only(doc, TOP_KEYS, None)
         if not self.read_meta(self.mapping(doc, "meta", None)):
             return
-        self.read_taxonomy(self.mapping(doc, "countries", None), Country, "country")
-        self.read_taxonomy(self.mapping(doc, "themes", None), Theme, "theme")
+        self.read_taxonomy(self.mapping(doc, "countries", None), Country, "country", "countries")
+        self.read_taxonomy(self.mapping(doc, "themes", None), Theme, "theme", "themes")
         self.read_actors(self.mapping(doc, "actors", None))
         self.read_sources(self.mapping(doc, "sources", None))
         self.read_commitments(self.mapping(doc, "commitments", None))
@@ -172,7 +161,7 @@ class _Reader:
     def read_meta(self, meta: LineDict) -> bool:
         self.only(meta, META_KEYS, "meta")
         language = self.text(meta, "language", "meta", required=True)
-        others = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+        others = languages.OTHERS
         if language and language not in others:
             self.problem(meta, "language", "meta", f"language '{language}' is not one of the site's other "
                                                     f"languages ({', '.join(others) or 'none'})")
@@ -187,14 +176,14 @@ class _Reader:
         self.language = language or ""
         return bool(language)
 
-    def read_taxonomy(self, names: LineDict, model: type[models.Model], kind: str) -> None:
+    def read_taxonomy(self, names: LineDict, model: type[models.Model], kind: str, plural: str) -> None:
         found = model.objects.in_bulk(list(names), field_name="slug")
         for slug, name in names.items():
             label = f"{kind} '{slug}'"
             if slug not in found:
                 self.problem(names, slug, label, f"no {kind} with this slug in the database")
             elif isinstance(name, str) and name.strip():
-                self.add(found[slug], {"name": name}, _at(names, slug), label, model._meta.verbose_name_plural)
+                self.add(found[slug], {"name": name}, _at(names, slug), label, plural)
             else:
                 self.problem(names, slug, label, "the name must be non-empty text")
 
@@ -322,7 +311,7 @@ class _Reader:
             values = {"description": self.text(entry, "description", here, required=True)}
             values |= self.quote_translation(entry, here)
             for row in found:  # an item named by two updates is two rows: both get the translation
-                self.add(row, values, entry, here, "evidence items")
+                self.add(row, values, entry, here, "evidence rows")
 
     def read_updates(self, commitment: Commitment, data: LineDict, label: str) -> None:
         stored = {(u.country.slug if u.country else None, u.as_of, u.as_of_precision, u.status): u
@@ -374,6 +363,9 @@ def apply_translations(*, paths: Sequence[str | Path]) -> TranslationSummary:
 
     Raises TranslationFailed (writing nothing) with every problem found.
     """
+    if Commitment.objects.filter(is_synthetic=True).exists():
+        raise SyntheticDatabase("This database holds synthetic demo data (generate_demo_data); the real data's "
+                                "translations are never applied to it.")
     summary = TranslationSummary()
     readers = []
     for path in paths:
