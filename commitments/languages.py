@@ -56,15 +56,25 @@ def per_language(name: str, field: models.Field, *, codes: Iterable[str] = OTHER
         title = models.CharField(max_length=200)
         locals().update(per_language("title", models.CharField(max_length=200, blank=True)))
 
-    The copies are optional (``blank``): a missing translation falls back to the default language.
+    The copies are optional (blank, empty by default): a missing translation falls back to the default language.
     """
-    out = {}
-    for code in codes:
-        copy = field.clone()
-        copy.blank = True
-        copy.verbose_name = f"{name.replace('_', ' ')} ({NAMES[code]})"
-        out[f"{name}_{code}"] = copy
-    return out
+    _, path, args, kwargs = field.deconstruct()
+    # Empty by default, in the database too: rows written by raw SQL (the demo generator, the search
+    # triggers' tables) need no value for a language they do not have.
+    kwargs.update(blank=True, default="", db_default="")
+    return {
+        f"{name}_{code}": type(field)(*args, **{**kwargs, "verbose_name": f"{name.replace('_', ' ')} ({NAMES[code]})"})
+        for code in codes
+    }
+
+
+def translation_source_fields() -> dict[str, models.Field]:
+    """Per other language, who made a record's translated texts: shown with them, so a machine-made
+    translation is never passed off as the tracker's own or an official one."""
+    return per_language("translation_source", models.CharField(
+        max_length=10, choices=TranslationSource.choices,
+        help_text="Who made this record's texts in this language (a quote's translation says its own).",
+    ))
 
 
 def active() -> str:

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from . import uploads
 from .country_status import PER_COUNTRY, REGIONAL
 from .dates import END, PRECISION_HELP, START, Precision, clean_dated, period_end, render
-from .languages import CODES, TranslationSource, per_language
+from .languages import CODES, TranslationSource, per_language, translation_source_fields
 from .querysets import (
     ARCHIVED,
     DRAFT,
@@ -40,7 +40,7 @@ SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so 
 
 def quote_language_field() -> models.CharField:
     return models.CharField(
-        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE, db_default=settings.LANGUAGE_CODE,
         help_text="The language the quote is in, as its source gives it. The quote is never translated in place.",
     )
 
@@ -120,7 +120,9 @@ class Taxonomy(models.Model):
 
     objects = EntryQuerySet.as_manager()
 
+    # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("name",)
+    locals().update(translation_source_fields())
 
     class Meta:
         abstract = True
@@ -227,7 +229,9 @@ class Source(models.Model):
 
     objects = SourceQuerySet.as_manager()
 
+    # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("title",)
+    locals().update(translation_source_fields())
     history = HistoricalRecords()
 
     class Meta:
@@ -382,7 +386,9 @@ class Commitment(EditedRecord):
 
     objects = CommitmentQuerySet.as_manager()
 
+    # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("title", "quote_context", "location")
+    locals().update(translation_source_fields())
     history = HistoricalRecords(
         excluded_fields=["current_status", "current_status_date", "current_status_precision", "updated_at"],
         m2m_fields=[actors, countries, themes],
@@ -551,7 +557,9 @@ class StatusUpdate(EditedRecord, PublishedRecord):
 
     objects = StatusUpdateQuerySet.as_manager()
 
+    # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("summary",)
+    locals().update(translation_source_fields())
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -735,7 +743,9 @@ class Evidence(models.Model):
 
     objects = EvidenceQuerySet.as_manager()
 
+    # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("description",)
+    locals().update(translation_source_fields())
     history = HistoricalRecords()
 
     class Meta:
@@ -811,7 +821,9 @@ class ProgressReport(PublishedRecord):
 
     objects = ProgressReportQuerySet.as_manager()
 
+    # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("title", "introduction")
+    locals().update(translation_source_fields())
     history = HistoricalRecords(excluded_fields=["snapshot", "pdf", "pdf_sha256"])
 
     class Meta:
