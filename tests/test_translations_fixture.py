@@ -202,6 +202,9 @@ class TestImported:
         assert not Evidence.objects.filter(quote="").exclude(quote_translation_ru="").exists()
         assert Evidence.objects.exclude(quote="").exclude(quote_translation_source_ru__in=["machine", "official"]) \
             .count() == 0
+        # Every record's Russian texts say they are the tracker's machine translation (shown beside them).
+        for model in (Country, Theme, Actor, Source, Commitment, StatusUpdate, Evidence):
+            assert set(model.objects.values_list("translation_source_ru", flat=True)) == {"machine"}, model
 
     def test_an_official_translation_keeps_its_address(self, imported):
         upgrade = Commitment.objects.get(slug="upgrade-to-strategic-partnership-2025")

@@ -33,6 +33,8 @@ from .yaml_lines import LineDict, YamlLoadError, load
 TOP_KEYS = {"meta", "countries", "themes", "actors", "sources", "commitments"}
 META_KEYS = {"language", "translator", "method", "made_on", "note", "translates"}
 METHODS = ("machine", "human")
+# meta.method → who made the records' texts (translation_source_<lang>), shown beside them on the site.
+SOURCE_OF_METHOD = {"machine": languages.TranslationSource.MACHINE, "human": languages.TranslationSource.TRACKER}
 COMMITMENT_KEYS = {"title", "location", "quote_context", "quote_translation", "quote_translation_source",
                    "quote_translation_url", "evidence", "updates"}
 EVIDENCE_KEYS = {"item", "description", "quote_translation", "quote_translation_source", "quote_translation_url"}
@@ -94,6 +96,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.changes: list[_Change] = []
         self.language = ""
+        self.method = ""
 
     def problem(self, data: LineDict | None, key, label: str | None, message: str) -> None:
         line = (data.line_of(key) if key is not None else data.line) if isinstance(data, LineDict) else None
@@ -135,6 +138,8 @@ class _Reader:
 
     def add(self, obj: models.Model, values: dict, data: LineDict, label: str, kind: str) -> None:
         columns = {languages.column(name, self.language): value for name, value in values.items() if value is not None}
+        if self.method and set(values) & set(languages.translated_fields(type(obj))):
+            columns[f"translation_source_{self.language}"] = str(SOURCE_OF_METHOD[self.method])
         self.changes.append(_Change(obj, columns, self.name, data.line, label, kind))
 
     # --- the file -----------------------------------------------------------------------
@@ -174,6 +179,7 @@ class _Reader:
         if not isinstance(meta.get("made_on"), date):
             self.problem(meta, "made_on" if "made_on" in meta else None, "meta", "'made_on' must be a day (YYYY-MM-DD)")
         self.language = language or ""
+        self.method = method if method in METHODS else ""
         return bool(language)
 
     def read_taxonomy(self, names: LineDict, model: type[models.Model], kind: str, plural: str) -> None:
