@@ -2,6 +2,8 @@
 
 Drafts and archived commitments never appear; nor do taxonomy entries only drafts use, nor draft reports.
 Commitments are a section of their own (Django splits a section past 50,000 URLs into pages the index lists).
+Every page is listed in each of the site's languages (English unprefixed, Russian under /ru/), each entry
+with its ``hreflang`` alternates and an ``x-default`` (the English page).
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ STATIC_PAGES = (
 )
 
 
-class PagesSitemap(Sitemap):
+class LanguagesSitemap(Sitemap):
+    """A page per language (``location`` is reversed with each language active), with its alternates."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PagesSitemap(LanguagesSitemap):
     def items(self):
         return list(STATIC_PAGES)
 
@@ -28,7 +38,7 @@ class PagesSitemap(Sitemap):
         return reverse(item)
 
 
-class CommitmentSitemap(Sitemap):
+class CommitmentSitemap(LanguagesSitemap):
     def items(self):
         return Commitment.objects.public().order_by("pk").only("slug")
 
@@ -36,7 +46,7 @@ class CommitmentSitemap(Sitemap):
         return item.get_absolute_url()
 
 
-class TaxonomySitemap(Sitemap):
+class TaxonomySitemap(LanguagesSitemap):
     def __init__(self, kind: str):
         self.taxonomy = TAXONOMY_FACETS[kind]
 
@@ -47,7 +57,7 @@ class TaxonomySitemap(Sitemap):
         return reverse(self.taxonomy.url_name, args=[item.slug])
 
 
-class ReportSitemap(Sitemap):
+class ReportSitemap(LanguagesSitemap):
     def items(self):
         return ProgressReport.objects.published().order_by("pk").only("slug")
 

@@ -58,9 +58,25 @@ def test_sitemap_lists_every_public_page_and_nothing_else(client, data):
         "/actors/eeas/", "/actors/european-commission/", "/actors/osce/",
         "/sources/eu-strategy-2019/", "/sources/joint-statement-2021/",
     }
-    assert paths == expected  # no draft or archived commitment, no entry only they use, no draft report
+    # Every page in English and in Russian; no draft or archived commitment, no entry only they use, no draft report
+    assert paths == expected | {f"/ru{path}" for path in expected}
     for path in paths:
         assert client.get(path).status_code == 200, path
+
+
+def test_sitemap_names_each_pages_other_languages(client, data):
+    root = ET.fromstring(client.get("/sitemap-pages.xml").content)  # noqa: S314 - our own output
+    links = {
+        url.find("s:loc", SITEMAP_NS).text: {
+            link.get("hreflang"): link.get("href")
+            for link in url.findall("{http://www.w3.org/1999/xhtml}link")
+        }
+        for url in root.findall("s:url", SITEMAP_NS)
+    }
+    expected = {"en": "http://testserver/about/", "ru": "http://testserver/ru/about/",
+                "x-default": "http://testserver/about/"}
+    assert links["http://testserver/about/"] == expected
+    assert links["http://testserver/ru/about/"] == expected
 
 
 def test_sitemap_leaves_out_what_turns_private(client, data):
@@ -185,5 +201,5 @@ def test_query_counts_of_robots_and_the_sitemap(client, django_assert_num_querie
         client.get("/robots.txt")
     with django_assert_num_queries(6):  # one count a section that reads the database (pages do not)
         client.get("/sitemap.xml")
-    with django_assert_num_queries(2):  # the count (Django pages a section past 50,000 addresses), the slugs
+    with django_assert_num_queries(1):  # the slugs (with languages, Django pairs each row with each language in memory)
         client.get("/sitemap-commitments.xml")
