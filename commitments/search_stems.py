@@ -32,8 +32,23 @@ def _stem_word(word: str) -> str:
     return stemmer.stemWord(word)
 
 
+# Cyrillic letters (U+0400–U+04FF) are two bytes in UTF-8, the first one of these.
+_CYRILLIC_LEAD_BYTES = (b"\xd0", b"\xd1", b"\xd2", b"\xd3")
+
+
+def has_cyrillic(text: str) -> bool:
+    """Whether ``text`` has a Cyrillic letter: a byte search, since the triggers ask it of every English text
+    too (about ten times faster than the regular expression over a long one)."""
+    if text.isascii():
+        return False
+    encoded = text.encode("utf-8", "surrogatepass")
+    return any(lead in encoded for lead in _CYRILLIC_LEAD_BYTES)
+
+
 def stem(text: str) -> str:
     """``text`` with each run of Cyrillic letters lower-cased and replaced by its Russian stem."""
+    if not has_cyrillic(text):
+        return text
     return CYRILLIC.sub(lambda m: _stem_word(m.group().lower()), text)
 
 
@@ -41,6 +56,3 @@ def index_text(text: str | None) -> str | None:
     """What SQLite indexes of a document's column (the registered SQL function): ``stem``, NULL kept."""
     return None if text is None else stem(text)
 
-
-def has_cyrillic(word: str) -> bool:
-    return CYRILLIC.search(word) is not None
