@@ -7,10 +7,14 @@ class CommitmentsConfig(AppConfig):
     verbose_name = "Commitments Tracker"
 
     def ready(self) -> None:
-        from . import facet_index, signals
+        from django.db.backends.signals import connection_created
+
+        from . import facet_index, signals, sqlite_search
 
         # Admin autodiscovery imports only ``commitments.admin``: the report admin registers itself on import.
         from .reports import admin as report_admin  # noqa: F401
 
         signals.connect()
         facet_index.connect()
+        # SQLite's search triggers call a Python function (Russian stems): every connection gets it.
+        connection_created.connect(sqlite_search.register, dispatch_uid="commitment-search-sqlite-function")

@@ -225,8 +225,8 @@ class CommitmentQuerySet(models.QuerySet):
 
         One document per commitment (its title; the names of its countries, actors, themes and sources;
         its quote and published summaries), kept by triggers: a GIN-indexed tsvector on PostgreSQL
-        (``pg_search``), an FTS5 index on SQLite (``sqlite_search``). Both stem English and widen terms
-        alike (``search_terms``: the glossary, hyphenated compounds), so both find the same.
+        (``pg_search``), an FTS5 index on SQLite (``sqlite_search``). Both stem English and Russian and widen
+        terms alike (``search_terms``: the glossary, hyphenated compounds), so both find the same.
         """
         matches = self._search_sql(text)
         if matches is None:  # no word to look for (only punctuation, stop words or exclusions): nothing matches
@@ -259,7 +259,7 @@ class CommitmentQuerySet(models.QuerySet):
         if connections[self.db].vendor == "postgresql":
             from . import pg_search
 
-            rendered = search_query.tsquery_sql(query, pg_search.CONFIG)
+            rendered = search_query.tsquery_sql(query, pg_search.CONFIGS)
             if rendered is None:
                 return None
             sql, params = rendered
@@ -287,7 +287,7 @@ class CommitmentQuerySet(models.QuerySet):
         if connections[self.db].vendor == "postgresql":
             from . import pg_search
 
-            rendered = search_query.tsquery_sql(query, pg_search.CONFIG)
+            rendered = search_query.tsquery_sql(query, pg_search.CONFIGS)
             if rendered is None:
                 return None
             sql, params = rendered

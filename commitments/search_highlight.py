@@ -3,8 +3,9 @@
 The words are matched as the database matched them: the query's phrases come from ``search_query``
 (the glossary and compounds of ``search_terms`` included), and each word is compared by its English
 stem from the same algorithm the database uses (PostgreSQL's ``english`` configuration: Snowball
-English; SQLite's FTS5 ``porter`` tokenizer: Porter, over accent-free words). Pure Python on the
-texts of one page: no query.
+English; SQLite's FTS5 ``porter`` tokenizer: Porter, over accent-free words), a Russian word by its
+Russian stem (Snowball ``russian`` on both: PostgreSQL's ``russian`` configuration, ``search_stems``
+on SQLite). Pure Python on the texts of one page: no query.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import snowballstemmer
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from . import search_terms
+from . import search_stems, search_terms
 from .search_query import Query
 
 _WORD = re.compile(r"\w+")
@@ -33,6 +34,8 @@ def _stemmer(vendor: str):
 @lru_cache(maxsize=65536)  # a page's texts repeat their words: stemming each afresh cost most of a search's page
 def _normal(word: str, vendor: str) -> str:
     word = word.lower()
+    if search_stems.has_cyrillic(word):
+        return search_stems.stem(word)
     if vendor != "postgresql":  # FTS5's ``remove_diacritics 2``
         word = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
     return _stemmer(vendor).stemWord(word)

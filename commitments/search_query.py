@@ -2,15 +2,17 @@
 
 What a reader may type (the same on SQLite and PostgreSQL):
 
-- words: every one must match (``returnees Kazakhstan``); English word forms meet (``returnee``);
+- words: every one must match (``returnees Kazakhstan``); English and Russian word forms meet
+  (``returnee``; ``терроризма`` finds ``терроризм``);
 - ``"a quoted phrase"``: its words in that order;
 - ``-word`` or ``-"a phrase"``: leave out what has it (a query of exclusions alone finds nothing);
-- ``a or b``: either (binds the two terms beside it).
+- ``a or b`` (or ``a или b``): either (binds the two terms beside it).
 
 Each term is widened by ``search_terms`` (abbreviations, compounds). Everything else (brackets,
 stars, colons, ``NEAR``) is read as spaces: the reader's text never reaches FTS5's or tsquery's own
-syntax. On SQLite every phrase is a quoted FTS5 string of ``\\w`` words; on PostgreSQL each one is
-a parameter of ``phraseto_tsquery``, combined with tsquery operators.
+syntax. On SQLite every phrase is a quoted FTS5 string of ``\\w`` words, its Russian words as their stems
+(``search_stems``, as the index holds them); on PostgreSQL each one is a parameter of ``phraseto_tsquery``
+in each configuration (English and Russian, OR-ed), combined with tsquery operators.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import search_terms
+from . import search_stems, search_terms
 from .search_terms import Phrase
 
 _TOKEN = re.compile(r'(?:(?<=\s)|^)(-?)"([^"]*)"?|(?:(?<=\s)|^)(-?)(' + search_terms.COMPOUND.pattern + r")|("
                     + search_terms.COMPOUND.pattern + ")")
+OR = {("or",), ("или",)}
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def parse(text: str) -> Query:
     while i < len(tokens):
         negated, quoted, typed = tokens[i]
         phrase = search_terms.words(typed)
-        if not quoted and phrase == ("or",) and clauses and i + 1 < len(tokens):
+        if not quoted and phrase in OR and clauses and i + 1 < len(tokens):
             join_next = True
             i += 1
             continue
@@ -112,13 +115,14 @@ def _glossary_run(tokens: list[tuple[bool, bool, str]], start: int) -> int:
 def fts5_expression(query: Query) -> str | None:
     """The FTS5 MATCH expression: clauses ANDed, each an OR of quoted phrases; None when nothing can match.
 
-    Every phrase is made of ``\\w`` words inside double quotes, so none of it is FTS5 syntax.
+    Every phrase is made of ``\\w`` words inside double quotes, so none of it is FTS5 syntax. Russian words
+    are given as their stems, as the index holds them (``sqlite_search``); FTS5 stems the English ones.
     """
     if not query.finds_anything:
         return None
 
     def clause(c: Clause) -> str:
-        return "(" + " OR ".join('"' + " ".join(p) + '"' for p in c.phrases) + ")"
+        return "(" + " OR ".join('"' + search_stems.stem(" ".join(p)) + '"' for p in c.phrases) + ")"
 
     expression = " AND ".join(clause(c) for c in query.required)
     if query.excluded:
@@ -128,16 +132,21 @@ def fts5_expression(query: Query) -> str | None:
 
 # --- PostgreSQL (tsquery) -------------------------------------------------------------------------
 
-def tsquery_sql(query: Query, config: str) -> tuple[str, list[str]] | None:
-    """A tsquery expression and its parameters: each phrase one ``phraseto_tsquery`` parameter; None when
-    nothing can match. ``config`` is a constant (``pg_search.CONFIG``), never the reader's text."""
+def tsquery_sql(query: Query, configs: tuple[str, ...]) -> tuple[str, list[str]] | None:
+    """A tsquery expression and its parameters: each phrase a ``phraseto_tsquery`` in each of ``configs``,
+    OR-ed (the document holds every configuration's lexemes); None when nothing can match. ``configs`` are
+    constants (``pg_search.CONFIGS``), never the reader's text."""
     if not query.finds_anything:
         return None
     params: list[str] = []
 
     def clause(c: Clause) -> str:
-        params.extend(" ".join(p) for p in c.phrases)
-        return "(" + " || ".join(f"phraseto_tsquery('{config}', %s)" for _ in c.phrases) + ")"
+        parts = []
+        for p in c.phrases:
+            for config in configs:
+                params.append(" ".join(p))
+                parts.append(f"phraseto_tsquery('{config}', %s)")
+        return "(" + " || ".join(parts) + ")"
 
     parts = [clause(c) for c in query.required] + [f"!!{clause(c)}" for c in query.excluded]
     return "(" + " && ".join(parts) + ")", params

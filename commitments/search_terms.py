@@ -10,7 +10,10 @@ abbreviations (both ways, as listed), and a hyphenated or slashed compound finds
 and its parts as a phrase (``counter-terrorism`` = ``counterterrorism`` = ``counter terrorism``).
 A joined word is split only after one of ``PREFIXES`` (``counterterrorism`` → ``counter terrorism``).
 Word endings are the databases' own affair: both stem English (PostgreSQL's ``english``
-configuration, Snowball; SQLite's FTS5 ``porter`` tokenizer), so ``returnees`` finds ``returnee``.
+configuration, Snowball; SQLite's FTS5 ``porter`` tokenizer), so ``returnees`` finds ``returnee``,
+and Russian (PostgreSQL's ``russian``; on SQLite Snowball in Python, ``search_stems``), so
+``терроризма`` finds ``терроризм``. The glossary has Russian entries; where a Russian term names the
+same thing as an English one they are one entry (``УНП ООН`` finds ``UNODC`` and the other way round).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from . import search_stems
 
 # A phrase: its words, lower case, in order (one word is a phrase of one).
 Phrase = tuple[str, ...]
@@ -37,25 +42,40 @@ class Term:
 
 
 GLOSSARY: tuple[Term, ...] = (
-    Term(("CT",), ("counter-terrorism", "countering terrorism")),
-    Term(("P/CVE", "PCVE"), ("preventing and countering violent extremism",)),
-    Term(("PVE",), ("preventing violent extremism", "prevention of violent extremism")),
+    Term(("CT", "КТ"), ("counter-terrorism", "countering terrorism",
+                        "контртерроризм", "противодействие терроризму", "борьба с терроризмом")),
+    Term(("P/CVE", "PCVE", "ПНВЭ"), ("preventing and countering violent extremism",
+                                    "предупреждение насильственного экстремизма и противодействие ему",
+                                    "предупреждение и противодействие насильственному экстремизму")),
+    # ПВЭ is written for both the prevention and the countering of violent extremism.
+    Term(("PVE", "ПВЭ"), ("preventing violent extremism", "prevention of violent extremism",
+                          "предупреждение насильственного экстремизма",
+                          "противодействие насильственному экстремизму")),
     Term(("CVE",), ("countering violent extremism",)),
-    Term(("FTF", "FTFs"), ("foreign terrorist fighters", "foreign terrorist fighter", "foreign fighters")),
+    Term(("FTF", "FTFs", "ИТБ"), ("foreign terrorist fighters", "foreign terrorist fighter", "foreign fighters",
+                                 "иностранные террористические боевики")),
     Term(("BOMCA",), ("Border Management Programme in Central Asia",), "an EU programme"),
     Term(("CADAP",), ("Central Asia Drug Action Programme",), "an EU programme"),
     Term(("LEICA",), ("Law Enforcement in Central Asia",), "an EU programme"),
     Term(("EPCA", "EPCAs"), ("Enhanced Partnership and Cooperation Agreement",
                              "Enhanced Partnership and Cooperation Agreements")),
-    Term(("EEAS",), ("European External Action Service",)),
-    Term(("UNOCT",), ("United Nations Office of Counter-Terrorism", "UN Office of Counter-Terrorism")),
-    Term(("UNODC",), ("United Nations Office on Drugs and Crime", "UN Office on Drugs and Crime")),
-    Term(("OSCE",), ("Organization for Security and Co-operation in Europe",)),
+    Term(("EEAS", "ЕСВД"), ("European External Action Service",
+                            "Европейская служба внешнеполитической деятельности")),
+    Term(("UNOCT",), ("United Nations Office of Counter-Terrorism", "UN Office of Counter-Terrorism",
+                      "Контртеррористическое управление ООН",
+                      "Контртеррористическое управление Организации Объединённых Наций")),
+    Term(("UNODC", "УНП ООН"), ("United Nations Office on Drugs and Crime", "UN Office on Drugs and Crime",
+                                "Управление ООН по наркотикам и преступности",
+                                "Управление Организации Объединённых Наций по наркотикам и преступности")),
+    Term(("ООН",), ("Организация Объединённых Наций", "United Nations")),
+    Term(("OSCE", "ОБСЕ"), ("Organization for Security and Co-operation in Europe",
+                            "Организация по безопасности и сотрудничеству в Европе")),
 )
 
 # A joined word that begins with one of these (and goes on for 4 letters or more) is also looked
 # for as two words: ``counterterrorism`` finds "counter terrorism" and "counter-terrorism".
-PREFIXES = ("counter", "anti", "non", "cross", "co", "inter", "multi", "post", "pre", "sub", "trans", "self")
+PREFIXES = ("counter", "anti", "non", "cross", "co", "inter", "multi", "post", "pre", "sub", "trans", "self",
+            "контр", "анти")
 
 # PostgreSQL's ``english`` configuration drops these from a query; SQLite drops them too (outside quotes),
 # so a query finds the same on both (Snowball's English stop words, which PostgreSQL ships).
@@ -67,7 +87,17 @@ about against between into through during before after above below to from up do
 further then once here there when where why how all any both each few more most other some such no nor not only
 own same so than too very s t can will just don should now
 """
-STOP_WORDS = frozenset(_STOP_WORDS.split())
+# And PostgreSQL's ``russian`` configuration drops these (Snowball's Russian stop words, as PostgreSQL ships them).
+_RUSSIAN_STOP_WORDS = """
+и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от меня еще
+нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам ведь там потом
+себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего раз тоже себе под
+будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда
+зачем всех никогда можно при наконец два об другой хоть после над больше тот через эти нас про всего них какая
+много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более всегда конечно
+всю между
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split()) | frozenset(_RUSSIAN_STOP_WORDS.split())
 
 WORD = re.compile(r"\w+")
 # A word as typed, with the hyphens and slashes that join its parts (``P/CVE``, ``counter-terrorism``).
@@ -80,8 +110,9 @@ def words(text: str) -> Phrase:
 
 
 def key(phrase: Phrase) -> str:
-    """What spellings of one term share: its words run together (``counter-terrorism`` → ``counterterrorism``)."""
-    return "".join(phrase)
+    """What spellings of one term share: its words run together (``counter-terrorism`` → ``counterterrorism``),
+    a Russian word by its stem (``Европейской службы`` is ``Европейская служба``; ``ё`` is read as ``е``)."""
+    return "".join(search_stems.stem(word) for word in phrase)
 
 
 @cache
@@ -110,7 +141,7 @@ def _forms(spelling: str) -> list[Phrase]:
     forms = [phrase]
     compound = COMPOUND.fullmatch(spelling.strip()) is not None
     if len(phrase) == 2 or (compound and len(phrase) > 1):
-        forms.append((key(phrase),))
+        forms.append(("".join(phrase),))
     if compound and "/" in spelling:
         forms.append((spelling.strip().lower(),))
     if len(phrase) == 1:
