@@ -34,8 +34,10 @@ def columns(name: str) -> tuple[str, ...]:
     return tuple(column(name, code) for code in OTHERS)
 
 
-def quote_translation_rows(codes=CODES) -> list[tuple[str, str, str]]:
-    return [(f"quote_translation_{c}", f"quote_translation_source_{c}", f"quote_translation_url_{c}") for c in codes]
+def quote_translation_rows(codes=CODES) -> list:
+    """Per language: the translation on a row of its own, then who made it beside the official text's address."""
+    return [row for c in codes
+            for row in (f"quote_translation_{c}", (f"quote_translation_source_{c}", f"quote_translation_url_{c}"))]
 
 
 def _language_of(model, name: str) -> str | None:
@@ -55,7 +57,8 @@ def side_by_side(model, fieldsets) -> list:
     originals = set(translated_fields(model))
     translations = {name for original in originals for name in columns(original)}
     quoted = translation_status.has_quote(model)
-    quote_fields = {name for row in quote_translation_rows() for name in row} if quoted else set()
+    quote_fields = {name for row in quote_translation_rows() for name in (row if isinstance(row, tuple) else (row,))
+                    if quoted}
     named = {name for _, options in fieldsets for item in options.get("fields", ())
              for name in (item if isinstance(item, list | tuple) else (item,))}
     out = []

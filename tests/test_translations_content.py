@@ -105,7 +105,7 @@ def _ru(url_name: str, *args) -> str:
 
 @pytest.mark.parametrize("pick, rows", [
     (lambda ns: ns.expert, [("title", "title_ru"), ("quote_context", "quote_context_ru"), ("location", "location_ru"),
-                            ("quote_translation_ru", "quote_translation_source_ru", "quote_translation_url_ru")]),
+                            ("quote_translation_source_ru", "quote_translation_url_ru")]),
     (lambda ns: ns.untranslated_update, [("summary", "summary_ru"), ("evidence-0-description",
                                                                      "evidence-0-description_ru")]),
     (lambda ns: ns.source, [("title", "title_ru")]),
@@ -130,8 +130,8 @@ def test_the_quotes_translations_are_grouped_with_their_provenance(ns):
     fieldsets = {fieldset.name: fieldset for fieldset in response.context["adminform"]}
     group = fieldsets["Translations of the quote"]
     assert [tuple(line.fields) for line in group] == [
-        (f"quote_translation_{code}", f"quote_translation_source_{code}", f"quote_translation_url_{code}")
-        for code in ("en", "ru")
+        row for code in ("en", "ru") for row in (
+            (f"quote_translation_{code}",), (f"quote_translation_source_{code}", f"quote_translation_url_{code}"))
     ]
     assert [field for line in fieldsets["What was promised"] for field in line.fields][:2] == ["quote",
                                                                                                 "quote_language"]
@@ -301,3 +301,41 @@ def test_the_english_page_shows_the_quote_alone(ns):
     assert QUOTE_RU not in page and EVIDENCE_QUOTE_RU not in page
     assert "quote-translation" not in page and "not been translated" not in page
     assert f"<blockquote lang=\"en\" cite=\"https://example.org/press\"><p>“{EVIDENCE_QUOTE}”</p></blockquote>" in page
+
+
+# --- the commitment page's reads carry the Russian columns ----------------------------------------
+
+
+def test_the_commitment_pages_reads_carry_the_russian_texts_without_more_queries(ns, django_assert_num_queries):
+    from django.template import Context, Template
+
+    from commitments import selectors
+
+    with django_assert_num_queries(1):
+        commitment = selectors.for_detail(Commitment.objects.public()).get(pk=ns.expert.pk)
+    with django_assert_num_queries(0):
+        assert (commitment.title_ru, commitment.quote_translation_ru, commitment.source.title_ru) == (
+            ns.expert.title_ru, QUOTE_RU, ns.source.title_ru)
+    with django_assert_num_queries(1):
+        taxonomies = selectors.taxonomies_of(commitment=commitment)
+    theme, country = taxonomies["theme"][0], taxonomies["country"][0]
+    assert (theme.label, theme.label_ru, country.label_ru) == ("P/CVE", ns.theme.name_ru, "Казахстан")
+    assert tuple(theme) == (ns.theme.pk, ns.theme.slug, "P/CVE")  # still the three-field entry
+    shown = Template('{% load i18n_content %}{% tr theme "label" %}')
+    with translation.override("ru"):
+        assert shown.render(Context({"theme": theme})) == ns.theme.name_ru
+    with django_assert_num_queries(2):  # the updates, and their evidence
+        timeline = selectors.public_timeline(commitment=commitment)
+    evidence = timeline[0].evidence.all()[0]
+    assert (timeline[0].summary_ru, evidence.quote_translation_ru) == ("Эксперт на месте.", EVIDENCE_QUOTE_RU)
+
+
+def test_an_archived_commitments_page_keeps_the_quote_and_its_translation(ns):
+    from commitments import services
+
+    services.set_commitment_state(commitment=ns.expert, state=Commitment.State.ARCHIVED, user=ns.publisher,
+                                  reason="Out of scope.")
+    response = Client().get(_ru("commitments:detail", ns.expert.slug))
+    page = response.content.decode()
+    assert response.status_code == 410
+    assert f'<blockquote lang="en"><p>“{QUOTE}”</p></blockquote>' in page and f"“{QUOTE_RU}”" in page
