@@ -125,6 +125,25 @@ def test_the_change_form_shows_each_translated_field_beside_its_russian_column(n
     assert 'lang="ru"' in page and "css/admin-translations.css" in page
 
 
+def test_a_draft_reports_introduction_is_written_beside_its_russian(ns):
+    from datetime import date
+
+    from commitments.models import ProgressReport
+
+    report = ProgressReport.objects.create(slug="2025", title="Progress report 2025", period_label="2025",
+                                           start=date(2025, 1, 1), end=date(2025, 12, 31), introduction="Words.")
+    client = _client(ns.publisher)
+    url = reverse("admin:commitments_progressreport_change", args=[report.pk])
+    page = client.get(url).content.decode()
+    assert 'class="form-row field-introduction field-introduction_ru"' in page
+    assert 'class="form-row field-title field-title_ru"' in page
+    response = client.post(url, {"introduction": "Words.", "introduction_ru": "Слова издателя."})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.introduction_ru == "Слова издателя."
+    assert 'name="introduction_ru"' not in client.get(reverse("admin:commitments_progressreport_add")).content.decode()
+
+
 def test_the_quotes_translations_are_grouped_with_their_provenance(ns):
     response = _client(ns.publisher).get(_change_url(ns.expert))
     fieldsets = {fieldset.name: fieldset for fieldset in response.context["adminform"]}
