@@ -20,6 +20,7 @@ from . import status as status_rules
 from .admin_actions import error_text, with_public_reason
 from .admin_forms import ShownOnlyForm, StatusUpdateAdminForm, VersionedAdminForm
 from .admin_review import ReviewedChangesMixin
+from .admin_translations import NeedsTranslationFilter, SideBySideTranslations, columns
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
 from .status import STALE_AFTER_TEXT, Status
 from .taxonomy import Entry
@@ -37,8 +38,9 @@ class PrecisionFields:
 # --- taxonomies -------------------------------------------------------------------------
 
 
-class TaxonomyAdmin(ReviewedChangesMixin, SimpleHistoryAdmin):
+class TaxonomyAdmin(ReviewedChangesMixin, SideBySideTranslations, SimpleHistoryAdmin):
     list_display = ["name", "slug", "commitment_count"]
+    list_filter = [NeedsTranslationFilter]
     search_fields = ["name", "slug"]
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -61,9 +63,9 @@ class CountryAdmin(TaxonomyAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin):
+class SourceAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFields, SimpleHistoryAdmin):
     list_display = ["title", "kind", "issuer", "dated"]
-    list_filter = ["kind"]
+    list_filter = ["kind", NeedsTranslationFilter]
     search_fields = ["title", "issuer", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "date"
@@ -161,7 +163,7 @@ class StatusUpdateInline(admin.TabularInline):
 
     model = StatusUpdate
     form = ShownOnlyForm
-    fields = ["status", "country", "as_of", "confidence", "publication", "summary"]
+    fields = ["status", "country", "as_of", "confidence", "publication", "summary", *columns("summary")]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -178,7 +180,7 @@ class StatusUpdateInline(admin.TabularInline):
         return f"Published {obj.published_at:%d %b %Y}" if obj.is_published else "Draft"
 
 
-class CommitmentEvidenceInline(PrecisionFields, admin.StackedInline):
+class CommitmentEvidenceInline(SideBySideTranslations, PrecisionFields, admin.StackedInline):
     """Evidence on file for the commitment that no status update uses yet: material to judge."""
 
     model = Evidence
@@ -194,7 +196,7 @@ class CommitmentEvidenceInline(PrecisionFields, admin.StackedInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin):
+class CommitmentAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFields, SimpleHistoryAdmin):
     form = VersionedAdminForm
     list_display = ["title", "state", "status_label", "due", "overdue", "made", "source"]
     list_filter = [
@@ -208,6 +210,7 @@ class CommitmentAdmin(ReviewedChangesMixin, PrecisionFields, SimpleHistoryAdmin)
         StatusInCountryFilter,
         "actors",
         "source",
+        NeedsTranslationFilter,
     ]
     search_fields = ["title", "quote", "slug"]
     list_select_related = ["source"]
@@ -371,7 +374,7 @@ class EvidenceFormSet(BaseInlineFormSet):
                                    *problems])
 
 
-class UpdateEvidenceInline(PrecisionFields, admin.StackedInline):
+class UpdateEvidenceInline(SideBySideTranslations, PrecisionFields, admin.StackedInline):
     model = Evidence
     fk_name = "status_update"
     formset = EvidenceFormSet
@@ -400,11 +403,11 @@ class UpdateEvidenceInline(PrecisionFields, admin.StackedInline):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
+class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAdmin):
     form = StatusUpdateAdminForm
     list_display = ["__str__", "commitment", "country", "status", "as_of_shown", "confidence", "published",
                     "published_at"]
-    list_filter = [PublishedFilter, "status", "confidence", "country"]
+    list_filter = [PublishedFilter, "status", "confidence", "country", NeedsTranslationFilter]
     search_fields = ["summary", "commitment__title", "commitment__slug"]
     list_select_related = ["commitment", "country"]
     autocomplete_fields = ["commitment"]
@@ -412,8 +415,8 @@ class StatusUpdateAdmin(PrecisionFields, SimpleHistoryAdmin):
     inlines = [UpdateEvidenceInline]
     actions = ["publish_updates", "withdraw_updates"]
     change_form_template = "admin/commitments/statusupdate/change_form.html"
-    fields = ["commitment", "country", "status", ("as_of", "as_of_precision"), "confidence", "summary",
-              "publish_reason", "publication", "seen_version"]
+    fields = ["commitment", "country", "status", ("as_of", "as_of_precision"), "confidence",
+              ("summary", *columns("summary")), "publish_reason", "publication", "seen_version"]
 
     @admin.display(description="Published", boolean=True)
     def published(self, obj) -> bool:

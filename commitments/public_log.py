@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from .languages import CODES, column
 from .models import Actor, Commitment, Country, PublicChange, Revision, Source, StatusUpdate, Theme
 
 REASON_MAX = 300
@@ -27,13 +28,20 @@ SUBJECTS: dict[type[models.Model], str] = {
     Country: Revision.Subject.COUNTRY,
 }
 
-# The words readers quote and cite: a change to these shows the old and the new text publicly.
+
+def _in_every_language(*names: str) -> frozenset[str]:
+    return frozenset(column(name, code) for name in names for code in CODES)
+
+
+# The words readers quote and cite, in every language (a quote's translations too): a change to these
+# shows the old and the new text publicly.
 CITED_FIELDS: dict[str, frozenset[str]] = {
-    Revision.Subject.COMMITMENT: frozenset({"title", "quote"}),
-    Revision.Subject.SOURCE: frozenset({"title", "url"}),
-    Revision.Subject.ACTOR: frozenset({"name"}),
-    Revision.Subject.THEME: frozenset({"name"}),
-    Revision.Subject.COUNTRY: frozenset({"name"}),
+    Revision.Subject.COMMITMENT: _in_every_language("title") | {"quote"}
+    | {f"quote_translation_{code}" for code in CODES},
+    Revision.Subject.SOURCE: _in_every_language("title") | {"url"},
+    Revision.Subject.ACTOR: _in_every_language("name"),
+    Revision.Subject.THEME: _in_every_language("name"),
+    Revision.Subject.COUNTRY: _in_every_language("name"),
 }
 
 

@@ -15,6 +15,7 @@ from django.db.models import F, Prefetch, Q, Value
 from . import counting, country_status
 from .aggregates import union_all
 from .dates import Precision
+from .languages import OTHERS
 from .models import CountryStatus, Evidence, PublicChange, Revision, StatusUpdate
 from .querysets import CommitmentQuerySet
 from .status import EFFECTIVE_ORDER, scale
@@ -59,18 +60,29 @@ def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
     return queryset.select_related("source", "attributed_to")
 
 
+class TranslatedEntry(Entry):
+    """An ``Entry`` that also carries its label in each other language (``label_ru``), for ``{% tr entry "label" %}``.
+
+    Still the three-field tuple (equal to the ``Entry`` with the same values); the translations are attributes.
+    """
+
+
 def taxonomies_of(*, commitment) -> dict[str, list]:
-    """The commitment's actors, countries and themes (``Entry``: slug and label), each by name: one query."""
+    """The commitment's actors, countries and themes (``TranslatedEntry``: slug and label, in every language),
+    each by name: one query."""
     parts = []
     for name, taxonomy in LINKED.items():
         links = link_table(taxonomy.relation)[0].objects.filter(commitment=commitment).order_by()
         facet = Value(name, output_field=models.CharField())
-        columns = {"facet": facet, "entry": F(f"{name}_id"), "slug": F(f"{name}__slug"), "label": F(f"{name}__name")}
+        columns = {"facet": facet, "entry": F(f"{name}_id"), "slug": F(f"{name}__slug"), "label": F(f"{name}__name"),
+                   **{f"label_{code}": F(f"{name}__name_{code}") for code in OTHERS}}
         parts.append(links.annotate(**columns).values_list(*columns))
     found: dict[str, list] = {name: [] for name in LINKED}
     # Ordered by the database, like the taxonomy models' own ordering (its collation, not Python's).
-    for facet, pk, slug, label in union_all(parts).order_by("label", "entry"):
-        found[facet].append(Entry(pk, slug, label))
+    for facet, pk, slug, label, *translations in union_all(parts).order_by("label", "entry"):
+        entry = TranslatedEntry(pk, slug, label)
+        entry.__dict__.update(zip((f"label_{code}" for code in OTHERS), translations, strict=True))
+        found[facet].append(entry)
     return found
 
 

@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..admin_actions import run_service_action
+from ..admin_translations import SideBySideTranslations, columns
 from ..models import ProgressReport
 from .periods import check_complete, parse_period, period_from_dates
 
@@ -69,13 +70,14 @@ class ProgressReportForm(forms.ModelForm):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(SideBySideTranslations, SimpleHistoryAdmin):
     form = ProgressReportForm
     list_display = ["title", "period_label", "start", "end", "state", "published_at", "links"]
     list_filter = ["state"]
     search_fields = ["title", "slug", "period_label"]
     actions = ["publish_reports", "refresh_figures"]
-    readonly_fields = ["title", "slug", "period_label", "state", "published_at", "published_by", "links"]
+    readonly_fields = ["title", *columns("title"), "slug", "period_label", "state", "published_at", "published_by",
+                       "links"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("pdf")  # the stored PDF: read only to serve it
@@ -85,6 +87,7 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
             return ["period", "start", "end", "supersedes", "introduction"]
         return [
             "title",
+            *columns("title"),  # made with the title (``services.prepare_report``): shown, not typed
             "slug",
             "period_label",
             "start",
@@ -94,8 +97,15 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
             "published_by",
             "supersedes",
             "introduction",
+            *columns("introduction"),
             "links",
         ]
+
+    def get_fieldsets(self, request, obj=None):
+        # Editing: each text beside its translations. Adding: the service takes the English introduction only.
+        if obj is None:
+            return super(SideBySideTranslations, self).get_fieldsets(request, obj)
+        return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
