@@ -14,6 +14,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts (and ends) in the default language: a test-client request to /ru/ runs the view in the
+    test's thread and leaves Russian active, and a later ``reverse`` would give /ru/ addresses."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _page_cache(request, settings):
     """Pages are not cached in tests (they inspect each response's context), except in tests
     marked ``page_cache``; the cache is emptied either way so no test sees another's pages."""

@@ -70,15 +70,6 @@ def _build() -> SimpleNamespace:
     return ns
 
 
-@pytest.fixture(autouse=True)
-def _english_outside_requests():
-    """A request to /ru/ leaves Russian active in the thread (the test client runs the view in it), and
-    ``reverse`` would then give /ru/ addresses: start each test in the default language."""
-    translation.activate("en")
-    yield
-    translation.activate("en")
-
-
 @pytest.fixture(scope="module")
 def ns(django_db_setup, django_db_blocker):
     with built_once(django_db_blocker, _build) as built:
