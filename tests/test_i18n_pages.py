@@ -181,6 +181,25 @@ def test_the_server_error_page_is_in_russian(client, settings):
     assert "Что-то пошло не так на нашей стороне" in html and 'href="/ru/"' in html
 
 
+QUERY_PAGES = ["/", "/commitments/?theme=pcve&q=expert", "/commitments/reintegrate-returning-families/",
+               "/countries/matrix/", "/updates/", "/themes/"]
+
+
+@pytest.mark.parametrize("path", QUERY_PAGES)
+def test_a_russian_page_makes_the_queries_its_english_one_makes(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for prefix in ("", "/ru"):  # warm what is cached per process (the public data version, the facet index)
+        client.get(f"{prefix}{path}")
+    counts = {}
+    for prefix in ("", "/ru"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{prefix}{path}").status_code == 200
+        counts[prefix or "/"] = len(queries)
+    assert counts["/ru"] == counts["/"], counts
+
+
 # --- Every message id translated, in both catalogs ------------------------------------------------------------
 # The catalogs are extracted afresh (makemessages, the same xgettext call) into a scratch copy, merged with the
 # committed .po files, and every entry must have a translation that is not fuzzy. The scratch copy links to the
