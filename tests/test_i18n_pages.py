@@ -160,6 +160,27 @@ def test_the_list_marks_an_english_fallback_title_and_not_a_russian_one(client, 
     assert re.search(r'<a href="/ru/commitments/deploy-ct-expert/" lang="en">', html)
 
 
+@pytest.mark.parametrize(("source", "mark"), [("machine", "(машинный перевод)"), ("tracker", "(перевод трекера)"),
+                                              ("official", "(официальный перевод)")])
+def test_a_translated_text_says_who_translated_it(source, mark):
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{% load language_links %}{% translation_source obj "title" as s %}'
+                        '{% include "commitments/_translated_by.html" with source=s %}')
+    translated = SimpleNamespace(title="Deploy an expert", title_ru="Направить эксперта", translation_source_ru=source)
+    with translation.override("ru"):
+        marked = template.render(Context({"obj": translated})).strip()
+        assert marked == f'<small class="translation-note">{mark}</small>'
+        # Shown in English (no Russian text yet): nothing translated, nothing to mark.
+        fallback = SimpleNamespace(title="Deploy an expert", title_ru="", translation_source_ru=source)
+        assert template.render(Context({"obj": fallback})).strip() == ""
+    with translation.override("en"):
+        assert template.render(Context({"obj": translated})).strip() == ""
+
+
 def test_the_error_pages_are_in_russian(client):
     not_found = client.get("/ru/no-such-page/")
     assert not_found.status_code == 404

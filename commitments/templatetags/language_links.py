@@ -77,4 +77,18 @@ def english_text() -> str:
 @register.simple_tag
 def in_language(text: str, lang: str) -> str:
     """``text`` (escaped), in ``<span lang>`` when ``lang`` is not the page's: words quoted as written."""
-    return format_html('<span lang="{}">{}</span>', lang, text) if lang and lang != active() else format_html("{}", text)
+    if lang and lang != active():
+        return format_html('<span lang="{}">{}</span>', lang, text)
+    return format_html("{}", text)
+
+
+@register.simple_tag
+def translation_source(obj, name: str) -> str:
+    """Who made ``obj``'s texts in the page's language (``translation_source_<lang>``: "machine", "tracker",
+    "official"), when ``obj.<name>`` is shown in it; "" on a page in the default language, where the text
+    falls back to it, or where the record does not say. Templates word the label, so a machine-made
+    translation is always marked as one."""
+    lang = active()
+    if lang == DEFAULT or obj in (None, "") or localized(obj, name)[1] != lang:
+        return ""
+    return getattr(obj, f"translation_source_{lang}", "") or ""
