@@ -46,6 +46,15 @@ PAGES = [
     ("bad-request-page", "/?as_of=31-12-2020", 400),
 ]
 
+# A few of them in Russian (under /ru/): the checkers walk these too, since the language changes the markup
+# (lang attributes on English fallbacks, longer labels, the switcher's current language).
+RU_PAGES = [
+    ("ru-overview", "/ru/", 200),
+    ("ru-list-filtered", "/ru/commitments/?theme=pcve&status=achieved&q=expert", 200),
+    ("ru-commitment-per-country", "/ru/commitments/reintegrate-returning-families/", 200),
+    ("ru-about", "/ru/about/", 200),
+]
+
 
 def build():
     from commitments import cache, services

@@ -1,4 +1,5 @@
-"""axe-core (WCAG 2.2 AA rules) on every public page type, at desktop and phone widths, in Debian's Chromium.
+"""axe-core (WCAG 2.2 AA rules) on every public page type (and a few in Russian), at desktop and phone widths,
+in Debian's Chromium.
 
 axe.min.js comes from npm into .tools/ (``make tools``); without it, or without Chromium, the test is
 skipped, saying why (CI sets ``REQUIRE_STANDARDS_TOOLS`` and ``REQUIRE_BROWSER_TESTS``: then it fails).
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from .chromium import browser, sync_api  # noqa: F401 - browser: the shared fixture
-from .public_pages import AXE_JS, PAGES, build, require
+from .public_pages import AXE_JS, PAGES, RU_PAGES, build, require
 
 require("axe-core", AXE_JS.exists(), f"not found at {AXE_JS}")
 
@@ -39,7 +40,7 @@ def test_no_page_type_has_an_axe_violation(browser, live_server, transactional_d
         context.set_default_timeout(20_000)
         page = context.new_page()
         try:
-            for _name, path, status in PAGES:
+            for _name, path, status in PAGES + RU_PAGES:
                 response = page.goto(f"{live_server.url}{path}")
                 assert response.status == status, path
                 page.add_script_tag(content=axe)
@@ -52,5 +53,5 @@ def test_no_page_type_has_an_axe_violation(browser, live_server, transactional_d
                     problems += _describe(width, path, violation)
         finally:
             context.close()
-    assert checked == 2 * len(PAGES)
+    assert checked == 2 * len(PAGES + RU_PAGES)
     assert not problems, "axe-core (WCAG 2.2 AA) violations:\n" + "\n".join(problems)

@@ -396,6 +396,8 @@ def real_data(transactional_db, browser):
 SCREENSHOT_PAGES = [("overview", "/"), ("list", "/commitments/?theme=p-cve"),
                     ("detail", "/commitments/conclude-epca-negotiations-uzbekistan-kyrgyzstan/")]
 SCREENSHOT_SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 375, "height": 812}}
+# And a page in Russian, on a desktop only (``<name>.png``).
+RUSSIAN_SCREENSHOT_PAGES = [("list-ru", "/ru/commitments/?theme=p-cve")]
 
 
 def test_screenshots(browser, live_server, real_data):
@@ -404,7 +406,7 @@ def test_screenshots(browser, live_server, real_data):
         context = browser.new_context(viewport=viewport, is_mobile=bool(suffix), device_scale_factor=1)
         try:
             page = context.new_page()
-            for name, path in SCREENSHOT_PAGES:
+            for name, path in SCREENSHOT_PAGES + (RUSSIAN_SCREENSHOT_PAGES if not suffix else []):
                 page.goto(f"{live_server.url}{path}")
                 assert page.locator("h1").count() == 1
                 assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
@@ -419,3 +421,5 @@ def test_screenshots(browser, live_server, real_data):
     for name, _ in SCREENSHOT_PAGES:
         for suffix in SCREENSHOT_SIZES:
             assert f"(docs/screenshots/{name}{suffix}.png)" in readme, f"the README does not show {name}{suffix}.png"
+    for name, _ in RUSSIAN_SCREENSHOT_PAGES:
+        assert f"(docs/screenshots/{name}.png)" in readme, f"the README does not show {name}.png"

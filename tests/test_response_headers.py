@@ -71,3 +71,17 @@ def test_a_views_own_cache_control_is_kept(client):
     response = client.get("/healthz")  # never_cache
     assert "no-cache" in response["Cache-Control"] and "public" not in response["Cache-Control"]
     assert_features_denied(response)
+
+
+@pytest.mark.page_cache
+def test_a_pages_address_says_its_language_so_pages_do_not_vary_on_accept_language(client, published):
+    """English at the unprefixed address, Russian under /ru/, whatever the browser asks: a shared cache keeps
+    one copy of each page, not one for each Accept-Language a reader sends (commitments/locale_middleware.py)."""
+    for url in ["/", "/commitments/", published.get_absolute_url(), "/feeds/updates.atom", "/ru/", "/ru/commitments/"]:
+        for accept in ["ru", "en-GB,en;q=0.8", "kk"]:
+            response = client.get(url, headers={"Accept-Language": accept})
+            assert response.status_code == 200
+            assert "accept-language" not in response.get("Vary", "").lower(), (url, accept)
+            assert response["Content-Language"] == ("ru" if url.startswith("/ru/") else "en"), (url, accept)
+    # The API has one address for every language and reads the header: it varies on it.
+    assert "accept-language" in client.get("/api/v1/commitments/")["Vary"].lower()

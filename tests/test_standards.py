@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from .conftest import built_once
-from .public_pages import PAGES, VNU_JAR, build, java, require
+from .public_pages import PAGES, RU_PAGES, VNU_JAR, build, java, require
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
@@ -175,11 +175,12 @@ def test_nothing_with_a_secret_is_gzipped(client, data):
 
 
 def test_every_page_type_is_valid_html(client, tmp_path):
-    """One run of the Nu Html Checker (one JVM) over every public page type; errors fail, warnings are listed."""
+    """One run of the Nu Html Checker (one JVM) over every public page type and a few in Russian; errors fail,
+    warnings are listed."""
     require("vnu.jar", VNU_JAR.exists(), f"not found at {VNU_JAR}")
     require("Java", java() is not None, "no java on PATH")
     files = {}
-    for name, path, status in PAGES:
+    for name, path, status in PAGES + RU_PAGES:
         response = client.get(path)
         assert response.status_code == status, path
         file = tmp_path / f"{name}.html"

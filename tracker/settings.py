@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as django-cors-headers asks; /api/ only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",  # after sessions, before CommonMiddleware, as Django asks
+    "commitments.locale_middleware.PathLocaleMiddleware",  # LocaleMiddleware: after sessions, before CommonMiddleware
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -47,14 +47,3 @@ def tr_lang(obj, name: str) -> str:
     """The language the text of ``obj.<name>`` is shown in, for a ``lang`` attribute on its own element."""
     return _localized(obj, name)[1]
 
-
-@register.simple_tag
-def translation_note(obj) -> str:
-    """On a page in another language than the default: who translated ``obj``'s texts (its
-    ``translation_source_<lang>`` label), so a machine translation is always marked; else empty."""
-    lang = languages.active()
-    if lang == languages.DEFAULT or obj is None:
-        return ""
-    source = (obj.get if isinstance(obj, dict) else lambda name, default="": getattr(obj, name, default))(
-        f"translation_source_{lang}", "")
-    return str(languages.TranslationSource(source).label) if source else ""
