@@ -29,7 +29,7 @@ from . import status as rules
 from .cache import current_version
 from .filtersets import CommitmentFilterSet
 from .models import Commitment, CountryStatus
-from .taxonomy import TAXONOMY_FACETS, link_table
+from .taxonomy import TAXONOMY_FACETS, link_table, translated_names
 
 # The parameters the index can apply; any other narrowing one (``as_of``) means counting in SQL.
 SUPPORTED = frozenset({"q", "status", *TAXONOMY_FACETS, "overdue", "stale", "due_after", "due_before"})
@@ -138,8 +138,8 @@ class FacetIndex:
             if by_code.any():
                 by_status = {slug: int(by_code[code]) for slug, code in STATUS_CODES.items()
                              if code < len(by_code) and by_code[code]}
-                out.append({"slug": entry.slug, "name": entry.label, "total": sum(by_status.values()),
-                            "counts": by_status})
+                out.append({"slug": entry.slug, "name": entry.label, **translated_names(entry),
+                            "total": sum(by_status.values()), "counts": by_status})
         return out
 
 

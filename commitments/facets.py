@@ -19,6 +19,7 @@ from . import dates
 from . import status as status_scale
 from .counting import ListCounts
 from .filtersets import CommitmentFilterSet
+from .languages import localized
 from .status import STALE_AFTER_TEXT
 from .taxonomy import TAXONOMY_FACETS
 
@@ -101,7 +102,8 @@ def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str,
             facet.more_url = url_with(params, toggle=("expand", name))
     for entry in entries:
         toggle = url_with(params, toggle=(name, entry.slug))
-        facet.options.append(Option(entry.slug, entry.label, counts.get(entry.id, 0), entry.slug in chosen, toggle))
+        label = localized(entry, "label")[0]  # the page's language (the catalogue carries each)
+        facet.options.append(Option(entry.slug, label, counts.get(entry.id, 0), entry.slug in chosen, toggle))
     return facet
 
 

@@ -19,7 +19,7 @@ from .languages import OTHERS
 from .models import CountryStatus, Evidence, PublicChange, Revision, StatusUpdate
 from .querysets import CommitmentQuerySet
 from .status import EFFECTIVE_ORDER, scale
-from .taxonomy import LINKED, Entry, link_table
+from .taxonomy import LINKED, Entry, link_table, translated_entry
 
 # --- what each public page reads ----------------------------------------------------------
 
@@ -60,13 +60,6 @@ def for_detail(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
     return queryset.select_related("source", "attributed_to")
 
 
-class TranslatedEntry(Entry):
-    """An ``Entry`` that also carries its label in each other language (``label_ru``), for ``{% tr entry "label" %}``.
-
-    Still the three-field tuple (equal to the ``Entry`` with the same values); the translations are attributes.
-    """
-
-
 def taxonomies_of(*, commitment) -> dict[str, list]:
     """The commitment's actors, countries and themes (``TranslatedEntry``: slug and label, in every language),
     each by name: one query."""
@@ -80,9 +73,7 @@ def taxonomies_of(*, commitment) -> dict[str, list]:
     found: dict[str, list] = {name: [] for name in LINKED}
     # Ordered by the database, like the taxonomy models' own ordering (its collation, not Python's).
     for facet, pk, slug, label, *translations in union_all(parts).order_by("label", "entry"):
-        entry = TranslatedEntry(pk, slug, label)
-        entry.__dict__.update(zip((f"label_{code}" for code in OTHERS), translations, strict=True))
-        found[facet].append(entry)
+        found[facet].append(translated_entry(pk, slug, label, translations))
     return found
 
 

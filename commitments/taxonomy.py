@@ -20,6 +20,7 @@ from django.apps import apps
 from django.db.models import CharField, Value
 
 from .aggregates import union_all
+from .languages import OTHERS
 
 APP = "commitments"
 
@@ -77,8 +78,29 @@ class Entry(NamedTuple):
     label: str
 
 
+class TranslatedEntry(Entry):
+    """An ``Entry`` that also carries its label in each other language (``label_ru``), for ``{% tr entry "label" %}``
+    and ``languages.localized(entry, "label")``.
+
+    Still the three-field tuple (equal to the ``Entry`` with the same values); the translations are attributes.
+    """
+
+
+def translated_entry(pk: int, slug: str, label: str, translations) -> TranslatedEntry:
+    """A ``TranslatedEntry`` with ``translations`` in the order of ``languages.OTHERS``."""
+    entry = TranslatedEntry(pk, slug, label)
+    entry.__dict__.update(zip((f"label_{code}" for code in OTHERS), translations, strict=True))
+    return entry
+
+
+def translated_names(entry) -> dict[str, str]:
+    """``name_<code>`` for each other language, from ``entry``'s labels: for rows a template shows with ``{% tr %}``."""
+    return {f"name_{code}": getattr(entry, f"label_{code}", "") for code in OTHERS}
+
+
 def read_catalogue() -> dict[str, Mapping[str, Entry]]:
-    """Every public entry (id, slug, label) of every taxonomy, by facet name and slug, in one query.
+    """Every public entry (id, slug, label and its labels in the other languages) of every taxonomy, by facet
+    name and slug, in one query.
 
     Each facet's entries are ordered by label, read-only. An entry no public commitment uses is not
     in it. Pages read it through ``catalogue.load``, which keeps it while the data version holds.
@@ -86,12 +108,13 @@ def read_catalogue() -> dict[str, Mapping[str, Entry]]:
     parts = [
         t.public().order_by()
         .annotate(facet=Value(name, output_field=CharField()))
-        .values_list("facet", "id", "slug", t.label_field)
+        .values_list("facet", "id", "slug", t.label_field, *(f"{t.label_field}_{code}" for code in OTHERS))
         for name, t in TAXONOMY_FACETS.items()
     ]
     catalogue: dict[str, dict[str, Entry]] = {name: {} for name in TAXONOMY_FACETS}
-    rows = sorted(((label.casefold(), slug, facet, pk, label) for facet, pk, slug, label in union_all(parts)))
-    for _, slug, facet, pk, label in rows:
-        catalogue[facet][slug] = Entry(pk, slug, label)
+    rows = sorted(((label.casefold(), slug, facet, pk, label, translations)
+                   for facet, pk, slug, label, *translations in union_all(parts)))
+    for _, slug, facet, pk, label, translations in rows:
+        catalogue[facet][slug] = translated_entry(pk, slug, label, translations)
     # Shared by every request of the process until the next change: nobody may alter it.
     return {name: MappingProxyType(entries) for name, entries in catalogue.items()}

@@ -22,7 +22,7 @@ from .cache import cached_public_page
 from .filtersets import CommitmentFilterSet
 from .licence import LICENSE
 from .models import Commitment, PublicDataVersion
-from .taxonomy import TAXONOMY_FACETS
+from .taxonomy import TAXONOMY_FACETS, translated_names
 
 PER_PAGE = 25
 MATRIX_PER_PAGE = 50  # the compliance matrix's rows a page
@@ -298,7 +298,7 @@ def taxonomy_index(request, kind: str):
     rows = []
     for entry in entries.values():  # ordered by label; one with no commitment filed under it counts 0
         counts = counted[entry.slug]["counts"] if entry.slug in counted else {}
-        rows.append({"slug": entry.slug, "name": entry.label, "total": sum(counts.values()),
+        rows.append({"slug": entry.slug, "name": entry.label, **translated_names(entry), "total": sum(counts.values()),
                      "bar": selectors.status_bar(counts)})
     return render(request, "commitments/taxonomy_index.html", {"kind": kind, "taxonomy": taxonomy, "rows": rows})
 

@@ -11,6 +11,7 @@ from .. import country_status
 from .. import status as rules
 from ..aggregates import union_all
 from ..filtersets import CommitmentFilterSet
+from ..languages import OTHERS
 from ..querysets import FLAG_COLUMNS, CommitmentQuerySet
 from ..taxonomy import TAXONOMY_FACETS, Taxonomy, link_table
 
@@ -92,13 +93,15 @@ def breakdown(queryset: CommitmentQuerySet, taxonomy: Taxonomy) -> list[dict]:
     rows: dict[str, dict] = {}
     for row in (
         queryset.order_by()
-        .values(f"{relation}__slug", label, "eff_status")
+        .values(f"{relation}__slug", label, *(f"{label}_{code}" for code in OTHERS), "eff_status")
         .annotate(n=models.Count("pk"))
     ):
         slug = row[f"{relation}__slug"]
         if slug is None:
             continue
-        entry = rows.setdefault(slug, {"slug": slug, "name": row[label], "total": 0, "counts": {}})
+        entry = rows.setdefault(slug, {"slug": slug, "name": row[label],
+                                       **{f"name_{code}": row[f"{label}_{code}"] for code in OTHERS},
+                                       "total": 0, "counts": {}})
         entry["counts"][row["eff_status"]] = row["n"]
         entry["total"] += row["n"]
     return list(rows.values())
@@ -112,10 +115,13 @@ def country_breakdown(queryset: CommitmentQuerySet, *, day: date | None) -> list
     rows: dict[str, dict] = {}
     links = (through.objects.filter(commitment__in=queryset.order_by().values("pk"))
              .annotate(link_status=link_status).order_by()
-             .values("country__slug", "country__name", "link_status").annotate(n=models.Count("pk")))
+             .values("country__slug", "country__name", *(f"country__name_{code}" for code in OTHERS), "link_status")
+             .annotate(n=models.Count("pk")))
     for row in links:
         slug = row["country__slug"]
-        entry = rows.setdefault(slug, {"slug": slug, "name": row["country__name"], "total": 0, "counts": {}})
+        entry = rows.setdefault(slug, {"slug": slug, "name": row["country__name"],
+                                       **{f"name_{code}": row[f"country__name_{code}"] for code in OTHERS},
+                                       "total": 0, "counts": {}})
         entry["counts"][row["link_status"]] = row["n"]
         entry["total"] += row["n"]
     return list(rows.values())
