@@ -1,0 +1,191 @@
+"""Reports, the feed, the exports and the API in Russian: the same figures and rows as in English, with the
+Russian texts added where they exist (English, marked as such, where they do not)."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from commitments import services
+from commitments.languages import TranslationSource
+from commitments.models import Commitment, Country, Evidence, ProgressReport, Source, StatusUpdate, Theme
+from commitments.reports.periods import parse_period
+
+from . import factories
+from .conftest import built_once
+
+pytestmark = pytest.mark.django_db
+
+EXPERT_RU = "Направить в регион эксперта по борьбе с терроризмом"
+EXPERT_QUOTE_RU = "ЕС направит в регион специального эксперта по безопасности и борьбе с терроризмом."
+SUMMARY_RU = "Эксперт работает в Бишкеке с марта."
+INTRO_RU = "Первый квартал 2022 года: вступление издателя."
+
+
+def build():
+    ns = factories.catalogue()
+    Commitment.objects.filter(pk=ns.expert.pk).update(
+        title_ru=EXPERT_RU, quote_translation_ru=EXPERT_QUOTE_RU,
+        quote_translation_source_ru=TranslationSource.TRACKER, location_ru="Раздел 2.1, абзац 4")
+    StatusUpdate.objects.filter(pk=ns.expert_u2.pk).update(summary_ru=SUMMARY_RU)
+    Evidence.objects.filter(status_update=ns.expert_u2).update(description_ru="Назначение эксперта объявлено.")
+    Country.objects.filter(slug="kz").update(name_ru="Казахстан")
+    Country.objects.filter(slug="kg").update(name_ru="Киргизия")
+    Theme.objects.filter(slug="pcve").update(name_ru="Предупреждение насильственного экстремизма")
+    Source.objects.filter(slug="eu-strategy-2019").update(title_ru="ЕС и Центральная Азия: новые возможности")
+    report, _ = services.prepare_report(period=parse_period("2022-Q1"), introduction="The first quarter of 2022.")
+    ProgressReport.objects.filter(pk=report.pk).update(introduction_ru=INTRO_RU)
+    ns.report = services.publish_report(report=report, user=None)
+    # A report frozen before the snapshot carried other languages: its texts are English only.
+    old, _ = services.prepare_report(period=parse_period("2022-Q2"))
+    ns.old_report = services.publish_report(report=old, user=None)
+    ns.old_report.snapshot = _without_other_languages(ns.old_report.snapshot)
+    ProgressReport.objects.filter(pk=ns.old_report.pk).update(snapshot=ns.old_report.snapshot, title_ru="")
+    return ns
+
+
+def _without_other_languages(value):
+    if isinstance(value, dict):
+        return {k: _without_other_languages(v) for k, v in value.items() if not k.endswith("_ru") and k != "languages"}
+    if isinstance(value, list):
+        return [_without_other_languages(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, build) as ns:
+        yield ns
+
+
+@pytest.fixture
+def ns(shared, db, settings):
+    settings.API_RATE_LIMIT = ""
+    return copy.copy(shared)
+
+
+def _numbers(html: str) -> list[str]:
+    """Every figure of a report page: the numeric cells of its tables, in order."""
+    return re.findall(r'<td class="num">(?:<span class="zero">)?(\d+)', html)
+
+
+def _in_language(lang: str, name: str, *args) -> str:
+    with translation.override(lang):
+        return reverse(name, args=args)
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+def test_the_russian_report_page_has_the_english_figures_and_the_russian_texts(client, ns):
+    english = client.get(_in_language("en", "reports:detail", ns.report.slug))
+    russian = client.get(_in_language("ru", "reports:detail", ns.report.slug))
+    assert russian.request["PATH_INFO"] == f"/ru/reports/{ns.report.slug}/"
+    assert english.status_code == russian.status_code == 200
+    en, ru = english.content.decode(), russian.content.decode()
+    assert _numbers(en) and _numbers(en) == _numbers(ru)
+    assert "At a glance" in en and "Коротко" in ru and "At a glance" not in ru
+    assert "Отчёт о выполнении обязательств за 2022 Q1" in ru  # the report's Russian title
+    assert INTRO_RU in ru and "The first quarter of 2022." not in ru
+    assert EXPERT_RU in ru and SUMMARY_RU in ru and "Expert in post in Bishkek" not in ru
+    # A text with no Russian is shown in English, marked so.
+    assert '<span lang="en">Border management programme</span>' in ru
+    assert 'href="/ru/commitments/deploy-ct-expert/"' in ru and 'href="/commitments/deploy-ct-expert/"' in en
+    assert f'href="/ru/reports/{ns.report.slug}.pdf"' in ru
+
+
+def test_a_report_frozen_before_other_languages_renders_its_english_texts_marked_english(client, ns):
+    ru = client.get(_in_language("ru", "reports:detail", ns.old_report.slug)).content.decode()
+    en = client.get(_in_language("en", "reports:detail", ns.old_report.slug)).content.decode()
+    assert _numbers(en) == _numbers(ru)
+    assert f'<h1><span lang="en">{ns.old_report.title}</span></h1>' in ru
+    assert "Коротко" in ru
+
+
+def test_the_russian_report_list(client, ns):
+    ru = client.get("/ru/reports/").content.decode()
+    assert "Отчёты о выполнении" in ru and "Отчёт о выполнении обязательств за 2022 Q1" in ru
+    assert f'href="/ru/reports/{ns.report.slug}/"' in ru
+
+
+def test_each_language_has_its_own_stored_pdf(client, ns, pdf_renders):
+    english = client.get(_in_language("en", "reports:pdf", ns.report.slug))
+    assert pdf_renders == []  # stored at publish
+    russian = client.get(_in_language("ru", "reports:pdf", ns.report.slug))
+    assert russian.status_code == 200 and russian["Content-Language"] == "ru"
+    assert russian.content != english.content and russian["ETag"] != english["ETag"]
+    assert russian["Content-Disposition"].endswith(f'-{ns.report.slug}-ru.pdf"')
+    assert len(pdf_renders) == 1  # rendered once, on the first request, then stored
+    again = Client().get(_in_language("ru", "reports:pdf", ns.report.slug), headers={"if-none-match": russian["ETag"]})
+    assert again.status_code == 304 and len(pdf_renders) == 1
+    report = ProgressReport.objects.get(pk=ns.report.pk)
+    assert bytes(report.pdf_ru) == russian.content and bytes(report.pdf) == english.content
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,  # noqa: S607
+                          check=True).stdout.decode()
+
+
+def _table_figures(text: str) -> list[tuple[str, ...]]:
+    """The numeric tails of a PDF's lines (a table row's figures), in order."""
+    out = []
+    for line in text.splitlines():
+        found = re.search(r"((?:\s+[+-]?\d+){2,})\s*$", line)
+        if found and not re.search(r"\d{4}\s*$", line):  # not a line ending in a year
+            out.append(tuple(found[1].split()))
+    return out
+
+
+@pytest.mark.real_pdf
+def test_the_russian_pdf_has_the_english_figures_its_language_and_russian_text(client, ns):
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils are not installed")
+    en_pdf = client.get(_in_language("en", "reports:pdf", ns.report.slug)).content
+    ru_pdf = client.get(_in_language("ru", "reports:pdf", ns.report.slug)).content
+    info = subprocess.run(["pdfinfo", "-"], input=ru_pdf, capture_output=True, check=True).stdout.decode()  # noqa: S607
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
+    assert re.search(r"^Title:\s+Отчёт о выполнении обязательств за 2022 Q1$", info, re.MULTILINE)
+    assert re.search(rb"/Lang\s*\(ru\)", _objects(ru_pdf)) and re.search(rb"/Lang\s*\(en\)", _objects(en_pdf))
+    en, ru = _pdf_text(en_pdf), _pdf_text(ru_pdf)
+    assert _table_figures(en) and _table_figures(en) == _table_figures(ru)
+    squeezed = " ".join(ru.split())
+    for expected in ("Коротко", "Методология", EXPERT_RU, SUMMARY_RU):
+        assert expected in squeezed, expected
+
+
+def _objects(pdf: bytes) -> bytes:
+    import zlib
+
+    streams = re.findall(rb"/Type /ObjStm.*?stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
+    return b"".join([pdf, *(zlib.decompress(stream) for stream in streams)])
+
+
+def test_the_snapshot_carries_the_russian_texts(ns):
+    s = ProgressReport.objects.get(pk=ns.report.pk).snapshot
+    assert s["languages"] == ["en", "ru"]
+    row = next(r for r in s["rows"] if r["slug"] == "deploy-ct-expert")
+    assert row["title_ru"] == EXPERT_RU
+    update = next(u for u in s["updates"] if u["commitment"] == "deploy-ct-expert")
+    assert update["summary_ru"] == SUMMARY_RU and update["commitment_title_ru"] == EXPERT_RU
+    assert {e["slug"]: e["name_ru"] for e in s["country_counts_end"]}["kz"] == "Казахстан"
+    assert {e["slug"]: e["name_ru"] for e in s["by_theme"]}["terrorism-financing"] == ""  # none: English shown
+    assert row["url"] == "/commitments/deploy-ct-expert/"
+
+
+def test_a_snapshot_built_on_a_russian_page_stores_the_default_languages_paths(ns):
+    from commitments.reports.snapshot import build_snapshot
+
+    with translation.override("ru"):
+        s = build_snapshot(period=parse_period("2022-Q1"))
+    assert {r["url"] for r in s["rows"]} >= {"/commitments/deploy-ct-expert/"}
+    assert all(not r["url"].startswith("/ru/") for r in s["rows"])
+    assert date.fromisoformat(s["period"]["start"]) == date(2022, 1, 1)
