@@ -189,3 +189,39 @@ def test_a_snapshot_built_on_a_russian_page_stores_the_default_languages_paths(n
     assert {r["url"] for r in s["rows"]} >= {"/commitments/deploy-ct-expert/"}
     assert all(not r["url"].startswith("/ru/") for r in s["rows"])
     assert date.fromisoformat(s["period"]["start"]) == date(2022, 1, 1)
+
+
+# --- the feed --------------------------------------------------------------------------------------
+
+
+def test_the_russian_feed(client, ns):
+    import feedparser
+
+    response = client.get("/ru/feeds/updates.atom")
+    assert response.status_code == 200
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.title == "Трекер обязательств: обновления статусов"
+    assert parsed.feed.subtitle == "Опубликованные обновления статусов и их отзывы, сначала новые."
+    assert parsed.feed.language == "ru" or 'xml:lang="ru"' in response.content.decode()
+    by_link = {e.link.rsplit("#", 1)[1]: e for e in parsed.entries}
+    translated = by_link[f"update-{ns.expert_u2.pk}"]
+    assert translated.title.startswith(f"{EXPERT_RU}: ") and "(по состоянию на " in translated.title
+    assert translated.summary == SUMMARY_RU
+    # No Russian: the English texts, in the Russian sentence.
+    untranslated = by_link[f"update-{ns.exchange_u1.pk}"]
+    assert untranslated.title.startswith("Exchange good practice on P/CVE: ")
+    assert untranslated.summary == "Exchanges paused after one workshop."
+    assert "/ru/commitments/deploy-ct-expert/" in translated.link
+    # The same entries as the English feed, in the same order.
+    english = feedparser.parse(client.get("/feeds/updates.atom").content)
+    assert english.feed.title == "Commitments Tracker: status updates"
+    assert [e.link.rsplit("#", 1)[1] for e in english.entries] == [e.link.rsplit("#", 1)[1] for e in parsed.entries]
+
+
+def test_the_russian_feed_takes_the_lists_filters(client, ns):
+    import feedparser
+
+    parsed = feedparser.parse(client.get("/ru/feeds/updates.atom?country=kz").content)
+    assert parsed.entries and all("deploy-ct-expert" in e.link or "cut-terrorism" in e.link for e in parsed.entries)
+    assert client.get("/ru/feeds/updates.atom?status=nonsense").status_code == 400
