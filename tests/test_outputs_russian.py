@@ -225,3 +225,152 @@ def test_the_russian_feed_takes_the_lists_filters(client, ns):
     parsed = feedparser.parse(client.get("/ru/feeds/updates.atom?country=kz").content)
     assert parsed.entries and all("deploy-ct-expert" in e.link or "cut-terrorism" in e.link for e in parsed.entries)
     assert client.get("/ru/feeds/updates.atom?status=nonsense").status_code == 400
+
+
+# --- the exports -----------------------------------------------------------------------------------
+
+
+def _body(response) -> str:
+    assert response.status_code == 200, response
+    if not response.streaming:
+        return response.content.decode("utf-8")
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def _csv(client, url: str, **headers) -> tuple[list[str], list[dict]]:
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(_body(client.get(url, headers=headers)).lstrip("\ufeff"), newline=""))
+    rows = list(reader)
+    return reader.fieldnames, rows
+
+
+def _json(client, url: str, **headers) -> dict:
+    import json
+
+    return json.loads(_body(client.get(url, headers=headers)))
+
+
+RU_COMMITMENT_COLUMNS = ["title_ru", "quote_translation_ru", "quote_translation_source_ru", "quote_translation_url_ru",
+                         "location_ru", "source_title_ru", "theme_names_ru", "country_names_ru", "actor_names_ru",
+                         "status_label_ru", "status_summary_ru"]
+RU_UPDATE_COLUMNS = ["commitment_title_ru", "country_name_ru", "status_label_ru", "summary_ru"]
+
+
+def test_the_commitments_csv_adds_the_russian_columns_after_the_english_ones(client, ns):
+    english, en_rows = _csv(client, "/commitments/export.csv")
+    header, rows = _csv(client, "/commitments/export.csv?lang=ru")
+    countries = [h for h in english if h.startswith("status_") and h not in ("status_label", "status_summary",
+                                                                              "status_as_of", "status_as_of_precision",
+                                                                              "status_confidence", "status_update_url")]
+    fixed = english[: len(english) - len(countries)]
+    assert header == [*fixed, *RU_COMMITMENT_COLUMNS, *countries]  # nothing removed, renamed or moved
+    assert [{k: r[k] for k in english} for r in rows] == en_rows  # the English cells as they were
+    expert = next(r for r in rows if r["slug"] == "deploy-ct-expert")
+    assert expert["title_ru"] == EXPERT_RU and expert["quote_translation_ru"] == EXPERT_QUOTE_RU
+    assert expert["quote_translation_source_ru"] == "tracker" and expert["quote_translation_url_ru"] == ""
+    assert expert["quote"] == "The EU will deploy a dedicated security and CT expert to the region."  # verbatim
+    assert expert["country_names_ru"] == "Киргизия; Казахстан" and expert["countries"] == "kg; kz"
+    assert expert["source_title_ru"] == "ЕС и Центральная Азия: новые возможности"
+    assert expert["status_summary_ru"] == SUMMARY_RU and expert["location_ru"] == "Раздел 2.1, абзац 4"
+    untranslated = next(r for r in rows if r["slug"] == "border-management-programme")
+    assert untranslated["title_ru"] == "" and untranslated["title"] == "Border management programme"
+
+
+def test_an_export_follows_its_address_and_an_explicit_lang_wins(client, ns):
+    english, _ = _csv(client, "/commitments/export.csv", **{"accept-language": "ru"})  # the header does not count
+    assert "title_ru" not in english
+    under_ru, _ = _csv(client, "/ru/commitments/export.csv")
+    assert "title_ru" in under_ru
+    assert "title_ru" not in _csv(client, "/ru/commitments/export.csv?lang=en")[0]
+    response = client.get("/ru/commitments/export.csv")
+    assert response["Content-Language"] == "en, ru" and response["Content-Disposition"].endswith('commitments-ru.csv"')
+    assert client.get("/commitments/export.csv")["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("url", ["/commitments/export.csv", "/commitments/export.json", "/updates/export.csv",
+                                 "/updates/export.json", "/ru/commitments/export.csv"])
+@pytest.mark.parametrize("value", ["de", "RU", "russian", "ru&lang=en"])
+def test_an_unknown_language_is_refused_with_a_clear_message(client, ns, url, value):
+    response = client.get(f"{url}?lang={value}")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert text.startswith("Bad request:\nlang: ") and ("use one of en, ru" in text or "Give lang once" in text)
+
+
+def test_the_json_exports_in_russian_validate_against_their_published_schemas(client, ns):
+    import jsonschema
+
+    for name in ("commitments", "updates"):
+        schema = _json(client, f"/{name}/export.schema.json")
+        jsonschema.Draft202012Validator.check_schema(schema)
+        checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        validator = jsonschema.Draft202012Validator(schema, format_checker=checker)
+        for query in ("lang=ru", "lang=ru&country=kg", "lang=en", ""):
+            doc = _json(client, f"/{name}/export.json?{query}")
+            validator.validate(doc)
+            assert doc["meta"]["language"] == ("ru" if "ru" in query else "en")
+        properties = schema["properties"][name]["items"]["properties"]
+        assert "title_ru" in properties or "summary_ru" in properties
+        assert not {"title_ru", "summary_ru"} & set(schema["properties"][name]["items"]["required"])
+    doc = _json(client, "/ru/commitments/export.json")
+    assert doc["meta"]["query"] == {} and doc["meta"]["language"] == "ru"
+    assert _json(client, "/commitments/export.json?lang=ru")["meta"]["query"] == {"lang": ["ru"]}
+    expert = next(r for r in doc["commitments"] if r["slug"] == "deploy-ct-expert")
+    assert expert["theme_names_ru"] == ["Предупреждение насильственного экстремизма"]
+    assert list(expert)[-1] == "country_status"
+
+
+def test_the_updates_export_in_russian(client, ns):
+    header, rows = _csv(client, "/updates/export.csv?lang=ru")
+    english, en_rows = _csv(client, "/updates/export.csv")
+    assert header == [*english, *RU_UPDATE_COLUMNS]
+    row = next(r for r in rows if r["update_id"] == str(ns.expert_u2.pk))
+    assert row["summary_ru"] == SUMMARY_RU and row["commitment_title_ru"] == EXPERT_RU
+    assert row["summary"] == "Expert in post in Bishkek since March."
+    doc = _json(client, "/updates/export.json?lang=ru")
+    update = next(u for u in doc["updates"] if u["update_id"] == ns.expert_u2.pk)
+    assert update["evidence"][0]["description_ru"] == "Назначение эксперта объявлено."
+    assert update["country_name_ru"] is None  # an update of the whole commitment
+    assert "description_ru" not in _json(client, "/updates/export.json")["updates"][0]["evidence"][0]
+
+
+@pytest.mark.parametrize("url", ["/commitments/export.csv?lang=ru", "/updates/export.csv?lang=ru",
+                                 "/ru/commitments/export.csv?country=kg"])
+def test_frictionless_validates_the_russian_csvs_against_their_declarations(client, ns, tmp_path, url):
+    import frictionless
+
+    from commitments.exports import commitments as commitment_rows
+    from commitments.exports import updates as update_rows
+    from commitments.exports.schema import table_schema
+
+    export = update_rows.EXPORT if "/updates/" in url else commitment_rows.EXPORT
+    header, _ = _csv(client, url)
+    declared = {c.name: c for c in export.csv_columns_in(("ru",))}
+    schema = table_schema([declared.get(name, commitment_rows.PER_COUNTRY_COLUMN) for name in header])
+    for field, name in zip(schema["fields"], header, strict=True):
+        field["name"] = name
+    path = tmp_path / "export.csv"
+    path.write_text(_body(client.get(url)).lstrip("\ufeff"), encoding="utf-8")
+    resource = frictionless.Resource(path=path.name, basepath=str(tmp_path), format="csv", encoding="utf-8",
+                                     schema=frictionless.Schema.from_descriptor(schema))
+    report = frictionless.validate(resource)
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_the_data_documentation_describes_the_russian_columns(client, ns):
+    page = client.get("/about/data/").content.decode()
+    for name in [*RU_COMMITMENT_COLUMNS, *RU_UPDATE_COLUMNS, "evidence[].description_ru"]:
+        assert f"<code>{name}</code>" in page, name
+    assert "lang=ru" in page
+
+
+def test_the_matrix_csv_adds_the_russian_title_last(client, ns):
+    english, en_rows = _csv(client, "/countries/matrix.csv")
+    header, rows = _csv(client, "/countries/matrix.csv?lang=ru")
+    assert header == [*english, "title_ru"]
+    assert [{k: r[k] for k in english} for r in rows] == en_rows
+    assert {r["slug"]: r["title_ru"] for r in rows}["deploy-ct-expert"] == EXPERT_RU
+    assert _csv(client, "/ru/countries/matrix.csv")[0] == header
+    assert client.get("/countries/matrix.csv?lang=xx").status_code == 400
