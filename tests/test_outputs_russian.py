@@ -374,3 +374,108 @@ def test_the_matrix_csv_adds_the_russian_title_last(client, ns):
     assert {r["slug"]: r["title_ru"] for r in rows}["deploy-ct-expert"] == EXPERT_RU
     assert _csv(client, "/ru/countries/matrix.csv")[0] == header
     assert client.get("/countries/matrix.csv?lang=xx").status_code == 400
+
+
+# --- the API ---------------------------------------------------------------------------------------
+
+
+def _without_other_languages_fields(value):
+    """A response with every ``*_ru`` field left out (what the English response must then equal)."""
+    if isinstance(value, dict):
+        return {k: _without_other_languages_fields(v) for k, v in value.items() if not k.endswith("_ru")}
+    if isinstance(value, list):
+        return [_without_other_languages_fields(v) for v in value]
+    return value
+
+
+API_PATHS = ["commitments/?page_size=100", "commitments/deploy-ct-expert/", "updates/?page_size=100",
+             "themes/", "countries/kz/", "actors/", "sources/eu-strategy-2019/", "reports/"]
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+def test_the_api_adds_the_russian_fields_and_keeps_the_english_ones(client, ns, path):
+    english = client.get(f"/api/v1/{path}")
+    for russian in (client.get(f"/api/v1/{path}{'&' if '?' in path else '?'}lang=ru"),
+                    client.get(f"/api/v1/{path}", headers={"accept-language": "ru-RU,ru;q=0.9,en;q=0.5"})):
+        assert russian.status_code == 200
+        assert russian["Content-Language"] == "en, ru" and english["Content-Language"] == "en"
+        assert "Accept-Language" in russian["Vary"] and "Accept-Language" in english["Vary"]
+        assert _without_other_languages_fields(russian.json()) == english.json()
+        assert "_ru" in russian.content.decode() and "_ru\"" not in english.content.decode()
+
+
+def test_the_russian_fields_of_a_commitment(client, ns):
+    body = client.get("/api/v1/commitments/deploy-ct-expert/?lang=ru").json()
+    assert body["title"] == "Deploy a dedicated CT expert" and body["title_ru"] == EXPERT_RU
+    assert body["quote_translation_ru"] == EXPERT_QUOTE_RU and body["quote_translation_source_ru"] == "tracker"
+    assert body["quote"] == "The EU will deploy a dedicated security and CT expert to the region."
+    assert body["status_summary_ru"] == SUMMARY_RU and body["location_ru"] == "Раздел 2.1, абзац 4"
+    assert {c["slug"]: c["name_ru"] for c in body["countries"]} == {"kg": "Киргизия", "kz": "Казахстан"}
+    assert body["source"]["title_ru"] == "ЕС и Центральная Азия: новые возможности"
+    assert body["quote_context_ru"] == ""
+    listed = client.get("/api/v1/commitments/?page_size=100&lang=ru").json()["results"]
+    untranslated = next(r for r in listed if r["slug"] == "border-management-programme")
+    assert untranslated["title_ru"] == "" and untranslated["actors"][0]["name_ru"] == ""
+    never_assessed = next(r for r in listed if r["slug"] == "cut-terrorism-financing")
+    assert never_assessed["status_summary"] is None and never_assessed["status_summary_ru"] is None
+    update = client.get(f"/api/v1/updates/{ns.expert_u2.pk}/?lang=ru").json()
+    assert update["summary_ru"] == SUMMARY_RU and update["commitment"]["title_ru"] == EXPERT_RU
+    assert update["evidence"][0]["description_ru"] == "Назначение эксперта объявлено."
+    report = client.get(f"/api/v1/reports/{ns.report.slug}/?lang=ru").json()
+    assert report["title_ru"] == "Отчёт о выполнении обязательств за 2022 Q1" and report["introduction_ru"] == INTRO_RU
+    assert report["html_url_ru"] == f"http://testserver/ru/reports/{ns.report.slug}/"
+    assert report["pdf_url_ru"] == f"http://testserver/ru/reports/{ns.report.slug}.pdf"
+
+
+def test_an_explicit_lang_wins_over_accept_language(client, ns):
+    body = client.get("/api/v1/commitments/deploy-ct-expert/?lang=en", headers={"accept-language": "ru"})
+    assert "title_ru" not in body.json() and body["Content-Language"] == "en"
+    other = client.get("/api/v1/commitments/deploy-ct-expert/", headers={"accept-language": "de, fr;q=0.8"})
+    assert "title_ru" not in other.json() and other["Content-Language"] == "en"
+
+
+def test_the_etag_differs_by_language(client, ns):
+    url = "/api/v1/commitments/deploy-ct-expert/"
+    english = client.get(url)["ETag"]
+    russian = client.get(url, headers={"accept-language": "ru"})["ETag"]
+    assert russian != english and client.get(f"{url}?lang=ru")["ETag"] not in (english, russian)
+    assert client.get(url, headers={"accept-language": "ru", "if-none-match": english}).status_code == 200
+    again = client.get(url, headers={"accept-language": "ru", "if-none-match": russian})
+    assert again.status_code == 304 and again["Content-Language"] == "en, ru" and "Accept-Language" in again["Vary"]
+
+
+@pytest.mark.parametrize("path", ["commitments/", "commitments/deploy-ct-expert/", "updates/", "themes/kz/",
+                                  "countries/kz/", "reports/"])
+def test_an_unknown_language_is_a_400_naming_the_valid_ones(client, ns, path):
+    response = client.get(f"/api/v1/{path}?lang=xx")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["parameter"] == "lang" and error["valid_values"] == ["en", "ru"]
+    assert "“xx” is not a language of this site" in error["messages"][0]
+
+
+def test_the_russian_fields_cost_a_fixed_number_of_queries(client, ns):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    for path in ("commitments/", "updates/"):
+        count(f"/api/v1/{path}?page_size=1&lang=ru")  # what is kept per data version is read once
+        one, many = count(f"/api/v1/{path}?page_size=1&lang=ru"), count(f"/api/v1/{path}?page_size=100&lang=ru")
+        english = count(f"/api/v1/{path}?page_size=100")
+        assert one == many and many - english <= 4, (path, one, many, english)
+
+
+def test_the_openapi_document_declares_lang_and_the_russian_fields(client, ns):
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            names = [p["name"] for p in operation.get("parameters", [])]
+            assert "lang" in names, path
+            assert "400" in operation["responses"], path
+    commitment = document["components"]["schemas"]["Commitment"]
+    assert "title_ru" in commitment["properties"] and "title_ru" not in commitment["required"]
