@@ -479,3 +479,23 @@ def test_the_openapi_document_declares_lang_and_the_russian_fields(client, ns):
             assert "400" in operation["responses"], path
     commitment = document["components"]["schemas"]["Commitment"]
     assert "title_ru" in commitment["properties"] and "title_ru" not in commitment["required"]
+
+
+def test_the_russian_report_csv_adds_the_russian_titles_last(client, ns):
+    english, en_rows = _csv_text(client.get(_in_language("en", "reports:csv", ns.report.slug)))
+    header, rows = _csv_text(client.get(_in_language("ru", "reports:csv", ns.report.slug)))
+    assert header == [*english, "title_ru"] and [{k: r[k] for k in english} for r in rows] == en_rows
+    assert {r["slug"]: r["title_ru"] for r in rows}["deploy-ct-expert"] == EXPERT_RU
+    assert client.get(f"/reports/{ns.report.slug}.csv?lang=ru").content == client.get(
+        f"/ru/reports/{ns.report.slug}.csv").content
+    assert client.get(f"/reports/{ns.report.slug}.csv?lang=zz").status_code == 400
+
+
+def _csv_text(response) -> tuple[list[str], list[dict]]:
+    import csv
+    import io
+
+    assert response.status_code == 200
+    reader = csv.DictReader(io.StringIO(response.content.decode().lstrip("\ufeff"), newline=""))
+    rows = list(reader)
+    return reader.fieldnames, rows

@@ -139,18 +139,23 @@ def country_columns(snapshot: dict) -> list[str]:
     return sorted(c["slug"] for c in snapshot.get("country_counts_end", []))
 
 
-def render_csv(report: ProgressReport, *, absolute=lambda path: path) -> str:
+def render_csv(report: ProgressReport, *, absolute=lambda path: path, others: tuple[str, ...] = ()) -> str:
     """The per-commitment rows; ``absolute`` turns stored site paths into full URLs. The status in each
-    country at the start and end is empty where the commitment is not filed under it (or did not exist)."""
+    country at the start and end is empty where the commitment is not filed under it (or did not exist).
+    ``others``: languages whose ``title_<code>`` columns come last (as the exports add them; empty where the
+    title has no translation, or the report was frozen before its snapshot kept one)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     countries = country_columns(report.snapshot)
-    writer.writerow([*CSV_COLUMNS, *(f"status_{when}_{c}" for c in countries for when in ("start", "end"))])
+    titles = [f"title_{code}" for code in others]
+    writer.writerow([*CSV_COLUMNS, *(f"status_{when}_{c}" for c in countries for when in ("start", "end")),
+                     *titles])
     for row in report.snapshot["rows"]:
         start, end = row.get("country_start", {}), row.get("country_end", {})
         writer.writerow([
             *(csv_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS),
             *(csv_cell(side.get(c)) for c in countries for side in (start, end)),
+            *(csv_cell(row.get(title, "")) for title in titles),
         ])
     return out.getvalue()

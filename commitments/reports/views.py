@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 
 from .. import languages
+from ..exports import language
 from ..models import ProgressReport
 from . import pdf_store
 from . import render as report_render
@@ -76,8 +77,17 @@ def _pdf_response(report: ProgressReport, content: bytes) -> HttpResponse:
 
 
 def report_csv(request, slug: str):
+    """The rows in CSV; in another language (``?lang``, else the address's: as the exports) its titles are added."""
     report = _report_for(request, slug)
-    body = report_render.render_csv(report, absolute=request.build_absolute_uri)
+    try:
+        lang = language.for_export(request)
+    except language.LanguageError as error:
+        return HttpResponse(f"Bad request:\n{language.PARAMETER}: {' '.join(error.messages)}\n", status=400,
+                            content_type="text/plain; charset=utf-8")
+    others = language.others(lang)
+    body = report_render.render_csv(report, absolute=request.build_absolute_uri, others=others)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(report)}.csv"'
+    suffix = f"-{lang}" if others else ""
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(report)}{suffix}.csv"'
+    response["Content-Language"] = language.content_language(lang)
     return response
