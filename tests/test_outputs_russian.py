@@ -499,3 +499,15 @@ def _csv_text(response) -> tuple[list[str], list[dict]]:
     reader = csv.DictReader(io.StringIO(response.content.decode().lstrip("\ufeff"), newline=""))
     rows = list(reader)
     return reader.fieldnames, rows
+
+
+def test_the_russian_report_page_reads_as_many_rows_as_the_english_one(client, ns):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for lang in ("en", "ru", "en", "ru"):  # the first of each warms what is kept per process
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(_in_language(lang, "reports:detail", ns.report.slug)).status_code == 200
+        counts.append(len(queries))
+    assert counts[2] == counts[3], counts

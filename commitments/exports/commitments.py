@@ -45,6 +45,7 @@ _COUNTRY_STATUS_SCHEMA = {
     },
 }
 
+
 def _in_language(code: str) -> tuple[Column, ...]:
     """The columns ``lang=<code>`` adds (``language``): the texts in that language, each empty where it has none
     (the English column beside it has the text; nothing is filled in from it)."""
