@@ -9,6 +9,11 @@ a per-country commitment's updates for them, and a regional commitment's overall
 country's update, nor a per-country commitment's overall one. Each entry says what it describes: a
 country update's title names its country, and every entry has a category (the country, "Regional" or
 "Overall").
+
+In the language of its address (``/ru/feeds/updates.atom``: the feed's ``xml:lang`` is ``ru``): its words
+come from the templates under ``templates/feeds/`` (the templates' catalog), the commitments' titles and the
+updates' summaries are the Russian ones where there are (the English ones where not). Categories stay the
+same terms in every language (readers' filters match on them).
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from datetime import datetime
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import BadRequest
 from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from . import country_status, dates
+from . import country_status
 from .filtersets import CommitmentFilterSet
 from .models import StatusUpdate
 
@@ -40,6 +46,10 @@ class Entry:
     def when(self) -> datetime:
         return self.update.withdrawn_at if self.withdrawal else self.update.published_at
 
+    @property
+    def per_country(self) -> bool:
+        return self.update.commitment.assessment_scope == country_status.PER_COUNTRY
+
 
 def _query(filterset) -> str:
     """The filters a feed was asked with, as a query string ("" for the whole feed)."""
@@ -49,28 +59,31 @@ def _query(filterset) -> str:
     return f"?{given.urlencode()}" if given else ""
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What an update assesses, said once for both places the feed says it."""
-
-    category: str  # the entry's category: the country, "Overall" or "Regional"
-    in_title: str  # the words after the status in its title: " in Kazakhstan", " overall", or none
-
-
-def scope(update: StatusUpdate) -> Scope:
-    """An update's country, a per-country commitment's overall status, or a regional commitment's region."""
+def category(update: StatusUpdate) -> str:
+    """What an update assesses, as the entry's category (the same term in every language): its country,
+    "Overall" (a per-country commitment's overall status) or "Regional" (a regional commitment's)."""
     if update.country_id:
-        return Scope(update.country.name, f" in {update.country.name}")
+        return update.country.name
     if update.commitment.assessment_scope == country_status.PER_COUNTRY:
-        return Scope("Overall", " overall")
-    return Scope("Regional", "")
+        return "Overall"
+    return "Regional"
+
+
+def _words(part: str) -> str:
+    return render_to_string("feeds/updates_feed.txt", {"part": part}).strip()
 
 
 class UpdatesFeed(Feed):
     feed_type = Atom1Feed
-    title = "Commitments Tracker: status updates"
-    subtitle = "Published status updates and withdrawals, newest first."
-    author_name = "Commitments Tracker"  # Atom (RFC 4287, 4.1.1) wants an author for the feed or every entry
+
+    def title(self, filterset) -> str:
+        return _words("title")
+
+    def subtitle(self, filterset) -> str:
+        return _words("subtitle")
+
+    def author_name(self, filterset) -> str:  # Atom (RFC 4287, 4.1.1) wants an author for the feed or every entry
+        return _words("author")
 
     def get_object(self, request, *args, **kwargs):
         filterset = CommitmentFilterSet(request.GET, request=request)
@@ -107,21 +120,14 @@ class UpdatesFeed(Feed):
         return entries[:FEED_SIZE]
 
     def item_title(self, item: Entry):
-        u = item.update
         # As precise as the assessment: "as of July 2022", never a made-up "01 Jul 2022".
-        title = (f"{u.commitment.title}: {u.get_status_display()}{scope(u).in_title} "
-                 f"(as of {dates.render(u.as_of, u.as_of_precision)})")
-        return f"Withdrawn: {title}" if item.withdrawal else title
+        return render_to_string("feeds/update_title.txt", {"obj": item}).strip()
 
     def item_description(self, item: Entry):
-        u = item.update
-        if item.withdrawal:
-            return (f"Reason for the withdrawal: {u.withdraw_reason}\n\nThe assessment stays listed, as withdrawn, "
-                    "on the commitment's page; it counts for no status.")
-        return u.summary
+        return render_to_string("feeds/update_description.txt", {"obj": item}).strip()
 
     def item_categories(self, item: Entry):
-        return [scope(item.update).category]
+        return [category(item.update)]
 
     def item_link(self, item: Entry):
         # The fragment makes each entry's link (and so its Atom id) unique.

@@ -61,7 +61,8 @@ def per_language(name: str, field: models.Field, *, codes: Iterable[str] = OTHER
     _, path, args, kwargs = field.deconstruct()
     # Empty by default, in the database too: rows written by raw SQL (the demo generator, the search
     # triggers' tables) need no value for a language they do not have.
-    kwargs.update(blank=True, default="", db_default="")
+    empty = b"" if isinstance(field, models.BinaryField) else ""
+    kwargs.update(blank=True, default=empty, db_default=empty)
     return {
         f"{name}_{code}": type(field)(*args, **{**kwargs, "verbose_name": f"{name.replace('_', ' ')} ({NAMES[code]})"})
         for code in codes

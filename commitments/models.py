@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from . import uploads
 from .country_status import PER_COUNTRY, REGIONAL
 from .dates import END, PRECISION_HELP, START, Precision, clean_dated, period_end, render
-from .languages import CODES, TranslationSource, per_language, translation_source_fields
+from .languages import CODES, OTHERS, TranslationSource, per_language, translation_source_fields
 from .querysets import (
     ARCHIVED,
     DRAFT,
@@ -818,13 +818,18 @@ class ProgressReport(PublishedRecord):
     # for drafts, and until the first request for a report published before PDFs were stored.
     pdf = models.BinaryField(blank=True, default=b"", editable=False)
     pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The same in each other language, from the same snapshot (rendered on the first request for it).
+    locals().update(per_language("pdf", models.BinaryField(blank=True, default=b"", editable=False)))
+    locals().update(per_language("pdf_sha256", models.CharField(max_length=64, blank=True, default="",
+                                                                editable=False)))
 
     objects = ProgressReportQuerySet.as_manager()
 
     # The texts that have a column per language (commitments/languages.py), and who translated them.
     TRANSLATED_FIELDS = ("title", "introduction")
     locals().update(translation_source_fields())
-    history = HistoricalRecords(excluded_fields=["snapshot", "pdf", "pdf_sha256"])
+    PDF_FIELDS = ("pdf", "pdf_sha256", *(f"{name}_{code}" for code in OTHERS for name in ("pdf", "pdf_sha256")))
+    history = HistoricalRecords(excluded_fields=["snapshot", *PDF_FIELDS])
 
     class Meta:
         ordering = ["-end", "-published_at", "-id"]

@@ -20,7 +20,7 @@ from . import status as rules
 from .models import Commitment, CountryStatus, Evidence, ProgressReport, PublicChange, Source, StatusUpdate
 from .querysets import derived_status
 from .reports import pdf_store as report_pdf_store
-from .reports.periods import Period, check_complete
+from .reports.periods import Period, check_complete, report_titles
 from .reports.snapshot import build_snapshot
 
 logger = logging.getLogger(__name__)
@@ -279,10 +279,9 @@ def prepare_report(
     while ProgressReport.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{period.slug}-{n}"
-    title = f"Progress report {period.label}" + (" (correction)" if supersedes else "")
     report = ProgressReport(
         slug=slug,
-        title=title,
+        **report_titles(period.label, correction=supersedes is not None),
         period_label=period.label,
         start=period.start,
         end=period.end,

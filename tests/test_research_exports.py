@@ -150,7 +150,7 @@ def test_the_json_meta_says_what_when_which_data_and_how_to_cite(client, w):
         doc = document(client, url)
         assert list(doc) == [key, "meta"]  # the rows first, as in format version 1; the metadata after them
         meta = doc["meta"]
-        assert meta["format_version"] == FORMAT_VERSION == 2
+        assert meta["format_version"] == FORMAT_VERSION == 3
         assert meta["export"] == key
         assert meta["count"] == len(doc[key]) > 0
         assert meta["query"] == {"theme": ["pcve"], "sort": ["due"]}

@@ -31,7 +31,9 @@ ERRORS = {
 }
 LIST_ERRORS = {**ERRORS, 400: OpenApiResponse(serializers.ParameterErrorSerializer,
                                               description="A parameter was refused: each is named, with why.")}
-DETAIL_ERRORS = {**ERRORS, 404: OpenApiResponse(serializers.DetailSerializer, description="No such public record.")}
+DETAIL_ERRORS = {**ERRORS, 404: OpenApiResponse(serializers.DetailSerializer, description="No such public record."),
+                 400: OpenApiResponse(serializers.ParameterErrorSerializer,
+                                      description="The lang parameter was refused (its valid values are given).")}
 
 # The list's sorts (``filtersets.SORTS``) as keys for the cursor.
 TITLE = [Key("title"), Key("pk", kind=int)]
@@ -110,7 +112,7 @@ class CommitmentList(PublicReadView):
         rows = self.paginate_queryset(selectors.for_list(queryset).prefetch_related("actors"))
         rows = selectors.with_status_precision(rows)
         return _page(self, request, records.commitment_rows(rows, request=request, day=self.filterset.as_of_date,
-                                                            in_country=country))
+                                                            in_country=country, others=self.others))
 
 
 @extend_schema_view(get=extend_schema(summary="A commitment", tags=["commitments"],
@@ -123,7 +125,8 @@ class CommitmentDetail(PublicReadView):
             slug=_key(slug)).first()
         if commitment is None:
             raise Http404
-        return Response(self.get_serializer(records.commitment_detail(commitment, request=request)).data)
+        return Response(self.get_serializer(records.commitment_detail(commitment, request=request,
+                                                                      others=self.others)).data)
 
 
 def _updates():
@@ -153,7 +156,7 @@ class UpdateList(PublicReadView):
     def get(self, request):
         rows = self.paginate_queryset(self.filter_queryset(_updates()))
         urls = Urls(request)
-        return _page(self, request, [records.update_record(u, urls=urls) for u in rows])
+        return _page(self, request, [records.update_record(u, urls=urls, others=self.others) for u in rows])
 
 
 @extend_schema_view(get=extend_schema(summary="A status update", tags=["updates"],
@@ -169,7 +172,7 @@ class UpdateDetail(PublicReadView):
         update = _updates().filter(pk=int(pk)).first()
         if update is None:
             raise Http404
-        return Response(self.get_serializer(records.update_record(update, urls=Urls(request))).data)
+        return Response(self.get_serializer(records.update_record(update, urls=Urls(request), others=self.others)).data)
 
 
 # --- themes, countries, actors, sources ------------------------------------------------------------
@@ -208,8 +211,8 @@ class EntryList(PublicReadView):
         counted = {row["slug"]: row["counts"] for row in by[self.kind]}
         urls = Urls(request)
         extra = self._extra([e.id for e in shown])
-        data = [records.entry_record(self.kind, slug=e.slug, name=e.label, counts=counted.get(e.slug, {}), urls=urls)
-                | extra.get(e.id, {}) for e in shown]
+        data = [records.entry_record(self.kind, slug=e.slug, name=e.label, counts=counted.get(e.slug, {}), urls=urls,
+                                     others=self.others) | extra.get(e.id, {}) for e in shown]
 
         def link(entry, *, forward):
             return replace_query_param(request.build_absolute_uri(), "cursor",
@@ -239,7 +242,7 @@ class EntryDetail(PublicReadView):
         queryset = Commitment.objects.public().filter(**{taxonomy.relation: entry}).at(country=in_country)
         counts = counting.entry_status_counts(queryset, kind=self.kind, entry_id=entry.pk)
         record = records.entry_record(self.kind, slug=entry.slug, name=getattr(entry, taxonomy.label_field),
-                                      counts=counts, urls=Urls(request))
+                                      counts=counts, urls=Urls(request), others=self.others)
         if self.kind == "source":
             record |= records.source_extra(entry)
         return Response(self.get_serializer(record).data)
@@ -274,7 +277,8 @@ REPORT_KEYS = [Key("end", descending=True, kind=date), Key("pk", descending=True
 
 
 def _reports():
-    return ProgressReport.objects.published().select_related("supersedes").defer("pdf", "supersedes__pdf")
+    return ProgressReport.objects.published().select_related("supersedes").defer(
+        *ProgressReport.PDF_FIELDS, *(f"supersedes__{name}" for name in ProgressReport.PDF_FIELDS))
 
 
 @extend_schema_view(get=extend_schema(
@@ -293,7 +297,8 @@ class ReportList(PublicReadView):
         self.count = reports.count()
         rows = self.paginate_queryset(reports.defer("snapshot"))
         urls = Urls(request)
-        return _page(self, request, [records.report_record(r, urls=urls, snapshot=False) for r in rows])
+        return _page(self, request, [records.report_record(r, urls=urls, snapshot=False, others=self.others)
+                                     for r in rows])
 
 
 @extend_schema_view(get=extend_schema(
@@ -306,6 +311,7 @@ class ReportDetail(PublicReadView):
         report = _reports().filter(slug=_key(slug)).first()
         if report is None:
             raise Http404
-        return Response(self.get_serializer(records.report_record(report, urls=Urls(request), snapshot=True)).data)
+        return Response(self.get_serializer(records.report_record(report, urls=Urls(request), snapshot=True,
+                                                                  others=self.others)).data)
 
 

@@ -17,6 +17,10 @@ from ..spreadsheet import neutralise
 CSV, JSON = "csv", "json"
 BOTH = (CSV, JSON)
 LIST_SEPARATOR = "; "  # how a list of slugs or names is written in one CSV cell
+# How an export's other languages are asked for (``language``), said in each export's description.
+LANG_NOTE = ("lang=ru (or the same address under /ru/) adds the Russian texts, in the columns marked “Only with "
+             "lang=ru”, after the English ones; an explicit lang wins over the address; lang=en (the default at "
+             "the unprefixed address) gives the English columns only; any other value is refused (400).")
 
 # Types a column may have, and what a reader finds in each format.
 TYPES = {
@@ -50,6 +54,7 @@ class Column:
     fields: tuple[Column, ...] = ()
     schema: dict | None = None
     added_in: int = 1  # the export format version that added it
+    language: str | None = None  # only in a document that adds this language's texts (``lang``, ``language``)
 
     def __post_init__(self):
         assert self.type in TYPES, self.type
@@ -77,12 +82,24 @@ class Export:
 
     @property
     def row_columns(self) -> tuple[Column, ...]:
-        """The columns of a JSON row (and of a record), in order."""
-        return tuple(c for c in self.columns if c.in_json)
+        """The columns of a JSON row (and of a record) in English, in order."""
+        return self.row_columns_in(())
 
     @property
     def csv_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.in_csv)
+        return self.csv_columns_in(())
+
+    def row_columns_in(self, others: tuple[str, ...]) -> tuple[Column, ...]:
+        """A JSON row's columns in a document that adds the languages ``others`` (``language.others``)."""
+        return in_languages(tuple(c for c in self.columns if c.in_json), others)
+
+    def csv_columns_in(self, others: tuple[str, ...]) -> tuple[Column, ...]:
+        return in_languages(tuple(c for c in self.columns if c.in_csv), others)
+
+
+def in_languages(columns: tuple[Column, ...], others: tuple[str, ...]) -> tuple[Column, ...]:
+    """``columns`` without those of a language not in ``others``."""
+    return tuple(c for c in columns if c.language is None or c.language in others)
 
 
 def csv_cell(value) -> str:

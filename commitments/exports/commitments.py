@@ -15,14 +15,15 @@ from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Oute
 from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 
-from .. import country_status, selectors
+from .. import country_status, languages, selectors
 from .. import status as rules
 from ..aggregates import split, with_lists
 from ..dates import Precision
-from ..models import Commitment, StatusUpdate
+from ..models import Actor, Commitment, Country, StatusUpdate, Theme
 from ..status import Status
-from .columns import JSON, Column, Export
+from .columns import JSON, LANG_NOTE, Column, Export
 from .streaming import batches
 
 CHUNK = 1000  # rows per fetch
@@ -43,6 +44,43 @@ _COUNTRY_STATUS_SCHEMA = {
         "additionalProperties": False,
     },
 }
+
+
+def _in_language(code: str) -> tuple[Column, ...]:
+    """The columns ``lang=<code>`` adds (``language``): the texts in that language, each empty where it has none
+    (the English column beside it has the text; nothing is filled in from it)."""
+    name = languages.NAMES[code]
+    only = f"Only with lang={code} (or under /{code}/)."
+
+    def text(column: str, meaning: str, example, **kw) -> Column:
+        return Column(f"{column}_{code}", kw.pop("type", "string"), f"{meaning} {only}", example, added_in=3,
+                      language=code, **kw)
+
+    sources = tuple(languages.TranslationSource.values)
+    return (
+        text("title", f"The title in {name} (empty if it has no translation yet).", "Направить эксперта по КТ"),
+        text("quote_translation", f"A translation of the quote into {name}, never the quote itself (empty if none; "
+             "empty too when the quote is in that language already, see quote_translation_source).",
+             "ЕС направит в регион эксперта по безопасности и борьбе с терроризмом."),
+        text("quote_translation_source", "Who made that translation: official (with its address), tracker (the "
+             "tracker's own, unofficial) or machine (machine-made, not reviewed); empty without one.", "tracker",
+             enum=("", *sources), safe=True),
+        text("quote_translation_url", "The address of the official translation (official ones only; else empty).",
+             ""),
+        text("location", f"Where in the source the quote is, in {name} (empty if not translated).", "Раздел 3.2"),
+        text("source_title", f"The source document's title in {name} (empty if not translated).",
+             "ЕС и Центральная Азия"),
+        text("theme_names", f"Names of its themes in {name}, in the order of themes (an empty item: not translated).",
+             ["Предупреждение насильственного экстремизма"], type="list"),
+        text("country_names", f"Names of its countries in {name}, in the order of countries (an empty item: not "
+             "translated).", ["Киргизия", "Казахстан"], type="list"),
+        text("actor_names", f"Names of its actors in {name}, in the order of actors (an empty item: not "
+             "translated).", ["ЕСВД"], type="list"),
+        text("status_label", f"The status as the site shows it in {name}.", "Выполнено", safe=True),
+        text("status_summary", f"The summary of the assessment the status comes from, in {name}; null when not "
+             "assessed, empty when not translated.", "Эксперт работает в Бишкеке с марта 2022 года.", nullable=True),
+    )
+
 
 # The columns in order. Researchers' scripts read them by position: a new column goes at the end (before the
 # CSV's ``status_<code>`` columns, whose number follows the public countries), never between two others.
@@ -122,6 +160,7 @@ COLUMN_LIST = (
            False, added_in=2),
     Column("due_text", "string", "The source's own wording of the deadline (empty if it states none).",
            "by the end of 2020", added_in=2),
+    *(column for code in languages.OTHERS for column in _in_language(code)),
     # JSON only: the status in each country.
     Column("country_status", "object", "For each of its countries (by slug): {status, as_of, update_url}, its "
            "status there by the per-country rule (a regional commitment's overall status, a per-country one's own, "
@@ -139,14 +178,15 @@ PER_COUNTRY_COLUMN = Column(
 EXPORT = Export(
     name="commitments",
     title="Commitments",
-    description="The commitments the list shows for the same filters (all pages), one row each.",
+    description="The commitments the list shows for the same filters (all pages), one row each. "
+    f"{LANG_NOTE}",
     csv_url_name="commitments:export_csv",
     json_url_name="commitments:export_json",
     schema_url_name="commitments:export_schema",
     columns=(*COLUMN_LIST, PER_COUNTRY_COLUMN),
 )
 # The names of a JSON row's columns and the CSV's fixed columns (the CSV adds ``status_<code>``).
-COLUMNS = [c.name for c in COLUMN_LIST if c.in_csv]
+COLUMNS = [c.name for c in COLUMN_LIST if c.in_csv and c.language is None]
 
 # Themes, countries and actors, each as "slug<PAIR>name" (actors "name<PAIR>slug": they sort by name), carried
 # by the same query: annotation -> (link table, its commitment field, value). The join to the entry's table is
@@ -232,13 +272,42 @@ def with_assessment(queryset: QuerySet, *, day: date | None, in_country: bool = 
     return queryset.annotate(eff_stale=stale, eff_update=update)
 
 
+TEXTS_IN = ("title", "quote_translation", "quote_translation_source", "quote_translation_url", "location",
+            "source__title")  # a row's own texts in another language (``<field>_<code>``), read with it
+
+
+class _OtherLanguage:
+    """What ``lang=<code>`` adds to each row: its own texts (read by the row's query), its entries' names and
+    its status's label (read once), and its assessment's summary (one query per chunk)."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.values = [f"{field}_{code}" for field in TEXTS_IN]
+        self.names = {model: dict(model.objects.values_list("slug", f"name_{code}")) for model in (Theme, Country,
+                                                                                                   Actor)}
+        with translation.override(code):
+            self.labels = {status: str(label) for status, label in Status.choices}
+
+    def summaries(self, ids) -> dict[int, str]:
+        rows = StatusUpdate.objects.filter(pk__in={int(pk) for pk in ids}).order_by()
+        return dict(rows.values_list("pk", f"summary_{self.code}")) if ids else {}
+
+    def cells(self, texts, *, themes, countries, actors, status, summary) -> tuple:
+        title, quote, source, url, location, source_title = texts
+        names = self.names
+        return (title, quote, source, url if source == languages.TranslationSource.OFFICIAL else "", location,
+                source_title, [names[Theme].get(s, "") for s in themes], [names[Country].get(s, "") for s in countries],
+                [names[Actor].get(s, "") for s in actors], self.labels[status], summary)
+
+
 def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_country: str | None = None,
-            chunk: int = CHUNK, statuses_only: bool = False) -> Iterator[tuple]:
-    """Each row's values in the order of ``EXPORT.row_columns`` (its ``country_status`` an ``InCountries``).
+            chunk: int = CHUNK, statuses_only: bool = False, others: tuple[str, ...] = ()) -> Iterator[tuple]:
+    """Each row's values in the order of ``EXPORT.row_columns_in(others)`` (its ``country_status`` an
+    ``InCountries``, last).
 
     ``in_country``: the slug of the one country chosen, whose status the row's status is (its assessment
     is then the one of that country's cell). ``statuses_only``: the status in each country, without its
-    date and update (``InCountries.status`` only: the CSV).
+    date and update (``InCountries.status`` only: the CSV). ``others``: the languages whose columns to add.
     """
     labels = dict(Status.choices)
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
@@ -247,7 +316,10 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
     dates = {name: Cast(F(field), CharField()) for name, field in DATES.items()}
     queryset = with_assessment(queryset, day=day, in_country=bool(in_country)).annotate(**dates)
     queryset = with_lists(queryset=queryset, lists=LISTS, every_row=every_row)
-    rows = queryset.values_list(*VALUES).iterator(chunk_size=chunk)
+    added = [_OtherLanguage(code) for code in others]
+    fixed = len(VALUES)
+    rows = queryset.values_list(*VALUES, *(name for other in added for name in other.values)).iterator(
+        chunk_size=chunk)
     for batch in batches(rows, chunk):
         cells: dict[int, dict] = {}
         pks = [row[0] for row in batch]
@@ -260,18 +332,27 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
         if in_country:
             updates = {row[0]: cells.get(row[0], {}).get(in_country, _UNKNOWN).update_id for row in batch}
         else:
-            updates = {row[0]: row[-2] for row in batch}
+            updates = {row[0]: row[fixed - 2] for row in batch}  # eff_update
         assessed = dict(assessments({pk for pk in updates.values() if pk}))
+        summaries = [other.summaries({pk for pk in updates.values() if pk}) for other in added]
         for row in batch:
             (pk, slug, title, status, as_of, due, overdue, made, kind, themes, countries, actors, source, url,
              due_precision, made_precision, expected, expected_precision, as_of_precision, quote, location,
-             source_title, issuer, source_date, source_precision, scope, is_stale, _, due_text) = row
+             source_title, issuer, source_date, source_precision, scope, is_stale, _, due_text) = row[:fixed]
             page = f"{page_prefix}{slug}/"
             theme_slugs, theme_names = _pairs(themes)
             country_slugs, country_names = _pairs(countries)
             actor_names, actor_slugs = _pairs(actors)
             update_id = updates[pk]
             confidence, summary = assessed.get(int(update_id), (None, None)) if update_id else (None, None)
+            in_others = []
+            start = fixed
+            for other, found in zip(added, summaries, strict=True):
+                texts = row[start:start + len(other.values)]
+                start += len(other.values)
+                in_others += other.cells(texts, themes=theme_slugs, countries=country_slugs, actors=actor_slugs,
+                                         status=status, summary=found.get(int(update_id), "")
+                                         if update_id and confidence else None)
             yield (
                 slug, title, status, labels[status], as_of, due, bool(overdue), made, kind,
                 theme_slugs, country_slugs, actor_names, source, url, page,
@@ -284,7 +365,7 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
                 source_precision if source_date else None,
                 theme_names, country_names, actor_slugs, scope, confidence, summary,
                 f"{page}#update-{update_id}" if update_id and confidence else None,
-                bool(is_stale), due_text,
+                bool(is_stale), due_text, *in_others,
                 InCountries(countries=country_slugs, cells=cells.get(pk, {}), page=page),
             )
 

@@ -3,11 +3,14 @@ columns declared in ``commitments`` and ``updates``: one declaration, never a se
 
 from __future__ import annotations
 
+from ..languages import CODES as LANGUAGE_CODES
 from .columns import Column, Export
 
-FORMAT_VERSION = 2  # of the exports' documents: see README ("Exports") and /about/data/
+FORMAT_VERSION = 3  # of the exports' documents: see README ("Exports") and /about/data/
 # 1: {"commitments": [...]}. 2: {"<rows>": [...], "meta": {...}} (the rows' key first, the metadata after the
 #    rows, so that its count is the number written); the commitments export gained the columns marked added_in=2.
+# 3: ``lang`` adds another language's texts in columns of their own (``language``: only in such a document, so
+#    not required), and ``meta.language`` says which; no column was removed or renamed.
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 _TYPES = {
@@ -37,10 +40,11 @@ def column_schema(column: Column) -> dict:
 
 
 def row_schema(columns: tuple[Column, ...]) -> dict:
+    """Every column may be there; all but another language's (present only when ``lang`` asks) must be."""
     return {
         "type": "object",
         "properties": {c.name: column_schema(c) for c in columns},
-        "required": [c.name for c in columns],
+        "required": [c.name for c in columns if c.language is None],
         "additionalProperties": False,
     }
 
@@ -65,9 +69,12 @@ META = {
         "url": {"type": "string", "format": "uri", "description": "The address of this document."},
         "schema": {"type": "string", "format": "uri", "description": "The address of this JSON Schema."},
         "documentation": {"type": "string", "format": "uri", "description": "The page describing every column."},
+        "language": {"type": "string", "enum": list(LANGUAGE_CODES), "description": (
+            "The language whose texts the rows add beside the English ones (the lang parameter, else the "
+            "address's language: /ru/… is ru); en: English only.")},
     },
     "required": ["format_version", "export", "generated_at", "data_version", "licence", "citation", "count",
-                 "query", "url", "schema", "documentation"],
+                 "query", "url", "schema", "documentation", "language"],
     "additionalProperties": False,
 }
 
@@ -81,7 +88,7 @@ def json_schema(export: Export, *, url: str) -> dict:
         "description": export.description,
         "type": "object",
         "properties": {
-            export.name: {"type": "array", "items": row_schema(export.row_columns)},
+            export.name: {"type": "array", "items": row_schema(export.row_columns_in(LANGUAGE_CODES))},
             "meta": META,
         },
         "required": [export.name, "meta"],

@@ -80,7 +80,7 @@ class ProgressReportAdmin(SideBySideTranslations, SimpleHistoryAdmin):
                        "links"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("pdf")  # the stored PDF: read only to serve it
+        return super().get_queryset(request).defer(*ProgressReport.PDF_FIELDS)  # the stored PDFs: read to serve them
 
     def get_fields(self, request, obj=None):
         if obj is None:

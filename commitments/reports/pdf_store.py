@@ -13,6 +13,10 @@ A report's PDF is small (hundreds of kilobytes) and there are a few a year.
 
 Links in it are made absolute with ``SITE_URL`` (at publish time there is no request to take a
 host from); the template fetches nothing over the network.
+
+Each language has its own PDF of the same snapshot, in its own columns (``pdf``/``pdf_sha256`` for the
+default language, ``pdf_<code>``/``pdf_sha256_<code>`` for the others: ``languages.column``). Publishing
+stores the default language's; another language's is rendered and stored on the first request for it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
+from ..languages import DEFAULT, column
 from ..models import ProgressReport
 from . import render
 
@@ -43,34 +48,41 @@ def etag(sha256: str) -> str:
     return f'"{sha256}"'
 
 
-def stored(report: ProgressReport) -> StoredPdf:
-    """The published ``report``'s PDF, rendered and stored first if it has none yet."""
-    return _read(report.pk) or _render_and_store(report)
+def digest_of(report: ProgressReport, lang: str = DEFAULT) -> str:
+    """The stored digest of the ``lang`` PDF on ``report`` as read ("" if none is stored)."""
+    return getattr(report, column("pdf_sha256", lang))
 
 
-def ensure_stored(report: ProgressReport) -> str:
+def stored(report: ProgressReport, lang: str = DEFAULT) -> StoredPdf:
+    """The published ``report``'s PDF in ``lang``, rendered and stored first if it has none yet."""
+    return _read(report.pk, lang) or _render_and_store(report, lang)
+
+
+def ensure_stored(report: ProgressReport, lang: str = DEFAULT) -> str:
     """Render and store the published ``report``'s PDF unless it is stored; its digest (no bytes read)."""
-    digest = ProgressReport.objects.filter(pk=report.pk).values_list("pdf_sha256", flat=True).first()
-    return digest or _render_and_store(report).sha256
+    digest = ProgressReport.objects.filter(pk=report.pk).values_list(column("pdf_sha256", lang), flat=True).first()
+    return digest or _render_and_store(report, lang).sha256
 
 
-def _read(pk: int) -> StoredPdf | None:
-    row = ProgressReport.objects.filter(pk=pk).exclude(pdf_sha256="").values_list("pdf", "pdf_sha256").first()
+def _read(pk: int, lang: str) -> StoredPdf | None:
+    pdf, sha = column("pdf", lang), column("pdf_sha256", lang)
+    row = ProgressReport.objects.filter(pk=pk).exclude(**{sha: ""}).values_list(pdf, sha).first()
     return StoredPdf(bytes(row[0]), row[1]) if row else None
 
 
-def _render_and_store(report: ProgressReport) -> StoredPdf:
+def _render_and_store(report: ProgressReport, lang: str) -> StoredPdf:
     if not report.is_published:
         raise ValueError("Only a published report's PDF is stored; a draft's is rendered for each request.")
     with _render_lock(report.pk):
-        found = _read(report.pk)  # stored by another process while this one waited for the lock
+        found = _read(report.pk, lang)  # stored by another process while this one waited for the lock
         if found:
             return found
-        frozen = ProgressReport.objects.defer("pdf").get(pk=report.pk)  # the snapshot as stored
-        content = render.render_pdf(frozen, base_url=settings.SITE_URL)
+        frozen = ProgressReport.objects.defer(*ProgressReport.PDF_FIELDS).get(pk=report.pk)  # the snapshot as stored
+        content = render.render_pdf(frozen, base_url=settings.SITE_URL, lang=lang)
         digest = hashlib.sha256(content).hexdigest()
         # A queryset update: no history record for a rendering, and never over a stored PDF.
-        ProgressReport.objects.filter(pk=report.pk, pdf_sha256="").update(pdf=content, pdf_sha256=digest)
+        pdf, sha = column("pdf", lang), column("pdf_sha256", lang)
+        ProgressReport.objects.filter(pk=report.pk, **{sha: ""}).update(**{pdf: content, sha: digest})
         return StoredPdf(content, digest)
 
 

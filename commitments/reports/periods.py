@@ -10,6 +10,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from ..dates import render
+from ..languages import CODES, column
 
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[QqHh])(?P<n>\d))?$")
 
@@ -72,3 +73,17 @@ def check_complete(period: Period, *, today: date) -> None:
             f"The period {period.label} has not ended yet (it ends {render(period.end)}); "
             "a report can be made from the day after."
         )
+
+
+# A new report's title in each language (content, stored in ``title``/``title_<code>``; staff may edit them
+# while it is a draft). A language with no entry here gets its title from staff in the admin.
+TITLES = {
+    "en": ("Progress report {label}", "Progress report {label} (correction)"),
+    "ru": ("Отчёт о выполнении обязательств за {label}", "Отчёт о выполнении обязательств за {label} (исправление)"),
+}
+
+
+def report_titles(label: str, *, correction: bool) -> dict[str, str]:
+    """The ``title`` and ``title_<code>`` fields of a new report for the period ``label``."""
+    return {column("title", code): TITLES[code][correction].format(label=label)
+            for code in CODES if code in TITLES}

@@ -1,6 +1,8 @@
 """Turning a report's frozen snapshot into what readers get: HTML context, PDF bytes, CSV rows.
 
-Reads only ``report.snapshot`` (and the report's own fields), never live data.
+Reads only ``report.snapshot`` (and the report's own fields), never live data. Every language renders
+the same snapshot (its texts in that language beside the English ones, ``snapshot``), so the figures of
+each language's page and PDF are the same; the interface's words and dates follow the active language.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .. import status as status_scale
 from ..exports.columns import csv_cell
+from ..languages import DEFAULT
 from ..models import ProgressReport
+from ..templatetags.tracker import status_label
 from . import charts
 from .snapshot import NEW
 
@@ -49,13 +54,13 @@ def _transition_table(snapshot: dict) -> dict:
     rows = [
         {
             "from": s,
-            "label": "Made during the period" if s == NEW else status_scale.info(s).label,
+            "label": status_label(s),
             "cells": [cells.get((s, t), 0) for t in tos],
             "moved": [s != t and cells.get((s, t), 0) > 0 for t in tos],
         }
         for s in froms
     ]
-    return {"columns": [status_scale.info(t).label for t in tos], "rows": rows}
+    return {"columns": [str(status_scale.info(t).label) for t in tos], "rows": rows}
 
 
 def _count_rows(snapshot: dict) -> list[dict]:
@@ -71,19 +76,17 @@ def _count_rows(snapshot: dict) -> list[dict]:
     ]
 
 
-def _moved_label(slug: str) -> str:
-    return "Made during the period" if slug == NEW else status_scale.info(slug).label
-
-
 def _country_transitions(snapshot: dict) -> list[dict]:
-    return [{**t, "from_label": _moved_label(t["from"]), "to_label": _moved_label(t["to"])}
+    return [{**t, "from_label": status_label(t["from"]), "to_label": status_label(t["to"])}
             for t in snapshot.get("country_transitions", [])]
 
 
 def context_for(report: ProgressReport) -> dict:
+    """The template's context, in the active language (its words come from the templates' catalog)."""
     snapshot = report.snapshot
     timeline = snapshot["timeline"]
-    chart = charts.stacked_bars(timeline, title=f"Commitments by status, up to {report.period_label}")
+    title = render_to_string("reports/_chart_title.txt", {"period": report.period_label}).strip()
+    chart = charts.stacked_bars(timeline, title=title)
     return {
         "report": report,
         "s": snapshot,
@@ -110,9 +113,12 @@ def context_for(report: ProgressReport) -> dict:
     }
 
 
-def render_pdf(report: ProgressReport, *, base_url: str) -> bytes:
-    """The report typeset as a PDF (seconds at real size): a published one's is stored, see ``pdf_store``."""
-    return _typeset(render_to_string("reports/pdf.html", context_for(report)), base_url=base_url)
+def render_pdf(report: ProgressReport, *, base_url: str, lang: str = DEFAULT) -> bytes:
+    """The report typeset as a PDF in ``lang`` (seconds at real size): a published one's is stored, see
+    ``pdf_store``. The template sets ``<html lang>``, which WeasyPrint makes the document's language."""
+    with translation.override(lang):
+        html = render_to_string("reports/pdf.html", context_for(report))
+    return _typeset(html, base_url=base_url)
 
 
 def _typeset(html: str, *, base_url: str) -> bytes:
@@ -133,18 +139,23 @@ def country_columns(snapshot: dict) -> list[str]:
     return sorted(c["slug"] for c in snapshot.get("country_counts_end", []))
 
 
-def render_csv(report: ProgressReport, *, absolute=lambda path: path) -> str:
+def render_csv(report: ProgressReport, *, absolute=lambda path: path, others: tuple[str, ...] = ()) -> str:
     """The per-commitment rows; ``absolute`` turns stored site paths into full URLs. The status in each
-    country at the start and end is empty where the commitment is not filed under it (or did not exist)."""
+    country at the start and end is empty where the commitment is not filed under it (or did not exist).
+    ``others``: languages whose ``title_<code>`` columns come last (as the exports add them; empty where the
+    title has no translation, or the report was frozen before its snapshot kept one)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     countries = country_columns(report.snapshot)
-    writer.writerow([*CSV_COLUMNS, *(f"status_{when}_{c}" for c in countries for when in ("start", "end"))])
+    titles = [f"title_{code}" for code in others]
+    writer.writerow([*CSV_COLUMNS, *(f"status_{when}_{c}" for c in countries for when in ("start", "end")),
+                     *titles])
     for row in report.snapshot["rows"]:
         start, end = row.get("country_start", {}), row.get("country_end", {})
         writer.writerow([
             *(csv_cell(absolute(row[col]) if col == "url" else row.get(col)) for col in CSV_COLUMNS),
             *(csv_cell(side.get(c)) for c in countries for side in (start, end)),
+            *(csv_cell(row.get(title, "")) for title in titles),
         ])
     return out.getvalue()

@@ -15,6 +15,13 @@ render without them): ``country_counts_start``/``country_counts_end`` count each
 with none), and ``country_transitions`` lists each per-country commitment whose status in a country
 moved in the period (a regional commitment's moves are the overall ``transitions``). Each row then has
 ``country_start``/``country_end``: its status in each of its countries.
+
+In other languages (keys added after schema 2, like the per-country ones; a report frozen before has
+none, and renders its English texts there, marked ``lang="en"``): beside each text a reader sees, the
+same text in each other language of ``settings.LANGUAGES`` under ``<key>_<code>`` ("" where it has no
+translation): ``title_ru`` of rows and lists, ``commitment_title_ru`` and ``summary_ru`` of updates,
+``name_ru`` of breakdowns and country counts, ``country_name_ru``/``commitment_title_ru`` of country
+transitions; ``languages`` lists the codes. Every figure is computed once, so every language shows the same.
 """
 
 from __future__ import annotations
@@ -30,9 +37,9 @@ from operator import itemgetter
 from django.db import connections
 from django.db.models import CharField, F, Func
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from .. import country_status
+from .. import country_status, languages
 from .. import status as status_scale
 from ..models import Commitment, StatusUpdate
 from ..taxonomy import LINKED, link_table
@@ -73,13 +80,22 @@ def _counts(statuses) -> dict[str, int]:
     return counts
 
 
-def _breakdown(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
+OTHERS = languages.OTHERS
+
+
+def _named(slug: str, names: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """``name`` and ``name_<code>`` of an entry (``names``: slug -> its name in each of ``CODES``' order)."""
+    found = names.get(slug) or (slug, *("" for _ in OTHERS))
+    return {"name": found[0], **{f"name_{code}": text for code, text in zip(OTHERS, found[1:], strict=True)}}
+
+
+def _breakdown(rows: list[dict], key: str, names: dict[str, tuple[str, ...]]) -> list[dict]:
     per: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         for slug in row[key]:
             per[slug].append(row["status_end"])
     out = [
-        {"slug": slug, "name": names.get(slug, slug), "total": len(st), "counts": _counts(st)}
+        {"slug": slug, **_named(slug, names), "total": len(st), "counts": _counts(st)}
         for slug, st in per.items()
     ]
     return sorted(out, key=lambda e: (-e["total"], e["name"]))
@@ -159,18 +175,18 @@ def _country_statuses_on(*, days: list[date]) -> dict[tuple[int, int], list[str]
     return status_scale.statuses_on_days(pairs, len(days))
 
 
-def _country_counts(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
+def _country_counts(rows: list[dict], key: str, names: dict[str, tuple[str, ...]]) -> list[dict]:
     """Each country's own statuses (``key``: ``country_start`` or ``country_end``), as ``_breakdown`` lays out."""
     per: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         for slug, status in row[key].items():
             per[slug].append(status)
-    out = [{"slug": slug, "name": names.get(slug, slug), "total": len(st), "counts": _counts(st)}
+    out = [{"slug": slug, **_named(slug, names), "total": len(st), "counts": _counts(st)}
            for slug, st in per.items()]
     return sorted(out, key=lambda e: e["name"])
 
 
-def _country_transitions(rows: list[dict], names: dict[str, str]) -> list[dict]:
+def _country_transitions(rows: list[dict], names: dict[str, tuple[str, ...]]) -> list[dict]:
     """Each per-country commitment whose status in one of its countries moved in the period (made during
     it: from ``NEW``, listed once it has a status there)."""
     out = []
@@ -180,14 +196,20 @@ def _country_transitions(rows: list[dict], names: dict[str, str]) -> list[dict]:
         for slug, end in row["country_end"].items():
             start = row["country_start"].get(slug, NEW) if row["status_start"] != NEW else NEW
             if start != end and not (start == NEW and end == NOT_ASSESSED):
-                out.append({"country": slug, "country_name": names.get(slug, slug), "commitment": row["slug"],
-                            "commitment_title": row["title"], "url": row["url"], "from": start, "to": end})
+                name = _named(slug, names)
+                out.append({"country": slug, "country_name": name["name"], "commitment": row["slug"],
+                            "commitment_title": row["title"], "url": row["url"], "from": start, "to": end,
+                            **{f"country_name_{code}": name[f"name_{code}"] for code in OTHERS},
+                            **{f"commitment_title_{code}": row[f"title_{code}"] for code in OTHERS}})
     return sorted(out, key=lambda t: (t["country_name"], t["commitment_title"], t["commitment"]))
 
 
 def _row_summary(row: dict) -> dict:
-    keys = ("slug", "title", "status_start", "status_end", "due_date", "due_precision", "url")
+    keys = ("slug", "title", *TITLES, "status_start", "status_end", "due_date", "due_precision", "url")
     return {k: row[k] for k in keys}
+
+
+TITLES = tuple(f"title_{code}" for code in OTHERS)  # a commitment's title in each other language
 
 
 @contextmanager
@@ -219,7 +241,7 @@ def _snapshot(*, period: Period) -> dict:
     start_day = period.start - timedelta(days=1)
     base = Commitment.objects.public().made_by(period.end)
     fields = ("pk", "slug", "title", "source__title", "date_made", "due_date", "date_made_precision", "due_precision",
-              "known_since", "assessment_scope")
+              "known_since", "assessment_scope", *TITLES)
     commitments = list(base.order_by("title", "pk").values_list(*fields))
     # ``made_by`` leaves out commitments with no known date: every one here has ``known_since``.
     first = min((row[8] for row in commitments), default=None)
@@ -230,26 +252,28 @@ def _snapshot(*, period: Period) -> dict:
     never_assessed = [NOT_ASSESSED] * len(days)
     statuses = _statuses_on(days=days)
     in_countries = _country_statuses_on(days=[start_day, period.end])  # per country: the period's two days
-    detail_prefix = reverse("commitments:list")
+    with translation.override(languages.DEFAULT):  # stored as the default language's paths, whoever builds it
+        detail_prefix = reverse("commitments:list")
     # The public entries only (a public commitment's entries are public: the others label no row here).
     # Themes and countries are keyed by slug, actors by name (the snapshot's format).
     keys = {"theme": "slug", "country": "slug", "actor": "name"}
-    entries = {t.relation: list(t.public().values_list("pk", keys[name], "name")) for name, t in LINKED.items()}
-    names = {relation: {key: name for _, key, name in rows} for relation, rows in entries.items()}
+    named = ("name", *(f"name_{code}" for code in OTHERS))
+    entries = {t.relation: list(t.public().values_list("pk", keys[name], *named)) for name, t in LINKED.items()}
+    names = {relation: {key: tuple(texts) for _, key, *texts in rows} for relation, rows in entries.items()}
     # Each commitment's taxonomies from one query per table (a report is a batch job: one pass
     # over each link table is far cheaper than a correlated subquery per row).
     links = {}
     for relation, rows in entries.items():
         through, target = link_table(relation)
-        links[relation] = _links(through=through, target=target, labels={pk: key for pk, key, _ in rows})
+        links[relation] = _links(through=through, target=target, labels={pk: key for pk, key, *_ in rows})
 
     rows = []
     at_start, at_end, after_end = on_day[start_day], on_day[period.end], period.end + timedelta(days=1)
     themes_of, countries_of, actors_of = links["themes"], links["countries"], links["actors"]
-    country_ids = {slug: pk for pk, slug, _ in entries["countries"]}
+    country_ids = {slug: pk for pk, slug, *_ in entries["countries"]}
     not_here = [NOT_ASSESSED, NOT_ASSESSED]
     is_overdue = status_scale.is_overdue
-    for pk, slug, title, source, made, due, made_precision, due_precision, since, scope in commitments:
+    for pk, slug, title, source, made, due, made_precision, due_precision, since, scope, *titles in commitments:
         on = statuses.get(pk, never_assessed)
         start, end = on[at_start], on[at_end]
         existed = status_scale.is_made_by(known_since=since, day=start_day)
@@ -279,6 +303,7 @@ def _snapshot(*, period: Period) -> dict:
                 "assessment_scope": scope,
                 "country_start": country_start if existed else {},
                 "country_end": country_end,
+                **dict(zip(TITLES, titles, strict=True)),
             }
         )
 
@@ -309,13 +334,18 @@ def _snapshot(*, period: Period) -> dict:
             "evidence__url",
             "evidence__stance",
             "evidence__date_precision",
+            *(f"commitment__title_{code}" for code in OTHERS),
+            *(f"summary_{code}" for code in OTHERS),
         )
     )
     update_rows = []
     current, evidence = None, []
+    n_other = len(OTHERS)
     for pk, slug, title, status, as_of, as_of_precision, confidence, summary, evidence_pk, *found in _plain_rows(
         updates
     ):
+        found, other_titles, other_summaries = (found[: len(EVIDENCE_KEYS)], found[len(EVIDENCE_KEYS):][:n_other],
+                                                found[len(EVIDENCE_KEYS) + n_other:])
         if pk != current:
             current, evidence = pk, []
             update_rows.append(
@@ -329,6 +359,8 @@ def _snapshot(*, period: Period) -> dict:
                     "confidence": confidence,
                     "summary": summary,
                     "evidence": evidence,
+                    **{f"commitment_title_{code}": text for code, text in zip(OTHERS, other_titles, strict=True)},
+                    **{f"summary_{code}": text for code, text in zip(OTHERS, other_summaries, strict=True)},
                 }
             )
         if evidence_pk is not None:
@@ -349,6 +381,7 @@ def _snapshot(*, period: Period) -> dict:
 
     return {
         "schema": SCHEMA,
+        "languages": list(languages.CODES),  # the texts it holds besides the default language's (``<key>_<code>``)
         # Demo data (generate_demo_data) is said on every rendering, so a PDF or CSV passed on without
         # the site around it cannot pass for a real report. A database holds one kind or the other.
         "synthetic": base.filter(is_synthetic=True).exists(),
