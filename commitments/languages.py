@@ -25,8 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.db import models
 from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT: str = settings.LANGUAGE_CODE
 CODES: tuple[str, ...] = tuple(code for code, _ in settings.LANGUAGES)
@@ -40,9 +43,9 @@ if DEFAULT not in CODES:  # fail closed: every default text would be "missing"
 class TranslationSource(models.TextChoices):
     """Who made a translation of a quote: shown beside it, so a reader knows what they are reading."""
 
-    OFFICIAL = "official", "Official translation"
-    TRACKER = "tracker", "The tracker's own translation (unofficial)"
-    MACHINE = "machine", "Machine translation by the tracker (unofficial, not reviewed by a native speaker)"
+    OFFICIAL = "official", _("Official translation")
+    TRACKER = "tracker", _("The tracker's own translation (unofficial)")
+    MACHINE = "machine", _("Machine translation by the tracker (unofficial, not reviewed by a native speaker)")
 
 
 def column(name: str, lang: str) -> str:
@@ -50,21 +53,34 @@ def column(name: str, lang: str) -> str:
     return name if lang == DEFAULT else f"{name}_{lang}"
 
 
-def per_language(name: str, field: models.Field, *, codes: Iterable[str] = OTHERS) -> dict[str, models.Field]:
+def per_language(
+    name: str, field: models.Field, *, codes: Iterable[str] = OTHERS, label=None
+) -> dict[str, models.Field]:
     """Copies of ``field`` named ``<name>_<code>``, one per language in ``codes``, for a model's class body::
 
         title = models.CharField(max_length=200)
         locals().update(per_language("title", models.CharField(max_length=200, blank=True)))
 
     The copies are optional (``blank``): a missing translation falls back to the default language.
+    Each is labelled "<label> (<language>)" in the admin: ``label``, else the field's verbose name, else its name.
     """
     out = {}
     for code in codes:
         copy = field.clone()
         copy.blank = True
-        copy.verbose_name = f"{name.replace('_', ' ')} ({NAMES[code]})"
+        # The field's own verbose name, else its name, which a model's field of that name has made a message id.
+        shown = label or field.verbose_name or _(name.replace("_", " "))
+        copy.verbose_name = format_lazy("{} ({})", shown, language_name(code))
         out[f"{name}_{code}"] = copy
     return out
+
+
+def language_name(code: str):
+    """The language's English name, translated by Django's own catalogue ("Russian", "русский"); the
+    settings' native name for a language Django does not know."""
+    if code in LANG_INFO:
+        return _(LANG_INFO[code]["name"])
+    return NAMES[code]
 
 
 def active() -> str:

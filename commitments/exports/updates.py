@@ -139,7 +139,7 @@ def _evidence(request: HttpRequest, ids: set[int]) -> dict[int, list[dict]]:
 def records(*, request: HttpRequest, filterset, chunk: int | None = None) -> Iterator[tuple]:
     """Each event's values in the order of ``COLUMN_LIST``, their evidence read ``chunk`` events at a time."""
     chunk = chunk or CHUNK
-    labels = dict(Status.choices)
+    labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
     for batch in batches(events(filterset=filterset), chunk):
         evidence = _evidence(request, {pk for _, pk, _, _ in batch})
