@@ -195,7 +195,7 @@ def test_admin_changelist_of_commitments_in_russian(client, ns):
     assert '<html lang="ru"' in page
     # Ours: the model's name, the columns, the filters, the choices and the actions.
     for ours in ("Обязательства", "Статус", "Срок", "Дата принятия", "просрочка",
-                 "без движения (нет обновлений девять месяцев)", "Черновик (только для сотрудников)", "Ещё не оценено",
+                 "без движения (обновлений нет девять месяцев)", "Черновик (только для сотрудников)", "Ещё не оценено",
                  "Опубликовать выбранные обязательства", "31 июля 2026 г."):
         assert ours in page, ours
     # Django's own (django.contrib.admin ships them): the search button, the filter heading, the action label.
