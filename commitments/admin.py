@@ -27,6 +27,7 @@ from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, 
 from .status import Status, stale_after_text
 from .taxonomy import Entry
 
+
 class PrecisionFields:
     """Admin mixin: a ``<date>_precision`` field left out of a form (an older form, a script) means a day."""
 
