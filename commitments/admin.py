@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import dates, selectors, services
@@ -22,7 +25,7 @@ from .admin_forms import ShownOnlyForm, StatusUpdateAdminForm, VersionedAdminFor
 from .admin_review import ReviewedChangesMixin
 from .admin_translations import NeedsTranslationFilter, SideBySideTranslations, columns
 from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
-from .status import STALE_AFTER_TEXT, Status
+from .status import Status, stale_after_text
 from .taxonomy import Entry
 
 
@@ -48,7 +51,7 @@ class TaxonomyAdmin(ReviewedChangesMixin, SideBySideTranslations, SimpleHistoryA
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_commitments=Count("commitments"))
 
-    @admin.display(description="Commitments", ordering="_commitments")
+    @admin.display(description=_("Commitments"), ordering="_commitments")
     def commitment_count(self, obj) -> int:
         return obj._commitments
 
@@ -70,7 +73,7 @@ class SourceAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFields,
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "date"
 
-    @admin.display(description="Date", ordering="date")
+    @admin.display(description=_("Date"), ordering="date")
     def dated(self, obj) -> str:
         return dates.render(obj.date, obj.date_precision)
 
@@ -83,12 +86,16 @@ class SourceAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFields,
 # --- commitments ------------------------------------------------------------------------
 
 
+# A list filter's title (message context "admin list filter title") is a heading of its own: "By <title>" in
+# English, the title alone in Django's Russian (so a noun in the nominative there).
+
+
 class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
+    title = pgettext_lazy("admin list filter title", "overdue")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("1", "Overdue"), ("0", "Not overdue")]
+        return [("1", _("Overdue")), ("0", _("Not overdue"))]
 
     def queryset(self, request, queryset):
         overdue = Q(pk__in=Commitment.objects.overdue().values("pk"))
@@ -100,11 +107,11 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class StaleFilter(admin.SimpleListFilter):
-    title = f"stale (no update for {STALE_AFTER_TEXT})"
+    title = format_lazy(pgettext_lazy("admin list filter title", "stale (no update for {})"), stale_after_text)
     parameter_name = "stale"
 
     def lookups(self, request, model_admin):
-        return [("1", "Stale")]
+        return [("1", _("Stale"))]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
@@ -116,7 +123,7 @@ class CountryFilter(admin.SimpleListFilter):
     """One country: the commitments filed under it, each annotated (``CommitmentQuerySet.at``) with its status
     in that country, which the status column then shows and ``StatusInCountryFilter`` filters by."""
 
-    title = "country"
+    title = pgettext_lazy("admin list filter title", "country")
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
@@ -134,7 +141,7 @@ class StatusInCountryFilter(admin.SimpleListFilter):
     """The status *in the chosen country* (``country_status``: a regional commitment's overall status, a
     per-country one's own country status, else "Not yet assessed"); offered once a country is chosen."""
 
-    title = "status in the chosen country"
+    title = pgettext_lazy("admin list filter title", "status in the chosen country")
     parameter_name = "status_in_country"
 
     def lookups(self, request, model_admin):
@@ -168,16 +175,19 @@ class StatusUpdateInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    verbose_name_plural = "Status updates (open one to edit its evidence, or use “Add a status update” above)"
+    verbose_name_plural = _("Status updates (open one to edit its evidence, or use “Add a status update” above)")
 
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Publication")
+    @admin.display(description=_("Publication"))
     def publication(self, obj) -> str:
         if obj.is_withdrawn:
-            return f"Withdrawn {obj.withdrawn_at:%d %b %Y}: {obj.withdraw_reason}"
-        return f"Published {obj.published_at:%d %b %Y}" if obj.is_published else "Draft"
+            return gettext("Withdrawn %(date)s: %(reason)s") % {
+                "date": dates.render(timezone.localtime(obj.withdrawn_at).date()), "reason": obj.withdraw_reason}
+        if obj.is_published:
+            return gettext("Published %(date)s") % {"date": dates.render(timezone.localtime(obj.published_at).date())}
+        return gettext("Draft")
 
 
 class CommitmentEvidenceInline(SideBySideTranslations, PrecisionFields, admin.StackedInline):
@@ -188,8 +198,8 @@ class CommitmentEvidenceInline(SideBySideTranslations, PrecisionFields, admin.St
     extra = 0
     fields = ["title", "publisher", ("date", "date_precision"), "url", "document", "indicates", "description", "quote",
               "note"]
-    verbose_name = "evidence not yet used in an assessment"
-    verbose_name_plural = "Evidence not yet used in an assessment"
+    verbose_name = _("evidence not yet used in an assessment")
+    verbose_name_plural = _("Evidence not yet used in an assessment")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status_update__isnull=True)
@@ -224,34 +234,36 @@ class CommitmentAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFie
     view_on_site = False  # the template links to the public page only once it is published
     fieldsets = [
         (None, {"fields": ["title", "slug", "state", ("current_status", "current_status_date"), "seen_version"]}),
-        ("What was promised", {"fields": ["quote", "quote_context", "statement_type", "scope_note"]}),
-        ("Where it was said", {"fields": ["source", "attributed_to", "location",
+        (_("What was promised"), {"fields": ["quote", "quote_context", "statement_type", "scope_note"]}),
+        (_("Where it was said"), {"fields": ["source", "attributed_to", "location",
                                           ("date_made", "date_made_precision"), "date_note", "known_since"]}),
-        ("When it is due", {
+        (_("When it is due"), {
             "fields": [("due_date", "due_precision"), "due_text", ("expected_end", "expected_end_precision"),
                        "expected_end_note"],
-            "description": "A due date only where the source states one, with the source's own words for it "
+            "description": _("A due date only where the source states one, with the source's own words for it "
             "(due text). An inferred end, such as the end of the programme the commitment belongs to, goes in "
-            "“expected end”: it is shown to readers as inferred and never makes the commitment overdue.",
+            "“expected end”: it is shown to readers as inferred and never makes the commitment overdue."),
         }),
-        ("Who and where", {"fields": ["actors", "actors_basis", "actors_note", "countries", "other_countries",
+        (_("Who and where"), {"fields": ["actors", "actors_basis", "actors_note", "countries", "other_countries",
                                       "countries_note", "assessment_scope", "themes", "related"]}),
-        ("Research", {"fields": ["research_note", ("created_at", "updated_at")]}),
+        (_("Research"), {"fields": ["research_note", ("created_at", "updated_at")]}),
     ]
 
-    @admin.display(description="Status", ordering="current_status")
+    @admin.display(description=_("Status"), ordering="current_status")
     def status_label(self, obj) -> str:
         """The overall status; with a country chosen (``CountryFilter``), the status in that country."""
         if not hasattr(obj, "status_country"):
             return obj.get_current_status_display()
-        where = "regional" if obj.assessment_scope == Commitment.Scope.REGIONAL else f"in {obj.status_country}"
-        return f"{Status(obj.eff_status).label} ({where})"
+        if obj.assessment_scope == Commitment.Scope.REGIONAL:
+            return gettext("%(status)s (regional)") % {"status": Status(obj.eff_status).label}
+        return gettext("%(status)s (in %(country)s)") % {"status": Status(obj.eff_status).label,
+                                                          "country": obj.status_country}
 
-    @admin.display(description="Due date", ordering="due_date")
+    @admin.display(description=_("Due date"), ordering="due_date")
     def due(self, obj) -> str:
         return dates.render(obj.due_date, obj.due_precision)
 
-    @admin.display(description="Date made", ordering="date_made")
+    @admin.display(description=_("Date made"), ordering="date_made")
     def made(self, obj) -> str:
         return dates.render(obj.date_made, obj.date_made_precision)
 
@@ -260,7 +272,7 @@ class CommitmentAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFie
         # After the evidence inline is saved too: the date made, else the source's date, else the first evidence.
         services.refresh_known_since(commitment=form.instance)
 
-    @admin.display(description="Overdue", boolean=True)
+    @admin.display(description=_("Overdue"), boolean=True)
     def overdue(self, obj) -> bool:
         return obj.is_overdue
 
@@ -269,32 +281,36 @@ class CommitmentAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFie
         if protected:
             messages.error(
                 request,
-                "A commitment with published status updates cannot be deleted: it is part of the public "
-                "record. Archive it instead (action “Archive selected commitments”).",
+                gettext("A commitment with published status updates cannot be deleted: it is part of the public "
+                        "record. Archive it instead (action “Archive selected commitments”)."),
             )
         return deleted, model_count, perms_needed, protected
 
-    def _set_state(self, request, queryset, state: str, *, action: str, title: str, verb: str, explanation: str):
+    def _set_state(self, request, queryset, state: str, *, action: str, title: str, done, explanation: str):
         def call(commitment, reason):
             services.set_commitment_state(commitment=commitment, state=state, user=request.user, reason=reason)
 
-        return with_public_reason(self, request, queryset, call, action=action, title=title, verb=verb,
-                                  noun="commitment", button=title, explanation=explanation)
+        return with_public_reason(self, request, queryset, call, action=action, title=title, done=done,
+                                  button=title, explanation=explanation)
 
-    @admin.action(description="Publish selected commitments", permissions=["publish"])
+    @admin.action(description=_("Publish selected commitments"), permissions=["publish"])
     def publish_commitments(self, request, queryset):
         return self._set_state(
-            request, queryset, Commitment.State.PUBLISHED, action="publish_commitments", title="Publish commitments",
-            verb="Published", explanation="They become public. The reason is shown in each one’s change history "
-            "(“published”, or “restored” for an archived one).",
+            request, queryset, Commitment.State.PUBLISHED, action="publish_commitments",
+            title=gettext("Publish commitments"),
+            done=lambda n: ngettext("Published %(count)d commitment.", "Published %(count)d commitments.", n),
+            explanation=gettext("They become public. The reason is shown in each one’s change history "
+                                "(“published”, or “restored” for an archived one)."),
         )
 
-    @admin.action(description="Archive selected commitments (withdraw from public view)", permissions=["publish"])
+    @admin.action(description=_("Archive selected commitments (withdraw from public view)"), permissions=["publish"])
     def archive_commitments(self, request, queryset):
         return self._set_state(
-            request, queryset, Commitment.State.ARCHIVED, action="archive_commitments", title="Archive commitments",
-            verb="Archived", explanation="They leave every list, count and report from now on; each one’s address "
-            "then says it was archived, with this reason, and shows what it said when archived.",
+            request, queryset, Commitment.State.ARCHIVED, action="archive_commitments",
+            title=gettext("Archive commitments"),
+            done=lambda n: ngettext("Archived %(count)d commitment.", "Archived %(count)d commitments.", n),
+            explanation=gettext("They leave every list, count and report from now on; each one’s address "
+                                "then says it was archived, with this reason, and shows what it said when archived."),
         )
 
     def has_publish_permission(self, request) -> bool:
@@ -328,11 +344,11 @@ class CommitmentAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFie
 
 
 class PublishedFilter(admin.SimpleListFilter):
-    title = "publication"
+    title = pgettext_lazy("admin list filter title", "publication")
     parameter_name = "published"
 
     def lookups(self, request, model_admin):
-        return [("1", "Published"), ("w", "Withdrawn"), ("0", "Draft")]
+        return [("1", _("Published")), ("w", _("Withdrawn")), ("0", _("Draft"))]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
@@ -370,8 +386,8 @@ class EvidenceFormSet(BaseInlineFormSet):
             as_of_precision=update.as_of_precision or dates.Precision.DAY,
         )
         if problems:
-            raise ValidationError(["Not published, and not saved yet: the evidence does not support this status.",
-                                   *problems])
+            raise ValidationError([
+                gettext("Not published, and not saved yet: the evidence does not support this status."), *problems])
 
 
 class UpdateEvidenceInline(SideBySideTranslations, PrecisionFields, admin.StackedInline):
@@ -381,8 +397,8 @@ class UpdateEvidenceInline(SideBySideTranslations, PrecisionFields, admin.Stacke
     extra = 1
     fields = ["stance", "title", "publisher", ("date", "date_precision"), "url", "document", "indicates",
               "description", "quote", "note"]
-    verbose_name = "evidence"
-    verbose_name_plural = "Evidence (at least one item is needed to publish, of the kind its status needs)"
+    verbose_name = _("evidence")
+    verbose_name_plural = _("Evidence (at least one item is needed to publish, of the kind its status needs)")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -418,24 +434,27 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
     fields = ["commitment", "country", "status", ("as_of", "as_of_precision"), "confidence",
               ("summary", *columns("summary")), "publish_reason", "publication", "seen_version"]
 
-    @admin.display(description="Published", boolean=True)
+    @admin.display(description=_("Published"), boolean=True)
     def published(self, obj) -> bool:
         return obj.is_published
 
-    @admin.display(description="As of", ordering="as_of")
+    @admin.display(description=_("As of"), ordering="as_of")
     def as_of_shown(self, obj) -> str:
         return dates.render(obj.as_of, obj.as_of_precision)
 
-    @admin.display(description="Publication")
+    @admin.display(description=_("Publication"))
     def publication(self, obj) -> str:
         if obj is None or not obj.was_published:
-            return "Draft: not visible to the public until a publisher publishes it."
-        by = f" by {obj.published_by}" if obj.published_by else ""
-        said = f"Published {timezone.localtime(obj.published_at):%d %b %Y %H:%M}{by}."
+            return gettext("Draft: not visible to the public until a publisher publishes it.")
+        when = _moment(obj.published_at)
+        said = (gettext("Published %(when)s by %(user)s.") % {"when": when, "user": obj.published_by}
+                if obj.published_by else gettext("Published %(when)s.") % {"when": when})
         if obj.is_withdrawn:
-            by = f" by {obj.withdrawn_by}" if obj.withdrawn_by else ""
-            said += (f" Withdrawn {timezone.localtime(obj.withdrawn_at):%d %b %Y %H:%M}{by}: {obj.withdraw_reason} "
-                     "(still listed on the public page as withdrawn; counts for no status).")
+            values = {"when": _moment(obj.withdrawn_at), "user": obj.withdrawn_by, "reason": obj.withdraw_reason}
+            said += " " + (gettext("Withdrawn %(when)s by %(user)s: %(reason)s (still listed on the public page as "
+                                   "withdrawn; counts for no status).") if obj.withdrawn_by else
+                           gettext("Withdrawn %(when)s: %(reason)s (still listed on the public page as withdrawn; "
+                                   "counts for no status).")) % values
         return said
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -502,10 +521,13 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
         try:
             services.publish_status_update(update=obj, user=request.user, reason=obj.publish_reason)
         except (PermissionDenied, ValidationError) as exc:
-            self.message_user(request, f"Saved as a draft, but not published: {error_text(exc)}", messages.ERROR)
+            self.message_user(request, gettext("Saved as a draft, but not published: %(error)s")
+                              % {"error": error_text(exc)}, messages.ERROR)
         else:
-            where = f" in {obj.country}" if obj.country_id else ""
-            self.message_user(request, f"Published “{obj}”{where} for “{obj.commitment}”.", messages.SUCCESS)
+            said = (gettext("Published “%(update)s” in %(country)s for “%(commitment)s”.") if obj.country_id
+                    else gettext("Published “%(update)s” for “%(commitment)s”."))
+            values = {"update": obj, "country": obj.country, "commitment": obj.commitment}
+            self.message_user(request, said % values, messages.SUCCESS)
 
     def response_add(self, request, obj, post_url_continue=None):
         if "_publish" in request.POST:
@@ -527,27 +549,31 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
             request,
             queryset.select_related("commitment"),
             lambda update, reason: service(update=update, user=request.user, reason=reason),
-            noun="status update",
             name=lambda update: f"{update.commitment}: {update}",
             **labels,
         )
 
-    @admin.action(description="Publish selected status updates", permissions=["publish"])
+    @admin.action(description=_("Publish selected status updates"), permissions=["publish"])
     def publish_updates(self, request, queryset):
         return self._bulk(
             request, queryset, services.publish_status_update, action="publish_updates",
-            title="Publish status updates", button="Publish status updates", verb="Published",
-            explanation="Each becomes public and counts for its commitment's status. The reason is shown with "
-            "each update and in the change history; to give each update its own reason, publish it from its page.",
+            title=gettext("Publish status updates"), button=gettext("Publish status updates"),
+            done=lambda n: ngettext("Published %(count)d status update.", "Published %(count)d status updates.", n),
+            explanation=gettext("Each becomes public and counts for its commitment's status. The reason is shown "
+                                "with each update and in the change history; to give each update its own reason, "
+                                "publish it from its page."),
         )
 
-    @admin.action(description="Withdraw selected status updates (stay listed as withdrawn)", permissions=["publish"])
+    @admin.action(description=_("Withdraw selected status updates (stay listed as withdrawn)"),
+                  permissions=["publish"])
     def withdraw_updates(self, request, queryset):
         return self._bulk(
             request, queryset, services.withdraw_status_update, action="withdraw_updates",
-            title="Withdraw status updates", button="Withdraw status updates", verb="Withdrew",
-            explanation="Each stays on its commitment's page and in the feed as “Withdrawn on <date>: <reason>”, "
-            "and counts for no status from now on. A withdrawal cannot be undone: publish a new update instead.",
+            title=gettext("Withdraw status updates"), button=gettext("Withdraw status updates"),
+            done=lambda n: ngettext("Withdrew %(count)d status update.", "Withdrew %(count)d status updates.", n),
+            explanation=gettext("Each stays on its commitment's page and in the feed as “Withdrawn on <date>: "
+                                "<reason>”, and counts for no status from now on. A withdrawal cannot be undone: "
+                                "publish a new update instead."),
         )
 
     def has_publish_permission(self, request) -> bool:
@@ -560,7 +586,14 @@ def evidence_rules_help() -> str:
         "", "<li><strong>{}</strong>: {}</li>", ((r.label, r.statement) for r in status_rules.evidence_rules())
     )
     return format_html(
-        "Rate outcomes, not intentions: an announcement is not delivery. To publish, the evidence below must "
-        "show what the status claims (its “indicates”):<ul class=\"evidence-rules\">{}</ul>{}",
-        rules, status_rules.EVIDENCE_DATE_RULE,
+        "{}<ul class=\"evidence-rules\">{}</ul>{}",
+        gettext("Rate outcomes, not intentions: an announcement is not delivery. To publish, the evidence below must "
+                "show what the status claims (its “indicates”):"),
+        rules, gettext(status_rules.EVIDENCE_DATE_RULE),
     )
+
+
+def _moment(when) -> str:
+    """A time as staff read it in the admin, in the site's zone: "2 December 2026 14:05"."""
+    local = timezone.localtime(when)
+    return f"{dates.render(local.date())} {local:%H:%M}"

@@ -34,28 +34,30 @@ def run_service_action(
     objects: Iterable,
     call: Callable[[object], object],
     *,
-    verb: str,
-    noun: str | None = None,
+    verb: str = "",
+    done: Callable[[int], str] | None = None,
+    each: Callable[[object], str] | None = None,
     name: Callable[[object], str] = str,
 ) -> int:
     """Run ``call(obj)`` for each object and report. Returns how many succeeded.
 
-    With ``noun`` the successes make one message ("Published 2 commitments."); without it, one
-    each ("Published “2026 Q3”."). ``name`` says which object an error is about.
+    With ``done`` the successes make one message, ``done(count) % {"count": count}`` (an ``ngettext``:
+    "Published 2 commitments."); without it, one each, ``each(obj)`` ("Published “2026 Q3”."; by default
+    ``verb`` and the object's name). ``name`` says which object an error is about.
     """
-    done = 0
+    succeeded = 0
     for obj in objects:
         try:
             call(obj)
         except (PermissionDenied, ValidationError) as exc:
             modeladmin.message_user(request, f"{name(obj)}: {error_text(exc)}", messages.ERROR)
             continue
-        done += 1
-        if noun is None:
-            modeladmin.message_user(request, f"{verb} “{obj}”.", messages.SUCCESS)
-    if noun is not None and done:
-        modeladmin.message_user(request, f"{verb} {done} {noun}{'s' if done != 1 else ''}.", messages.SUCCESS)
-    return done
+        succeeded += 1
+        if done is None:
+            modeladmin.message_user(request, each(obj) if each else f"{verb} “{obj}”.", messages.SUCCESS)
+    if done is not None and succeeded:
+        modeladmin.message_user(request, done(succeeded) % {"count": succeeded}, messages.SUCCESS)
+    return succeeded
 
 
 def with_public_reason(
@@ -66,8 +68,7 @@ def with_public_reason(
     *,
     action: str,
     title: str,
-    verb: str,
-    noun: str,
+    done: Callable[[int], str],
     button: str,
     name: Callable[[object], str] = str,
     explanation: str = "",
@@ -80,8 +81,7 @@ def with_public_reason(
     form = PublicReasonForm(request.POST if APPLY in request.POST else None)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]
-        run_service_action(modeladmin, request, queryset, lambda obj: call(obj, reason), verb=verb, noun=noun,
-                           name=name)
+        run_service_action(modeladmin, request, queryset, lambda obj: call(obj, reason), done=done, name=name)
         return None
     objects = list(queryset)
     context = {

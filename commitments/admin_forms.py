@@ -17,6 +17,10 @@ from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.utils import formats, timezone
 from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from . import dates
 
 SHOWN_VALUE_LENGTH = 120
 SHOWN_ENTRIES = 10
@@ -32,9 +36,10 @@ def _record_at(instance, version):
 def _entries(model, pks) -> list[str]:
     """Names of related entries, sorted; one deleted since shows as its number."""
     found = model._base_manager.in_bulk(pks)
-    names = sorted(str(found[pk]) if pk in found else f"#{pk} (deleted)" for pk in pks)
+    names = sorted(str(found[pk]) if pk in found else gettext("#%(id)s (deleted)") % {"id": pk} for pk in pks)
     if len(names) > SHOWN_ENTRIES:
-        names = [*names[:SHOWN_ENTRIES], f"{len(names) - SHOWN_ENTRIES} more"]
+        more = len(names) - SHOWN_ENTRIES
+        names = [*names[:SHOWN_ENTRIES], ngettext("%(count)d more", "%(count)d more", more) % {"count": more}]
     return names
 
 
@@ -46,9 +51,10 @@ def _describe(model, change) -> str:
         related = field.m2m_reverse_field_name()
         old = {row[related] for row in change.old}
         new = {row[related] for row in change.new}
-        said = [f"{verb} {get_text_list(_entries(field.related_model, pks), 'and')}"
-                for verb, pks in (("added", new - old), ("removed", old - new)) if pks]
-        return f"{label}: {', '.join(said) or 'reordered'}"
+        moves = ((gettext("added %(entries)s"), new - old), (gettext("removed %(entries)s"), old - new))
+        said = [verb % {"entries": get_text_list(_entries(field.related_model, pks), gettext("and"))}
+                for verb, pks in moves if pks]
+        return f"{label}: {', '.join(said) or gettext('reordered')}"
     new = change.new
     if field.many_to_one and new is not None:
         new = (_entries(field.related_model, [new]) or [new])[0]
@@ -56,10 +62,10 @@ def _describe(model, change) -> str:
         new = dict(field.flatchoices).get(new, new)
     shown = "" if new is None else str(new)
     if not shown:
-        return f"{label} is now empty"
+        return gettext("%(field)s is now empty") % {"field": label}
     if len(shown) > SHOWN_VALUE_LENGTH:
         shown = shown[:SHOWN_VALUE_LENGTH] + "…"
-    return f"{label} is now “{shown}”"
+    return gettext("%(field)s is now “%(value)s”") % {"field": label, "value": shown}
 
 
 def _changes_since(instance, base) -> str:
@@ -67,14 +73,17 @@ def _changes_since(instance, base) -> str:
     history = instance.history.order_by("history_date", "history_id")
     latest = history.last()
     if base is None or latest is None or base.pk == latest.pk:
-        return "it was changed"
+        return gettext("it was changed")
     delta = latest.diff_against(base)
     people = sorted(
-        {str(r.history_user) for r in history.filter(version__gt=base.version) if r.history_user} or {"someone"}
+        {str(r.history_user) for r in history.filter(version__gt=base.version) if r.history_user}
+        or {gettext("someone")}
     )
     what = "; ".join(_describe(type(instance), change) for change in delta.changes)
-    when = timezone.localtime(latest.history_date).strftime("%d %b %Y %H:%M")
-    return f"{', '.join(people)} saved it at {when}: {what or 'no field you can see changed'}"
+    local = timezone.localtime(latest.history_date)
+    return gettext("%(people)s saved it at %(when)s: %(what)s") % {
+        "people": ", ".join(people), "when": f"{dates.render(local.date())} {local:%H:%M}",
+        "what": what or gettext("no field you can see changed")}
 
 
 def _as_form_values(record) -> dict:
@@ -120,14 +129,15 @@ class VersionedAdminForm(forms.ModelForm):
         self.data = self.data.copy()
         self.data[self.add_prefix("seen_version")] = str(stored.version)
         refreshed = self._show_saved_values(base, stored) if base is not None else []
-        taken = (
-            f" Fields you had not changed now show their saved values ({', '.join(refreshed)})." if refreshed else ""
+        values = {"changes": _changes_since(stored, base), "fields": ", ".join(refreshed)}
+        message = (
+            gettext("Not saved: while you were editing, %(changes)s. Your changes are still in the form below. Fields "
+                    "you had not changed now show their saved values (%(fields)s). Check theirs (see History), then "
+                    "save again to keep yours.") if refreshed else
+            gettext("Not saved: while you were editing, %(changes)s. Your changes are still in the form below. Check "
+                    "theirs (see History), then save again to keep yours.")
         )
-        raise ValidationError(
-            f"Not saved: while you were editing, {_changes_since(stored, base)}. Your changes are still in the "
-            f"form below.{taken} Check theirs (see History), then save again to keep yours.",
-            code="edit_conflict",
-        )
+        raise ValidationError(message % values, code="edit_conflict")
 
     def _show_saved_values(self, base, stored) -> list[str]:
         """Put the saved value in each field this person left as they found it; the labels of those that moved.
@@ -158,10 +168,10 @@ class PublicReasonForm(forms.Form):
     """The public reason a publish, withdrawal or archiving needs (the bulk actions' intermediate page)."""
 
     reason = forms.CharField(
-        label="Public reason",
+        label=_("Public reason"),
         required=False,  # an empty reason gets public_log's message, not Django's generic one
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
-        help_text="One sentence, shown to readers in the change history (and in the feed for a withdrawal).",
+        help_text=_("One sentence, shown to readers in the change history (and in the feed for a withdrawal)."),
     )
 
     def clean_reason(self) -> str:

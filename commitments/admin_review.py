@@ -18,16 +18,18 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import revisions
 from .admin_actions import error_text
 from .models import Revision
 
-DIVERTED = "Saved as a revision pending a publisher's review; the public still sees the published version."
-NOTHING_CHANGED = "No published field was changed, so there is nothing to review."
-EMPTY = "(empty)"
+DIVERTED = _("Saved as a revision pending a publisher's review; the public still sees the published version.")
+NOTHING_CHANGED = _("No published field was changed, so there is nothing to review.")
+EMPTY = _("(empty)")
 PREFILL_PARAM = "from_revision"
-CHOOSE = "Choose to approve or to reject."
+CHOOSE = _("Choose to approve or to reject.")
 
 
 def revision_url(revision: Revision) -> str:
@@ -67,7 +69,7 @@ class ReviewedChangesMixin:
     def log_change(self, request, obj, message):
         outcome = self._diversion(request)
         if isinstance(outcome, Revision):
-            message = f"Proposed revision #{outcome.pk} for review (not applied)."
+            message = gettext("Proposed revision #%(id)s for review (not applied).") % {"id": outcome.pk}
             # ``obj`` carries the proposed values in memory: name the entry by what is stored, or
             # "Recent actions" would show an unapproved title as if it were the record's.
             obj = type(obj)._base_manager.get(pk=obj.pk)
@@ -121,10 +123,10 @@ class ReviewedChangesMixin:
                 self.message_user(
                     request,
                     format_html(
-                        "This form shows the values of <a href=\"{}\">revision #{}</a>, not the published ones. "
-                        "Saving it proposes a new revision.",
-                        revision_url(prefilled),
-                        prefilled.pk,
+                        gettext("This form shows the values of <a href=\"{url}\">revision #{id}</a>, not the "
+                                "published ones. Saving it proposes a new revision."),
+                        url=revision_url(prefilled),
+                        id=prefilled.pk,
                     ),
                     messages.INFO,
                 )
@@ -134,18 +136,18 @@ class ReviewedChangesMixin:
                     self.message_user(
                         request,
                         format_html(
-                            "A change to this record is waiting for a publisher's review: "
-                            "<a href=\"{}\">revision #{}</a> by {}.",
-                            revision_url(revision),
-                            revision.pk,
-                            revision.created_by or "someone",
+                            gettext("A change to this record is waiting for a publisher's review: "
+                                    "<a href=\"{url}\">revision #{id}</a> by {user}."),
+                            url=revision_url(revision),
+                            id=revision.pk,
+                            user=revision.created_by or gettext("someone"),
                         ),
                         messages.WARNING,
                     )
                 self.message_user(
                     request,
-                    "This record is public: saving stores your changes as a revision for a publisher to "
-                    "review; the public keeps seeing the published version until then.",
+                    gettext("This record is public: saving stores your changes as a revision for a publisher to "
+                            "review; the public keeps seeing the published version until then."),
                     messages.INFO,
                 )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -156,33 +158,39 @@ class ReviewedChangesMixin:
 
 class ReviewForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("approve", "Approve and apply"), ("reject", "Reject")],
+        label=_("Action"),
+        choices=[("approve", _("Approve and apply")), ("reject", _("Reject"))],
         error_messages={"required": CHOOSE, "invalid_choice": CHOOSE},
     )
     reason = forms.CharField(
         max_length=revisions.public_log.REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         strip=True,
+        label=_("Reason"),
         error_messages={
-            "required": "Give a reason. Approving: a public sentence shown in the change history. "
-            "Rejecting: why, for the editor."
+            "required": _("Give a reason. Approving: a public sentence shown in the change history. "
+                          "Rejecting: why, for the editor.")
         },
-        help_text="Approving: shown to readers in the change history. Rejecting: shown to the editor.",
+        help_text=_("Approving: shown to readers in the change history. Rejecting: shown to the editor."),
     )
 
 
 def _display(field, value, names: dict) -> str:
     """A stored value as staff read it: names for related entries, labels for choices."""
     if field.many_to_many:
-        shown = sorted(names.get((field.name, pk), f"#{pk} (deleted)") for pk in value or [])
-        return ", ".join(shown) or EMPTY
+        shown = sorted(names.get((field.name, pk), _deleted(pk)) for pk in value or [])
+        return ", ".join(shown) or str(EMPTY)
     if field.many_to_one:
-        return EMPTY if value is None else names.get((field.name, value), f"#{value} (deleted)")
+        return str(EMPTY) if value is None else names.get((field.name, value), _deleted(value))
     if field.choices:
         value = dict(field.flatchoices).get(value, value)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return EMPTY if value in (None, "") else str(value)
+        return gettext("Yes") if value else gettext("No")
+    return str(EMPTY) if value in (None, "") else str(value)
+
+
+def _deleted(pk) -> str:
+    return gettext("#%(id)s (deleted)") % {"id": pk}
 
 
 def diff_rows(revision: Revision, subject) -> list[dict]:
@@ -230,13 +238,13 @@ class RevisionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return revisions.with_subject_names(revisions.visible_to(request.user, super().get_queryset(request)))
 
-    @admin.display(description="Revision", ordering="id")
+    @admin.display(description=_("Revision"), ordering="id")
     def review_link(self, obj) -> str:
         return format_html('<a href="{}">#{}</a>', revision_url(obj), obj.pk)
 
-    @admin.display(description="Record")
+    @admin.display(description=_("Record"))
     def subject_label(self, obj) -> str:
-        return f"{obj.get_subject_type_display()}: {obj.subject_name or f'#{obj.subject_id} (deleted)'}"
+        return f"{obj.get_subject_type_display()}: {obj.subject_name or _deleted(obj.subject_id)}"
 
     def has_add_permission(self, request):
         return False  # made by saving the change form of a public record
@@ -254,13 +262,13 @@ class RevisionAdmin(admin.ModelAdmin):
         try:
             revision = self.get_queryset(request).select_related("created_by", "reviewed_by").get(pk=int(object_id))
         except (ValueError, Revision.DoesNotExist):
-            raise Http404("No such revision (or not one of yours).") from None
+            raise Http404(gettext("No such revision (or not one of yours).")) from None
         can_review = request.user.has_perm(revisions.REVIEW_PERM)
         pending = revision.review_state == Revision.State.PENDING
         form = ReviewForm(request.POST or None)
         if request.method == "POST":
             if not can_review:
-                raise PermissionDenied("Only publishers can approve or reject a revision.")
+                raise PermissionDenied(gettext("Only publishers can approve or reject a revision."))
             if form.is_valid():
                 approve = form.cleaned_data["action"] == "approve"
                 service = revisions.approve_revision if approve else revisions.reject_revision
@@ -269,8 +277,9 @@ class RevisionAdmin(admin.ModelAdmin):
                 except (PermissionDenied, ValidationError) as exc:
                     form.add_error(None, error_text(exc))
                 else:
-                    done = "Approved and applied" if approve else "Rejected"
-                    self.message_user(request, f"{done} revision #{revision.pk} ({revision.subject_name}).",
+                    done = (gettext("Approved and applied revision #%(id)s (%(name)s).") if approve
+                            else gettext("Rejected revision #%(id)s (%(name)s)."))
+                    self.message_user(request, done % {"id": revision.pk, "name": revision.subject_name},
                                       messages.SUCCESS)
                     return HttpResponseRedirect(queue_url())
         subject = revisions.subject_of(revision)
@@ -282,8 +291,9 @@ class RevisionAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Revision #{revision.pk}: {revision.get_subject_type_display().lower()} "
-                     f"“{revision.subject_name or revision.subject_id}”",
+            "title": gettext("Revision #%(id)s: %(subject)s “%(name)s”") % {
+                "id": revision.pk, "subject": revision.get_subject_type_display().lower(),
+                "name": revision.subject_name or revision.subject_id},
             "revision": revision,
             "subject": subject,
             "rows": diff_rows(revision, subject),

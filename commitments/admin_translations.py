@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import translation_status
 from .languages import CODES, DEFAULT, OTHERS, column, translated_fields
 
-QUOTE_TRANSLATIONS = "Translations of the quote"
-QUOTE_TRANSLATIONS_HELP = (
+QUOTE_TRANSLATIONS = _("Translations of the quote")
+QUOTE_TRANSLATIONS_HELP = _(
     "The quote above stays as the source gives it, in its own language; a translation is shown beside it on "
     "pages in another language, with who made it. Leave the row of the quote's own language empty. An "
     "official translation needs the address of the official text; only an official one has an address."
@@ -110,14 +112,15 @@ class SideBySideTranslations:
 class NeedsTranslationFilter(admin.SimpleListFilter):
     """Rows with a default-language text and no translation into a language (``translation_status``)."""
 
-    title = "needs translation"
+    title = _("needs translation")
     parameter_name = "translation"
 
     def lookups(self, request, model_admin):
         out = []
         for code in OTHERS:
             name = get_language_info(code)["name_translated"]
-            out += [(f"{code}-missing", f"{name}: missing"), (f"{code}-complete", f"{name}: complete")]
+            out += [(f"{code}-missing", _gettext("%(language)s: missing") % {"language": name}),
+                    (f"{code}-complete", _gettext("%(language)s: complete") % {"language": name})]
         return out
 
     def queryset(self, request, queryset):

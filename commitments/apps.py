@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommitmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "commitments"
-    verbose_name = "Commitments Tracker"
+    verbose_name = _("Commitments Tracker")
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

@@ -20,17 +20,20 @@ import re
 from datetime import date
 
 from django.db import models
+from django.utils import dateformat, translation
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Precision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
 
 
 START, END = "start", "end"  # which day of its period a date is stored as (see the module docstring)
 
-PRECISION_HELP = "How precise the source is: a date known only to the month is shown as “July 2022”."
+PRECISION_HELP = _("How precise the source is: a date known only to the month is shown as “July 2022”.")
 
 
 def period_start(day: date, precision: str) -> date:
@@ -62,12 +65,21 @@ def clean_dated(day: date | None, precision: str, bound: str = START) -> str | N
         return None
     expected = stored_day(day, precision, bound)
     if day != expected:
-        which = "last" if bound == END else "first"
-        return (
-            f"A date known only to the {precision} is stored as the {which} day of that {precision} "
-            f"({expected.isoformat()}), not {day.isoformat()}."
-        )
+        return _CLEAN_DATED[(precision, bound)]() % {"expected": expected.isoformat(), "day": day.isoformat()}
     return None
+
+
+# One whole sentence per case (a translation cannot assemble "month" and "first" into a sentence).
+_CLEAN_DATED = {
+    (Precision.MONTH, START): lambda: gettext(
+        "A date known only to the month is stored as the first day of that month (%(expected)s), not %(day)s."),
+    (Precision.MONTH, END): lambda: gettext(
+        "A date known only to the month is stored as the last day of that month (%(expected)s), not %(day)s."),
+    (Precision.YEAR, START): lambda: gettext(
+        "A date known only to the year is stored as the first day of that year (%(expected)s), not %(day)s."),
+    (Precision.YEAR, END): lambda: gettext(
+        "A date known only to the year is stored as the last day of that year (%(expected)s), not %(day)s."),
+}
 
 
 # English whatever the process's locale (``calendar.month_name`` follows LC_TIME).
@@ -82,11 +94,34 @@ def render(day: date | None, precision: str = Precision.DAY) -> str:
     machines: exports, the feed's timestamps, ``<time datetime>``, URLs and form values."""
     if day is None:
         return ""
+    lang = translation.get_language() or "en"
+    if lang == "en" or lang.startswith("en-"):  # the common case, without the localisation lookups
+        if precision == Precision.YEAR:
+            return str(day.year)
+        if precision == Precision.MONTH:
+            return f"{MONTHS[day.month - 1]} {day.year}"
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return _localized(day, precision, lang)
+
+
+# Languages that write a month's name in lower case in running text, where Django's catalogue gives the
+# nominative capitalised (a calendar heading): "декабрь 2026 г.", not "Декабрь 2026 г.".
+LOWER_CASE_MONTHS = frozenset({"ru", "uk", "be", "kk", "ky", "tg", "uz"})
+
+
+def _localized(day: date, precision: str, lang: str) -> str:
+    """``day`` in the active language: a Django date format per precision (each a translatable message,
+    like Django's own ``DATE_FORMAT``), month names from Django's catalogue (the genitive, ``E``, beside a
+    day: "2 декабря 2026 г.")."""
     if precision == Precision.YEAR:
-        return str(day.year)
+        return dateformat.format(day, pgettext("date format: a year alone (Django date syntax)", "Y"))
     if precision == Precision.MONTH:
-        return f"{MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        text = dateformat.format(day, pgettext("date format: a month and year (Django date syntax)", "F Y"))
+        if lang.split("-")[0] in LOWER_CASE_MONTHS:
+            month = dateformat.format(day, "F")
+            text = text.replace(month, month.lower(), 1)
+        return text
+    return dateformat.format(day, pgettext("date format: a day, month and year (Django date syntax)", "j F Y"))
 
 
 def iso(day: date | None, precision: str = Precision.DAY) -> str:

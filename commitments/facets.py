@@ -14,13 +14,16 @@ from urllib.parse import urlencode
 
 import django_filters
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import dates
 from . import status as status_scale
 from .counting import ListCounts
 from .filtersets import CommitmentFilterSet
 from .languages import localized
-from .status import STALE_AFTER_TEXT
+from .status import stale_after_text
 from .taxonomy import TAXONOMY_FACETS
 
 FACET_SIZE = 12  # options shown before "Show all" (about a phone screen)
@@ -74,10 +77,10 @@ def status_label(filterset: CommitmentFilterSet) -> str:
     """The status facet's heading: "Status in <country>" when one country is chosen (``country_status``); else
     "Status", the overall one (the list says so above its rows)."""
     country = filterset.status_country
-    return f"Status in {country.label}" if country else "Status"
+    return gettext("Status in %(country)s") % {"country": country.label} if country else gettext("Status")
 
 
-def status_facet(params: QueryDict, counts: dict[str, int], label: str = "Status") -> Facet:
+def status_facet(params: QueryDict, counts: dict[str, int], label: str = _("Status")) -> Facet:
     chosen = _selected(params, "status")
     facet = Facet("status", label)
     for info in status_scale.scale():
@@ -108,8 +111,8 @@ def taxonomy_facet(filterset: CommitmentFilterSet, params: QueryDict, name: str,
 
 
 FLAGS = {
-    "overdue": ("Overdue", "Only overdue commitments"),
-    "stale": ("Stale", f"No update for {STALE_AFTER_TEXT}"),
+    "overdue": (_("Overdue"), _("Only overdue commitments")),
+    "stale": (_("Stale"), format_lazy(_("No update for {}"), stale_after_text)),
 }
 
 
@@ -163,6 +166,6 @@ def active_filters(filterset: CommitmentFilterSet, params: QueryDict, facets: li
             facet_label, option_label = labels.get((key, value), (filterset.filters[key].label, value))
             if isinstance(filterset.filters[key], django_filters.DateFilter):
                 option_label = _date_label(value)
-            text = facet_label if key in FLAGS else f"{facet_label}: {option_label}"
+            text = str(facet_label) if key in FLAGS else f"{facet_label}: {option_label}"
             chips.append(ActiveFilter(text, url_with(params, toggle=(key, value))))
     return chips

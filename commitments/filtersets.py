@@ -16,11 +16,15 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from . import catalogue as public_catalogue
 from . import country_status
 from .models import Commitment
-from .status import STALE_AFTER_TEXT, Status
+from .status import Status, stale_after_text
 from .taxonomy import TAXONOMY_FACETS, Entry, link_table
 
 ISO_DATE = ["%Y-%m-%d"]
@@ -29,30 +33,38 @@ ISO_DATE = ["%Y-%m-%d"]
 # ``as_of`` runs from FIRST_DAY to today; due dates, which may lie ahead, to LAST_DUE_DAY.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DUE_DAY = date(2100, 12, 31)
-AS_OF_RANGE_ERROR = "The as-of date cannot be before 1 January 1900."
-DUE_RANGE_ERROR = "Due dates can be from 1 January 1900 to 31 December 2100."
+AS_OF_RANGE_ERROR = _("The as-of date cannot be before 1 January 1900.")
+DUE_RANGE_ERROR = _("Due dates can be from 1 January 1900 to 31 December 2100.")
 # What a malformed date's error says: the format and the range, so the reader can correct it.
-DATE_FORMAT_ERROR = "Enter a date as YYYY-MM-DD (e.g. 2026-07-01)."
-AS_OF_FORMAT_ERROR = f"{DATE_FORMAT_ERROR} The as-of date can be from 1 January 1900 to today."
-DUE_FORMAT_ERROR = f"{DATE_FORMAT_ERROR} {DUE_RANGE_ERROR}"
+# English (tests look for it in pages); translated where it is used.
+DATE_FORMAT_ERROR = gettext_noop("Enter a date as YYYY-MM-DD (e.g. 2026-07-01).")
+AS_OF_FORMAT_ERROR = format_lazy(
+    "{} {}", _(DATE_FORMAT_ERROR), _("The as-of date can be from 1 January 1900 to today."))
+DUE_FORMAT_ERROR = format_lazy("{} {}", _(DATE_FORMAT_ERROR), DUE_RANGE_ERROR)
 
 
-def _status_choice_error() -> str:
-    """The status filter's error: which value was refused and every valid slug with its label."""
+def _status_choice_text() -> str:
     valid = "; ".join(f"{slug} ({label})" for slug, label in Status.choices)
-    return f"“%(value)s” is not a status. Choose one of: {valid}."
+    # "%(value)s" is filled in by the form; "%%" keeps a percent sign of a label for that step.
+    return gettext("“%%(value)s” is not a status. Choose one of: %(valid)s.") % {"valid": valid.replace("%", "%%")}
+
+
+def _status_choice_error():
+    """The status filter's error: which value was refused and every valid slug with its label (in the active
+    language when the error is shown)."""
+    return lazy(_status_choice_text, str)()
 
 RELEVANCE = "relevance"
 # Every order ends in the primary key, so rows that tie keep one order across pages and exports.
 SORTS = {
-    "title": ("Title (A–Z)", ["title", "pk"]),
-    "due": ("Due date (soonest first)", [("due_date", "asc"), "title", "pk"]),
-    "-due": ("Due date (latest first)", [("due_date", "desc"), "title", "pk"]),
-    "updated": ("Last assessed (oldest first)", [("eff_status_date", "asc"), "title", "pk"]),
-    "-updated": ("Last assessed (newest first)", [("eff_status_date", "desc"), "title", "pk"]),
+    "title": (_("Title (A–Z)"), ["title", "pk"]),
+    "due": (_("Due date (soonest first)"), [("due_date", "asc"), "title", "pk"]),
+    "-due": (_("Due date (latest first)"), [("due_date", "desc"), "title", "pk"]),
+    "updated": (_("Last assessed (oldest first)"), [("eff_status_date", "asc"), "title", "pk"]),
+    "-updated": (_("Last assessed (newest first)"), [("eff_status_date", "desc"), "title", "pk"]),
     # Best match to the search first (``CommitmentQuerySet.search_rank``), ties by title. Only a search has a
     # best match: without ``q`` (or with no word to look for) the rows come in the default order.
-    RELEVANCE: ("Relevance (best match first, with a search)", ["title", "pk"]),
+    RELEVANCE: (_("Relevance (best match first, with a search)"), ["title", "pk"]),
 }
 DEFAULT_SORT = "title"
 
@@ -71,12 +83,12 @@ class SlugMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     """Repeatable slug filter (``?theme=a&theme=b`` means a OR b) that never duplicates rows.
 
     Its choices are the catalogue's slugs, set by the FilterSet only when the parameter is given.
+    ``refused``: the error for an unknown slug (not the thousands of valid slugs: the page links to the
+    taxonomy's index beside it).
     """
 
-    def __init__(self, *args, relation: str, **kwargs):
+    def __init__(self, *args, relation: str, refused: str, **kwargs):
         self.relation = relation
-        # Not the thousands of valid slugs: the page links to the taxonomy's index beside this error.
-        refused = f"No public {kwargs['label'].lower()} has the slug “%(value)s”."
         kwargs.setdefault("error_messages", {"invalid_choice": refused})
         super().__init__(*args, distinct=False, **kwargs)
 
@@ -99,7 +111,7 @@ class CommitmentFilterForm(forms.Form):
         cleaned = super().clean()
         as_of = cleaned.get("as_of")
         if as_of and as_of > timezone.localdate():
-            self.add_error("as_of", "The as-of date cannot be in the future.")
+            self.add_error("as_of", gettext("The as-of date cannot be in the future."))
         elif as_of and as_of < FIRST_DAY:
             self.add_error("as_of", AS_OF_RANGE_ERROR)
         for name in ("due_after", "due_before"):
@@ -108,34 +120,40 @@ class CommitmentFilterForm(forms.Form):
                 self.add_error(name, DUE_RANGE_ERROR)  # also drops it from ``cleaned``
         after, before = cleaned.get("due_after"), cleaned.get("due_before")
         if after and before and after > before:
-            self.add_error("due_before", "“Due on or before” must not be earlier than “Due on or after”.")
+            self.add_error("due_before", gettext("“Due on or before” must not be earlier than “Due on or after”."))
         return cleaned
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="search", max_length=200,
-        help_text="Words in the title, quote, an update's summary, or the names it is filed under.",
+        label=pgettext_lazy("the list's search box", "Search"), method="search", max_length=200,
+        help_text=_("Words in the title, quote, an update's summary, or the names it is filed under."),
     )
     status = django_filters.MultipleChoiceFilter(
-        label="Status",
+        label=_("Status"),
         choices=Status.choices,
         field_name="eff_status",
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _status_choice_error()},
     )
-    theme = SlugMultipleChoiceFilter(label="Theme", relation="themes")
-    country = SlugMultipleChoiceFilter(label="Country", relation="countries")
-    actor = SlugMultipleChoiceFilter(label="Actor", relation="actors")
-    source = SlugMultipleChoiceFilter(label="Source", relation="source")
-    overdue = django_filters.ChoiceFilter(label="Overdue only", choices=[("1", "Overdue only")], method="only_overdue")
+    theme = SlugMultipleChoiceFilter(
+        label=_("Theme"), relation="themes", refused=_("No public theme has the slug “%(value)s”."))
+    country = SlugMultipleChoiceFilter(
+        label=_("Country"), relation="countries", refused=_("No public country has the slug “%(value)s”."))
+    actor = SlugMultipleChoiceFilter(
+        label=_("Actor"), relation="actors", refused=_("No public actor has the slug “%(value)s”."))
+    source = SlugMultipleChoiceFilter(
+        label=_("Source"), relation="source", refused=_("No public source has the slug “%(value)s”."))
+    overdue = django_filters.ChoiceFilter(
+        label=_("Overdue only"), choices=[("1", _("Overdue only"))], method="only_overdue")
     stale = django_filters.ChoiceFilter(
-        label="Stale only", choices=[("1", f"No update for {STALE_AFTER_TEXT}")], method="only_stale"
+        label=_("Stale only"), choices=[("1", format_lazy(_("No update for {}"), stale_after_text))],
+        method="only_stale",
     )
     due_after = django_filters.DateFilter(
         error_messages={"invalid": DUE_FORMAT_ERROR},
-        label="Due on or after",
+        label=_("Due on or after"),
         field_name="due_date",
         lookup_expr="gte",
         input_formats=ISO_DATE,
@@ -143,7 +161,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     due_before = django_filters.DateFilter(
         error_messages={"invalid": DUE_FORMAT_ERROR},
-        label="Due on or before",
+        label=_("Due on or before"),
         field_name="due_date",
         lookup_expr="lte",
         input_formats=ISO_DATE,
@@ -151,20 +169,20 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     as_of = django_filters.DateFilter(
         error_messages={"invalid": AS_OF_FORMAT_ERROR},
-        label="Status as of",
+        label=_("Status as of"),
         method="noop",
         input_formats=ISO_DATE,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Show every status as it stood on this day.",
+        help_text=_("Show every status as it stood on this day."),
     )
     expand = django_filters.MultipleChoiceFilter(
-        label="Show every option of",
+        label=_("Show every option of"),
         choices=[(name, name) for name in TAXONOMY_FACETS],
         method="noop",
-        help_text="Long facets show their largest options; this lists all of them.",
+        help_text=_("Long facets show their largest options; this lists all of them."),
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=[(k, label) for k, (label, _) in SORTS.items()], method="noop", empty_label=None
+        label=_("Sort by"), choices=[(k, label) for k, (label, _) in SORTS.items()], method="noop", empty_label=None
     )
 
     class Meta:

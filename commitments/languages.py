@@ -25,8 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.db import models
 from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT: str = settings.LANGUAGE_CODE
 CODES: tuple[str, ...] = tuple(code for code, _ in settings.LANGUAGES)
@@ -40,9 +43,9 @@ if DEFAULT not in CODES:  # fail closed: every default text would be "missing"
 class TranslationSource(models.TextChoices):
     """Who made a translation of a quote: shown beside it, so a reader knows what they are reading."""
 
-    OFFICIAL = "official", "Official translation"
-    TRACKER = "tracker", "The tracker's own translation (unofficial)"
-    MACHINE = "machine", "Machine translation by the tracker (unofficial, not reviewed by a native speaker)"
+    OFFICIAL = "official", _("Official translation")
+    TRACKER = "tracker", _("The tracker's own translation (unofficial)")
+    MACHINE = "machine", _("Machine translation by the tracker (unofficial, not reviewed by a native speaker)")
 
 
 def column(name: str, lang: str) -> str:
@@ -50,21 +53,27 @@ def column(name: str, lang: str) -> str:
     return name if lang == DEFAULT else f"{name}_{lang}"
 
 
-def per_language(name: str, field: models.Field, *, codes: Iterable[str] = OTHERS) -> dict[str, models.Field]:
+def per_language(
+    name: str, field: models.Field, *, codes: Iterable[str] = OTHERS, label=None
+) -> dict[str, models.Field]:
     """Copies of ``field`` named ``<name>_<code>``, one per language in ``codes``, for a model's class body::
 
         title = models.CharField(max_length=200)
         locals().update(per_language("title", models.CharField(max_length=200, blank=True)))
 
     The copies are optional (blank, empty by default): a missing translation falls back to the default language.
+    Each is labelled "<label> (<language>)" in the admin: ``label``, else the field's verbose name, else its name.
     """
-    _, path, args, kwargs = field.deconstruct()
+    _name, _path, args, kwargs = field.deconstruct()
     # Empty by default, in the database too: rows written by raw SQL (the demo generator, the search
     # triggers' tables) need no value for a language they do not have.
     empty = b"" if isinstance(field, models.BinaryField) else ""
     kwargs.update(blank=True, default=empty, db_default=empty)
+    # The field's own verbose name, else its name, which a model's field of that name has made a message id.
+    shown = label or field.verbose_name or _(name.replace("_", " "))
     return {
-        f"{name}_{code}": type(field)(*args, **{**kwargs, "verbose_name": f"{name.replace('_', ' ')} ({NAMES[code]})"})
+        f"{name}_{code}": type(field)(*args, **{**kwargs, "verbose_name": format_lazy("{} ({})", shown,
+                                                                                        language_name(code))})
         for code in codes
     }
 
@@ -73,9 +82,17 @@ def translation_source_fields() -> dict[str, models.Field]:
     """Per other language, who made a record's translated texts: shown with them, so a machine-made
     translation is never passed off as the tracker's own or an official one."""
     return per_language("translation_source", models.CharField(
-        max_length=10, choices=TranslationSource.choices,
-        help_text="Who made this record's texts in this language (a quote's translation says its own).",
+        _("translated by"), max_length=10, choices=TranslationSource.choices,
+        help_text=_("Who made this record's texts in this language (a quote's translation says its own)."),
     ))
+
+
+def language_name(code: str):
+    """The language's English name, translated by Django's own catalogue ("Russian", "русский"); the
+    settings' native name for a language Django does not know."""
+    if code in LANG_INFO:
+        return _(LANG_INFO[code]["name"])
+    return NAMES[code]
 
 
 def active() -> str:

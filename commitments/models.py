@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import uploads
@@ -34,29 +36,48 @@ from .querysets import (
 )
 from .status import ASSESSABLE, Status, is_overdue
 
-SYNTHETIC_HELP = "Made by generate_demo_data for demos and benchmarks; never mixed with real data."
-SLUG_HELP = "Lower-case letters, digits and hyphens; part of the public URL, so change it only with care."
+SYNTHETIC_HELP = _("Made by generate_demo_data for demos and benchmarks; never mixed with real data.")
+SLUG_HELP = _("Lower-case letters, digits and hyphens; part of the public URL, so change it only with care.")
 
 
 def quote_language_field() -> models.CharField:
     return models.CharField(
-        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE, db_default=settings.LANGUAGE_CODE,
-        help_text="The language the quote is in, as its source gives it. The quote is never translated in place.",
+        _("quote language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        db_default=settings.LANGUAGE_CODE,
+        help_text=_("The language the quote is in, as its source gives it. The quote is never translated in place."),
     )
 
 
 def quote_translation_fields() -> dict[str, models.Field]:
     """A translation of the quote per language, shown beside it, with who made it (and, if official, where)."""
     return {
-        **per_language("quote_translation", models.TextField(
-            help_text="A translation of the quote into this language, shown beside the verbatim original."),
-            codes=CODES),
-        **per_language("quote_translation_source", models.CharField(
-            max_length=10, choices=TranslationSource.choices,
-            help_text="Who made the translation: official, the tracker's own, or machine-made."), codes=CODES),
-        **per_language("quote_translation_url", models.URLField(
-            max_length=1000, help_text="For an official translation: the public address of the official text."),
-            codes=CODES),
+        **per_language(
+            "quote_translation",
+            models.TextField(
+                _("quote translation"),
+                help_text=_("A translation of the quote into this language, shown beside the verbatim original."),
+            ),
+            codes=CODES,
+        ),
+        **per_language(
+            "quote_translation_source",
+            models.CharField(
+                _("translation made by"),
+                max_length=10,
+                choices=TranslationSource.choices,
+                help_text=_("Who made the translation: official, the tracker's own, or machine-made."),
+            ),
+            codes=CODES,
+        ),
+        **per_language(
+            "quote_translation_url",
+            models.URLField(
+                _("official translation URL"),
+                max_length=1000,
+                help_text=_("For an official translation: the public address of the official text."),
+            ),
+            codes=CODES,
+        ),
     }
 
 
@@ -69,17 +90,21 @@ def clean_quote_translations(obj: models.Model) -> dict[str, str]:
         source = getattr(obj, f"quote_translation_source_{code}")
         url = getattr(obj, f"quote_translation_url_{code}")
         if text and not (obj.quote or "").strip():
-            errors[f"quote_translation_{code}"] = "There is no quote to translate."
+            errors[f"quote_translation_{code}"] = gettext("There is no quote to translate.")
         elif text and code == obj.quote_language:
-            errors[f"quote_translation_{code}"] = "The quote is already in this language: it is shown as it is."
+            errors[f"quote_translation_{code}"] = gettext(
+                "The quote is already in this language: it is shown as it is."
+            )
         elif text and not source:
-            errors[f"quote_translation_source_{code}"] = "Say who made this translation."
+            errors[f"quote_translation_source_{code}"] = gettext("Say who made this translation.")
         elif source and not text:
-            errors[f"quote_translation_{code}"] = "Give the translation, or clear who made it."
+            errors[f"quote_translation_{code}"] = gettext("Give the translation, or clear who made it.")
         elif source == TranslationSource.OFFICIAL and not url:
-            errors[f"quote_translation_url_{code}"] = "An official translation needs the address of the official text."
+            errors[f"quote_translation_url_{code}"] = gettext(
+                "An official translation needs the address of the official text."
+            )
         elif url and source != TranslationSource.OFFICIAL:
-            errors[f"quote_translation_url_{code}"] = "Only an official translation has an address."
+            errors[f"quote_translation_url_{code}"] = gettext("Only an official translation has an address.")
     return errors
 
 
@@ -91,9 +116,19 @@ def precision_field(**overrides) -> models.CharField:
     )
 
 
+# One sentence per model: a translation cannot put "a"/"an" and a noun together.
+_UNIQUE_SLUG = {
+    "country": _("A country with this slug already exists; choose another slug."),
+    "theme": _("A theme with this slug already exists; choose another slug."),
+    "actor": _("An actor with this slug already exists; choose another slug."),
+    "source": _("A source with this slug already exists; choose another slug."),
+    "commitment": _("A commitment with this slug already exists; choose another slug."),
+    "report": _("A report with this slug already exists; choose another slug."),
+}
+
+
 def _unique_slug(noun: str) -> dict:
-    article = "An" if noun[0] in "aeiou" else "A"
-    return {"unique": f"{article} {noun} with this slug already exists; choose another slug."}
+    return {"unique": _UNIQUE_SLUG[noun]}
 
 
 def save_with_version(instance: models.Model, save, *args, **kwargs) -> None:
@@ -113,10 +148,10 @@ def save_with_version(instance: models.Model, save, *args, **kwargs) -> None:
 class Taxonomy(models.Model):
     """A named entry that commitments are filed under; its slug is its public URL."""
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
-    name = models.CharField(max_length=200)
-    locals().update(per_language("name", models.CharField(max_length=200)))
-    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=SLUG_HELP)
+    name = models.CharField(pgettext_lazy("a taxonomy entry's", "name"), max_length=200)
+    locals().update(per_language("name", models.CharField(max_length=200), label=name.verbose_name))
+    is_synthetic = models.BooleanField(_("is synthetic"), default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     objects = EntryQuerySet.as_manager()
 
@@ -136,14 +171,16 @@ class Country(Taxonomy):
     """A partner country; the slug is its ISO 3166-1 alpha-2 code in lower case (``kz``)."""
 
     slug = models.SlugField(
+        _("slug"),
         max_length=2,
         unique=True,
-        help_text="ISO 3166-1 alpha-2 code in lower case, e.g. kz.",
+        help_text=_("ISO 3166-1 alpha-2 code in lower case, e.g. kz."),
         error_messages=_unique_slug("country"),
     )
 
     class Meta(Taxonomy.Meta):
-        verbose_name_plural = "countries"
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
         constraints = [
             models.CheckConstraint(condition=Q(slug__regex=r"^[a-z]{2}$"), name="country_slug_iso_alpha2"),
         ]
@@ -153,20 +190,32 @@ class Country(Taxonomy):
         # Said beside the field in words: the check constraint's own message only names the constraint.
         if self.slug and not re.fullmatch(r"[a-z]{2}", self.slug):
             raise ValidationError(
-                {"slug": "The slug is the country's ISO 3166-1 alpha-2 code: two lower-case letters, e.g. kz."}
+                {"slug": gettext("The slug is the country's ISO 3166-1 alpha-2 code: two lower-case letters, e.g. kz.")}
             )
 
 
 class Theme(Taxonomy):
     """A policy theme, e.g. P/CVE or border management."""
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("theme"))
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("theme")
+    )
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
 
 
 class Actor(Taxonomy):
     """An organisation that owes or shares a commitment (EEAS, a government, the OSCE …)."""
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("actor"))
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("actor")
+    )
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
 
 
 class EditedRecord(models.Model):
@@ -174,14 +223,15 @@ class EditedRecord(models.Model):
     see ``save_with_version``), when it was made and last changed, and whether it is demo data."""
 
     version = models.PositiveIntegerField(
+        _("version"),
         default=1,
         db_default=1,  # rows bulk-loaded without it (generate_demo_data) start at 1 too
         editable=False,
-        help_text="Raised by every save; the admin refuses a save based on an older version.",
+        help_text=_("Raised by every save; the admin refuses a save based on an older version."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    is_synthetic = models.BooleanField(_("is synthetic"), default=False, editable=False, help_text=SYNTHETIC_HELP)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -191,11 +241,23 @@ class PublishedRecord(models.Model):
     """The audit fields of a record a publisher makes public: who made it, who published it and when."""
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta:
@@ -206,26 +268,32 @@ class Source(models.Model):
     """A document that contains commitments: a strategy, conclusions, a statement, a report."""
 
     class Kind(models.TextChoices):
-        STRATEGY = "strategy", "Strategy"
-        CONFERENCE_STATEMENT = "conference statement", "Conference statement"
-        NEWS_REPORT = "news report", "News report"
-        COUNCIL_CONCLUSIONS = "council conclusions", "Council conclusions"
-        DECLARATION = "declaration", "Declaration"
-        PROGRAMME_DOCUMENT = "programme document", "Programme document"
+        STRATEGY = "strategy", _("Strategy")
+        CONFERENCE_STATEMENT = "conference statement", _("Conference statement")
+        NEWS_REPORT = "news report", _("News report")
+        COUNCIL_CONCLUSIONS = "council conclusions", _("Council conclusions")
+        DECLARATION = "declaration", _("Declaration")
+        PROGRAMME_DOCUMENT = "programme document", _("Programme document")
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("source"))
-    title = models.CharField(max_length=500)
-    locals().update(per_language("title", models.CharField(max_length=500)))
-    issuer = models.CharField(max_length=300, help_text="Who issued or published the document.")
-    date = models.DateField(null=True, blank=True, help_text="Date of the document; empty if undated.")
-    date_precision = precision_field()
-    date_note = models.TextField(blank=True, help_text="Say here when the date is inferred or approximate.")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    url = models.URLField(max_length=1000, blank=True, help_text="Public address of the copy that was read.")
-    notes = models.TextField(
-        blank=True, help_text="Coverage: what could and could not be read. Staff only, never public."
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("source")
     )
-    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
+    title = models.CharField(_("title"), max_length=500)
+    locals().update(per_language("title", models.CharField(max_length=500)))
+    issuer = models.CharField(_("issuer"), max_length=300, help_text=_("Who issued or published the document."))
+    date = models.DateField(_("date"), null=True, blank=True, help_text=_("Date of the document; empty if undated."))
+    date_precision = precision_field(verbose_name=_("date precision"))
+    date_note = models.TextField(
+        _("date note"), blank=True, help_text=_("Say here when the date is inferred or approximate.")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    url = models.URLField(
+        _("URL"), max_length=1000, blank=True, help_text=_("Public address of the copy that was read.")
+    )
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("Coverage: what could and could not be read. Staff only, never public.")
+    )
+    is_synthetic = models.BooleanField(_("is synthetic"), default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     objects = SourceQuerySet.as_manager()
 
@@ -235,6 +303,8 @@ class Source(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["-date", "title"]
 
     def __str__(self) -> str:
@@ -249,139 +319,185 @@ class Commitment(EditedRecord):
     """
 
     class State(models.TextChoices):
-        DRAFT = DRAFT, "Draft (staff only)"
-        PUBLISHED = PUBLISHED, "Published"
-        ARCHIVED = ARCHIVED, "Archived (withdrawn from public view)"
+        DRAFT = DRAFT, _("Draft (staff only)")
+        PUBLISHED = PUBLISHED, _("Published")
+        ARCHIVED = ARCHIVED, _("Archived (withdrawn from public view)")
 
     class StatementType(models.TextChoices):
-        PLEDGE = "pledge", "Pledge"
-        AGREEMENT = "agreement", "Agreement"
-        STATED_PRIORITY = "stated-priority", "Stated priority"
-        PROGRAMME_OBJECTIVE = "programme-objective", "Programme objective"
-        PROPOSAL = "proposal", "Proposal"
+        PLEDGE = "pledge", _("Pledge")
+        AGREEMENT = "agreement", _("Agreement")
+        STATED_PRIORITY = "stated-priority", _("Stated priority")
+        PROGRAMME_OBJECTIVE = "programme-objective", _("Programme objective")
+        PROPOSAL = "proposal", _("Proposal")
 
     class ActorsBasis(models.TextChoices):
-        STATED = "stated", "Stated in the text"
-        INFERRED = "inferred", "Inferred by the tracker"
+        STATED = "stated", _("Stated in the text")
+        INFERRED = "inferred", _("Inferred by the tracker")
 
     class Scope(models.TextChoices):
         """How a commitment is assessed (``country_status`` holds the rule that follows from it)."""
 
-        REGIONAL = REGIONAL, "Regional: one assessment for the whole commitment"
-        PER_COUNTRY = PER_COUNTRY, "Per country: assessed in each of its countries"
+        REGIONAL = REGIONAL, _("Regional: one assessment for the whole commitment")
+        PER_COUNTRY = PER_COUNTRY, _("Per country: assessed in each of its countries")
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("commitment"))
-    title = models.CharField(max_length=200, help_text="In our own words; short and plain.")
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("commitment")
+    )
+    title = models.CharField(_("title"), max_length=200, help_text=_("In our own words; short and plain."))
     locals().update(per_language("title", models.CharField(max_length=200, help_text=title.help_text)))
-    quote = models.TextField(help_text="Verbatim from the source, character for character. Never paraphrase here.")
+    quote = models.TextField(
+        _("quote"), help_text=_("Verbatim from the source, character for character. Never paraphrase here.")
+    )
     quote_language = quote_language_field()
     locals().update(quote_translation_fields())
-    quote_context = models.TextField(blank=True, help_text="Our gloss on the words around the quote (optional).")
+    quote_context = models.TextField(
+        _("quote context"), blank=True, help_text=_("Our gloss on the words around the quote (optional).")
+    )
     locals().update(per_language("quote_context", models.TextField()))
     source = models.ForeignKey(
-        Source, on_delete=models.PROTECT, related_name="commitments", help_text="The document the quote is taken from."
+        Source,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        help_text=_("The document the quote is taken from."),
+        verbose_name=_("source"),
     )
     attributed_to = models.ForeignKey(
         Source,
+        verbose_name=_("attributed to"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="attributed_commitments",
-        help_text="The document the source says the commitment belongs to, if not the source itself.",
+        help_text=_("The document the source says the commitment belongs to, if not the source itself."),
     )
-    location = models.CharField(max_length=300, blank=True, help_text="Section or paragraph in the source, if known.")
+    location = models.CharField(
+        _("location"), max_length=300, blank=True, help_text=_("Section or paragraph in the source, if known.")
+    )
     locals().update(per_language("location", models.CharField(max_length=300)))
     statement_type = models.CharField(
+        _("statement type"),
         max_length=30,
         choices=StatementType.choices,
         default=StatementType.PLEDGE,
-        help_text="A proposal or stated priority is not a promise to deliver.",
+        help_text=_("A proposal or stated priority is not a promise to deliver."),
     )
     scope_note = models.TextField(
-        blank=True, help_text="Set when the statement is general policy, not specific to the region."
+        _("scope note"),
+        blank=True,
+        help_text=_("Set when the statement is general policy, not specific to the region."),
     )
     date_made = models.DateField(
+        _("date made"),
         null=True,
         blank=True,
-        help_text="When the commitment was made. Leave empty if the source is undated, and say so in the date note.",
+        help_text=_("When the commitment was made. Leave empty if the source is undated, and say so in the date note."),
     )
-    date_made_precision = precision_field()
-    date_note = models.TextField(blank=True, help_text="Say here when the date is inferred.")
+    date_made_precision = precision_field(verbose_name=_("date made precision"))
+    date_note = models.TextField(_("date note"), blank=True, help_text=_("Say here when the date is inferred."))
     known_since = models.DateField(
+        _("known since"),
         null=True,
         blank=True,
         editable=False,
-        help_text="Derived: the earliest day the commitment is known to exist (the date made, else its "
-        "source's date, else its first evidence). Absent from any as-of view before it.",
+        help_text=_(
+            "Derived: the earliest day the commitment is known to exist (the date made, else its "
+            "source's date, else its first evidence). Absent from any as-of view before it."
+        ),
     )
     due_date = models.DateField(
+        _("due date"),
         null=True,
         blank=True,
-        help_text="Only if the source states one, and only with the source's own wording of it below. "
-        "A month or year is stored as its last day.",
+        help_text=_(
+            "Only if the source states one, and only with the source's own wording of it below. "
+            "A month or year is stored as its last day."
+        ),
     )
-    due_precision = precision_field()
+    due_precision = precision_field(verbose_name=_("due precision"))
     due_text = models.CharField(
+        _("due text"),
         max_length=200,
         blank=True,
-        help_text='The source\'s own words for the deadline, verbatim (e.g. "by 2025"); required with a due date.',
+        help_text=_('The source\'s own words for the deadline, verbatim (e.g. "by 2025"); required with a due date.'),
     )
     expected_end = models.DateField(
+        _("expected end"),
         null=True,
         blank=True,
-        help_text="An inferred end, e.g. the end date of the programme the objective belongs to. Shown as "
-        "such; never makes the commitment overdue. A month or year is stored as its last day.",
+        help_text=_(
+            "An inferred end, e.g. the end date of the programme the objective belongs to. Shown as "
+            "such; never makes the commitment overdue. A month or year is stored as its last day."
+        ),
     )
-    expected_end_precision = precision_field()
+    expected_end_precision = precision_field(verbose_name=_("expected end precision"))
     expected_end_note = models.CharField(
+        _("expected end note"),
         max_length=300,
         blank=True,
         default="",
         db_default="",
-        help_text="Where the inferred end comes from (our words).",
+        help_text=_("Where the inferred end comes from (our words)."),
     )
-    actors = models.ManyToManyField(Actor, related_name="commitments", blank=True)
-    actors_basis = models.CharField(max_length=10, choices=ActorsBasis.choices, default=ActorsBasis.STATED)
-    actors_note = models.TextField(blank=True)
-    countries = models.ManyToManyField(Country, related_name="commitments", blank=True)
+    actors = models.ManyToManyField(Actor, verbose_name=_("actors"), related_name="commitments", blank=True)
+    actors_basis = models.CharField(
+        _("actors basis"), max_length=10, choices=ActorsBasis.choices, default=ActorsBasis.STATED
+    )
+    actors_note = models.TextField(_("actors note"), blank=True)
+    countries = models.ManyToManyField(Country, verbose_name=_("countries"), related_name="commitments", blank=True)
     other_countries = models.CharField(
-        max_length=200, blank=True, help_text="Partner countries outside the list, e.g. Afghanistan."
+        _("other countries"),
+        max_length=200,
+        blank=True,
+        help_text=_("Partner countries outside the list, e.g. Afghanistan."),
     )
-    countries_note = models.TextField(blank=True)
+    countries_note = models.TextField(_("countries note"), blank=True)
     assessment_scope = models.CharField(
-        "scope of assessment",
+        _("scope of assessment"),
         max_length=12,
         choices=Scope.choices,
         default=Scope.REGIONAL,
         db_default=Scope.REGIONAL,
-        help_text="Regional: every country shows the one overall status (labelled “regional”). Per country: "
-        "each country shows only its own country updates’ status, “Not yet assessed” until it has one; the "
-        "overall status is assessed separately (never averaged).",
+        help_text=_(
+            "Regional: every country shows the one overall status (labelled “regional”). Per country: "
+            "each country shows only its own country updates’ status, “Not yet assessed” until it has one; the "
+            "overall status is assessed separately (never averaged)."
+        ),
     )
-    themes = models.ManyToManyField(Theme, related_name="commitments", blank=True)
-    related = models.ManyToManyField("self", blank=True, help_text="Overlapping commitments.")
+    themes = models.ManyToManyField(Theme, verbose_name=_("themes"), related_name="commitments", blank=True)
+    related = models.ManyToManyField(
+        "self", verbose_name=_("related"), blank=True, help_text=_("Overlapping commitments.")
+    )
     research_note = models.TextField(
-        blank=True, help_text="What was looked for and not found, e.g. no source confirming delivery."
+        _("research note"),
+        blank=True,
+        help_text=_("What was looked for and not found, e.g. no source confirming delivery."),
     )
     state = models.CharField(
+        _("state"),
         max_length=10,
         choices=State.choices,
         default=State.DRAFT,
-        help_text="Only published commitments are shown to the public. Publishers publish and archive.",
+        help_text=_("Only published commitments are shown to the public. Publishers publish and archive."),
     )
     current_status = models.CharField(
+        _("current status"),
         max_length=20,
         choices=Status.choices,
         default=Status.NOT_ASSESSED,
         editable=False,
-        help_text="Derived: status of the latest published update by as-of date.",
+        help_text=_("Derived: status of the latest published update by as-of date."),
     )
     current_status_date = models.DateField(
-        null=True, blank=True, editable=False, help_text="Derived: as-of date of the latest published update."
+        _("current status date"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Derived: as-of date of the latest published update."),
     )
     current_status_precision = precision_field(
+        verbose_name=_("current status precision"),
         editable=False,
-        help_text="Derived: how precise that as-of date is (it is shown, and exported, at its precision).",
+        help_text=_("Derived: how precise that as-of date is (it is shown, and exported, at its precision)."),
     )
 
     objects = CommitmentQuerySet.as_manager()
@@ -395,6 +511,8 @@ class Commitment(EditedRecord):
     )
 
     class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
         ordering = ["title"]
         indexes = [
             models.Index(fields=["state", "current_status"], name="commitment_state_status_idx"),
@@ -419,12 +537,12 @@ class Commitment(EditedRecord):
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | Q(due_date__gte=models.F("date_made")),
                 name="commitment_due_not_before_made",
-                violation_error_message="The due date cannot be before the date the commitment was made.",
+                violation_error_message=_("The due date cannot be before the date the commitment was made."),
             ),
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | ~Q(due_text=""),
                 name="commitment_due_date_has_text",
-                violation_error_message="A due date needs the source's own wording of the deadline (due text).",
+                violation_error_message=_("A due date needs the source's own wording of the deadline (due text)."),
             ),
         ]
         permissions = [("publish_commitment", "Can publish or archive a commitment")]
@@ -453,18 +571,20 @@ class Commitment(EditedRecord):
         super().clean()
         errors = {}
         if self.due_date and self.date_made and self.due_date < self.date_made:
-            errors["due_date"] = (
-                f"The due date ({render(self.due_date)}) cannot be before the date "
-                f"the commitment was made ({render(self.date_made)})."
-            )
+            errors["due_date"] = gettext(
+                "The due date (%(due)s) cannot be before the date the commitment was made (%(made)s)."
+            ) % {"due": render(self.due_date), "made": render(self.date_made)}
         elif self.due_date and not self.due_text.strip():
-            errors["due_text"] = (
+            errors["due_text"] = gettext(
                 "A due date needs the source's own words for the deadline, quoted verbatim. If the "
                 "deadline is inferred (e.g. a programme's end date), use “expected end” instead."
             )
-        if (self.pk and self.assessment_scope == self.Scope.REGIONAL
-                and self.status_updates.on_record().exclude(country=None).exists()):
-            errors["assessment_scope"] = (
+        if (
+            self.pk
+            and self.assessment_scope == self.Scope.REGIONAL
+            and self.status_updates.on_record().exclude(country=None).exists()
+        ):
+            errors["assessment_scope"] = gettext(
                 "This commitment has published country updates, so it stays assessed per country "
                 "(a regional scope would hide them); withdraw them first if they were wrong."
             )
@@ -504,55 +624,74 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     """
 
     class Confidence(models.TextChoices):
-        HIGH = "high", "High"
-        MEDIUM = "medium", "Medium"
-        LOW = "low", "Low"
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
 
-    commitment = models.ForeignKey(Commitment, on_delete=protect_published, related_name="status_updates")
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=protect_published, related_name="status_updates"
+    )
     country = models.ForeignKey(
         Country,
+        verbose_name=_("country"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="status_updates",
-        help_text="Empty: the overall assessment. A country: this update describes that country only, with "
-        "evidence about it (per-country commitments only, one of their countries).",
+        help_text=_(
+            "Empty: the overall assessment. A country: this update describes that country only, with "
+            "evidence about it (per-country commitments only, one of their countries)."
+        ),
     )
     status = models.CharField(
-        max_length=20, choices=ASSESSABLE, help_text="Rate outcomes, not intentions: an announcement is not delivery."
+        _("status"),
+        max_length=20,
+        choices=ASSESSABLE,
+        help_text=_("Rate outcomes, not intentions: an announcement is not delivery."),
     )
     as_of = models.DateField(
-        "as of",
-        help_text="The day the assessment describes; not in the future. A month or year is stored as its first day.",
+        _("as of"),
+        help_text=_("The day the assessment describes; not in the future. A month or year is stored as its first day."),
     )
-    as_of_precision = precision_field()
-    summary = models.TextField(help_text="What happened, in our own words, and why this status.")
+    as_of_precision = precision_field(verbose_name=_("as of precision"))
+    summary = models.TextField(_("summary"), help_text=_("What happened, in our own words, and why this status."))
     locals().update(per_language("summary", models.TextField()))
-    confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
     publish_reason = models.CharField(
+        _("publish reason"),
         max_length=300,
         blank=True,
         default="",
         db_default="",
-        help_text="Public: why this status, in a sentence (required to publish). Shown in the change history.",
+        help_text=_("Public: why this status, in a sentence (required to publish). Shown in the change history."),
     )
     withdrawn_at = models.DateTimeField(
+        _("withdrawn at"),
         null=True,
         blank=True,
         editable=False,
-        help_text="Set when a publisher withdraws a published update: it stays on the public page as "
-        "withdrawn, with its reason, and counts for no status.",
+        help_text=_(
+            "Set when a publisher withdraws a published update: it stays on the public page as "
+            "withdrawn, with its reason, and counts for no status."
+        ),
     )
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
     withdraw_reason = models.CharField(
+        _("withdraw reason"),
         max_length=300,
         blank=True,
         default="",
         db_default="",
         editable=False,
-        help_text="Public: why the update was withdrawn.",
+        help_text=_("Public: why the update was withdrawn."),
     )
 
     objects = StatusUpdateQuerySet.as_manager()
@@ -563,6 +702,8 @@ class StatusUpdate(EditedRecord, PublishedRecord):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
         ordering = ["-as_of", "-published_at", "-id"]
         indexes = [
             # The status-as-of-a-day lookup (latest published update by as-of date, ties to the
@@ -595,20 +736,24 @@ class StatusUpdate(EditedRecord, PublishedRecord):
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True) | on_record_q(),
                 name="update_withdrawn_only_if_published",
-                violation_error_message="Only a published update can be withdrawn.",
+                violation_error_message=_("Only a published update can be withdrawn."),
             ),
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True) | ~Q(withdraw_reason=""),
                 name="update_withdrawal_has_reason",
-                violation_error_message="A withdrawal needs a public reason.",
+                violation_error_message=_("A withdrawal needs a public reason."),
             ),
         ]
         permissions = [("publish_statusupdate", "Can publish or withdraw a status update")]
 
     def __str__(self) -> str:
         if not self.as_of:
-            return "New status update"
-        return f"{self.get_status_display()} as of {render(self.as_of, self.as_of_precision)}"  # "as of July 2022"
+            return gettext("New status update")
+        # "Achieved as of July 2022"
+        return gettext("%(status)s as of %(date)s") % {
+            "status": self.get_status_display(),
+            "date": render(self.as_of, self.as_of_precision),
+        }
 
     def save(self, *args, **kwargs) -> None:
         save_with_version(self, super().save, *args, **kwargs)
@@ -632,29 +777,32 @@ class StatusUpdate(EditedRecord, PublishedRecord):
         super().clean()
         errors = {}
         if self.as_of and self.as_of > timezone.localdate():
-            errors["as_of"] = (
-                f"The as-of date ({render(self.as_of)}) is in the future; "
-                "an assessment can only describe the past or today."
-            )
+            errors["as_of"] = gettext(
+                "The as-of date (%(date)s) is in the future; an assessment can only describe the past or today."
+            ) % {"date": render(self.as_of)}
         # An as-of month or year is before the date made only if all of it is ("as of September 2019" may
         # describe a commitment made on 11 September 2019).
-        if (self.as_of and self.commitment_id and self.commitment.date_made
-                and period_end(self.as_of, self.as_of_precision) < self.commitment.date_made):
-            errors["as_of"] = (
-                f"The as-of date ({render(self.as_of, self.as_of_precision)}) is before the commitment was made "
-                f"({render(self.commitment.date_made, self.commitment.date_made_precision)})."
-            )
+        if (
+            self.as_of
+            and self.commitment_id
+            and self.commitment.date_made
+            and period_end(self.as_of, self.as_of_precision) < self.commitment.date_made
+        ):
+            errors["as_of"] = gettext("The as-of date (%(as_of)s) is before the commitment was made (%(made)s).") % {
+                "as_of": render(self.as_of, self.as_of_precision),
+                "made": render(self.commitment.date_made, self.commitment.date_made_precision),
+            }
         message = clean_dated(self.as_of, self.as_of_precision, START)
         if message:
             errors.setdefault("as_of", message)
         if self.country_id and self.commitment_id:
             if self.commitment.assessment_scope != Commitment.Scope.PER_COUNTRY:
-                errors["country"] = (
+                errors["country"] = gettext(
                     "Only a commitment assessed per country takes country updates; this one is regional "
                     "(its one status is every country's). Change its scope first, or leave the country empty."
                 )
             elif not self.commitment.countries.filter(pk=self.country_id).exists():
-                errors["country"] = "That country is not one of this commitment's countries."
+                errors["country"] = gettext("That country is not one of this commitment's countries.")
         if errors:
             raise ValidationError(errors)
 
@@ -666,16 +814,26 @@ class CountryStatus(models.Model):
     country with no row is "not assessed") is in ``country_status``.
     """
 
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="country_statuses")
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=Status.choices)
-    status_date = models.DateField()
-    status_precision = precision_field()
-    update = models.ForeignKey("StatusUpdate", on_delete=models.CASCADE, related_name="+",
-                               help_text="The latest published update for this country.")
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.CASCADE, related_name="country_statuses"
+    )
+    country = models.ForeignKey(Country, verbose_name=_("country"), on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    status_date = models.DateField(
+        _("status date"),
+    )
+    status_precision = precision_field(verbose_name=_("status precision"))
+    update = models.ForeignKey(
+        "StatusUpdate",
+        verbose_name=_("update"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("The latest published update for this country."),
+    )
 
     class Meta:
-        verbose_name_plural = "country statuses"
+        verbose_name = _("country status")
+        verbose_name_plural = _("country statuses")
         constraints = [
             models.UniqueConstraint(fields=["commitment", "country"], name="country_status_unique"),
         ]
@@ -693,53 +851,69 @@ class Evidence(models.Model):
     """
 
     class Stance(models.TextChoices):
-        SUPPORTS = "supports", "Supports the status"
-        CONTRADICTS = "contradicts", "Contradicts the status"
+        SUPPORTS = "supports", _("Supports the status")
+        CONTRADICTS = "contradicts", _("Contradicts the status")
 
     class Indicates(models.TextChoices):
-        ANNOUNCED = "announced", "Announced"
-        UNDER_WAY = "under way", "Under way"
-        DONE = "done", "Done"
-        NOT_BEGUN = "not begun", "Not begun"
-        DROPPED = "dropped", "Dropped"
-        CONTEXT = "context", "Context"
+        ANNOUNCED = "announced", _("Announced")
+        UNDER_WAY = "under way", _("Under way")
+        DONE = "done", _("Done")
+        NOT_BEGUN = "not begun", _("Not begun")
+        DROPPED = "dropped", _("Dropped")
+        CONTEXT = "context", _("Context")
 
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="evidence")
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.CASCADE, related_name="evidence"
+    )
     status_update = models.ForeignKey(
         StatusUpdate,
+        verbose_name=_("status update"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="evidence",
-        help_text="The update this evidence backs; empty for evidence not yet used in an assessment.",
+        help_text=_("The update this evidence backs; empty for evidence not yet used in an assessment."),
     )
-    title = models.CharField(max_length=500)
-    publisher = models.CharField(max_length=300)
-    date = models.DateField(null=True, blank=True, help_text="Date of the document or event; empty if undated.")
-    date_precision = precision_field()
-    url = models.URLField("URL", max_length=1000, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    publisher = models.CharField(_("publisher"), max_length=300)
+    date = models.DateField(
+        _("date"), null=True, blank=True, help_text=_("Date of the document or event; empty if undated.")
+    )
+    date_precision = precision_field(verbose_name=_("date precision"))
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
     document = models.FileField(
+        _("document"),
         upload_to="evidence/%Y/",
         blank=True,
         validators=uploads.DOCUMENT_VALIDATORS,
-        help_text=(
+        help_text=_(
             "Upload a copy when there is no stable URL: PDF, an image (PNG, JPEG, GIF, WebP), an office "
             "document (docx, xlsx, pptx, odt, ods, odp, doc, xls) or plain text (txt, csv)."
         ),
     )
     stance = models.CharField(
-        max_length=12, choices=Stance.choices, blank=True, help_text="Required when attached to a status update."
+        _("stance"),
+        max_length=12,
+        choices=Stance.choices,
+        blank=True,
+        help_text=_("Required when attached to a status update."),
     )
     indicates = models.CharField(
-        max_length=12, choices=Indicates.choices, blank=True, help_text="What the evidence shows, before any rating."
+        _("indicates"),
+        max_length=12,
+        choices=Indicates.choices,
+        blank=True,
+        help_text=_("What the evidence shows, before any rating."),
     )
-    description = models.TextField(blank=True, help_text="What the evidence shows, in our own words.")
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("What the evidence shows, in our own words.")
+    )
     locals().update(per_language("description", models.TextField()))
-    quote = models.TextField(blank=True, help_text="Optional verbatim extract.")
+    quote = models.TextField(_("quote"), blank=True, help_text=_("Optional verbatim extract."))
     quote_language = quote_language_field()
     locals().update(quote_translation_fields())
-    note = models.TextField(blank=True)
-    is_synthetic = models.BooleanField(default=False, editable=False, help_text=SYNTHETIC_HELP)
+    note = models.TextField(_("note"), blank=True)
+    is_synthetic = models.BooleanField(_("is synthetic"), default=False, editable=False, help_text=SYNTHETIC_HELP)
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -749,13 +923,14 @@ class Evidence(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
         ordering = ["-date", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(url="") | ~Q(document=""),
                 name="evidence_url_or_document",
-                violation_error_message="Give the evidence a URL or upload a document.",
+                violation_error_message=_("Give the evidence a URL or upload a document."),
             ),
         ]
 
@@ -766,19 +941,19 @@ class Evidence(models.Model):
         super().clean()
         errors = {}
         if not self.url and not self.document:
-            errors["url"] = "Give the evidence a URL or upload a document."
+            errors["url"] = gettext("Give the evidence a URL or upload a document.")
         if self.quote or any(getattr(self, f"quote_translation_{code}") for code in CODES):
             errors.update(clean_quote_translations(self))
         if self.date and self.date > timezone.localdate():
-            errors["date"] = "The evidence date is in the future."
+            errors["date"] = gettext("The evidence date is in the future.")
         message = clean_dated(self.date, self.date_precision, START)
         if message:
             errors.setdefault("date", message)
         if self.status_update_id:
             if not self.stance:
-                errors["stance"] = "Say whether this evidence supports or contradicts the status."
+                errors["stance"] = gettext("Say whether this evidence supports or contradicts the status.")
             if self.commitment_id and self.status_update.commitment_id != self.commitment_id:
-                errors["status_update"] = "This update belongs to a different commitment."
+                errors["status_update"] = gettext("This update belongs to a different commitment.")
         if errors:
             raise ValidationError(errors)
 
@@ -792,32 +967,39 @@ class ProgressReport(PublishedRecord):
     """
 
     class State(models.TextChoices):
-        DRAFT = DRAFT, "Draft (staff only)"
-        PUBLISHED = PUBLISHED, "Published"
+        DRAFT = DRAFT, _("Draft (staff only)")
+        PUBLISHED = PUBLISHED, _("Published")
 
-    slug = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("report"))
-    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=SLUG_HELP, error_messages=_unique_slug("report")
+    )
+    title = models.CharField(_("title"), max_length=200)
     locals().update(per_language("title", models.CharField(max_length=200)))
-    period_label = models.CharField(max_length=100, help_text="e.g. 2026 Q3")
-    start = models.DateField(help_text="First day of the period.")
-    end = models.DateField(help_text="Last day of the period.")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT, editable=False)
-    snapshot = models.JSONField(default=dict, editable=False, help_text="The figures, lists and text of the report.")
-    introduction = models.TextField(blank=True, help_text="Optional words of the publisher, shown before the figures.")
+    period_label = models.CharField(_("period label"), max_length=100, help_text=_("e.g. 2026 Q3"))
+    start = models.DateField(_("start"), help_text=_("First day of the period."))
+    end = models.DateField(_("end"), help_text=_("Last day of the period."))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT, editable=False)
+    snapshot = models.JSONField(
+        _("snapshot"), default=dict, editable=False, help_text=_("The figures, lists and text of the report.")
+    )
+    introduction = models.TextField(
+        _("introduction"), blank=True, help_text=_("Optional words of the publisher, shown before the figures.")
+    )
     locals().update(per_language("introduction", models.TextField()))
     supersedes = models.ForeignKey(
         "self",
+        verbose_name=_("supersedes"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="superseded_by",
-        help_text="The published report this one corrects.",
+        help_text=_("The published report this one corrects."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The published report's PDF, rendered once from the snapshot and stored (``reports.pdf_store``): empty
     # for drafts, and until the first request for a report published before PDFs were stored.
-    pdf = models.BinaryField(blank=True, default=b"", editable=False)
-    pdf_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    pdf = models.BinaryField(_("pdf"), blank=True, default=b"", editable=False)
+    pdf_sha256 = models.CharField(_("pdf sha256"), max_length=64, blank=True, default="", editable=False)
     # The same in each other language, from the same snapshot (rendered on the first request for it).
     locals().update(per_language("pdf", models.BinaryField(blank=True, default=b"", editable=False)))
     locals().update(per_language("pdf_sha256", models.CharField(max_length=64, blank=True, default="",
@@ -832,12 +1014,14 @@ class ProgressReport(PublishedRecord):
     history = HistoricalRecords(excluded_fields=["snapshot", *PDF_FIELDS])
 
     class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
         ordering = ["-end", "-published_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gte=models.F("start")),
                 name="report_end_not_before_start",
-                violation_error_message="The period cannot end before it starts.",
+                violation_error_message=_("The period cannot end before it starts."),
             ),
         ]
         indexes = [models.Index(fields=["state", "end"], name="report_state_end_idx")]
@@ -857,11 +1041,11 @@ class ProgressReport(PublishedRecord):
     def clean(self) -> None:
         super().clean()
         if self.start and self.end and self.end < self.start:
-            raise ValidationError({"end": "The period cannot end before it starts."})
+            raise ValidationError({"end": gettext("The period cannot end before it starts.")})
         if self.supersedes_id and self.supersedes_id == self.pk:
-            raise ValidationError({"supersedes": "A report cannot supersede itself."})
+            raise ValidationError({"supersedes": gettext("A report cannot supersede itself.")})
         if self.supersedes and not self.supersedes.is_published:
-            raise ValidationError({"supersedes": "Only a published report can be superseded."})
+            raise ValidationError({"supersedes": gettext("Only a published report can be superseded.")})
 
 
 class PublicDataVersion(models.Model):
@@ -876,6 +1060,8 @@ class PublicDataVersion(models.Model):
     token = models.CharField(max_length=32, default="")
 
     class Meta:
+        verbose_name = _("public data version")
+        verbose_name_plural = _("public data versions")
         constraints = [models.CheckConstraint(condition=Q(id=1), name="public_data_version_singleton")]
 
     def __str__(self) -> str:
@@ -893,43 +1079,63 @@ class Revision(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending review"
-        APPROVED = "approved", "Approved and applied"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
 
     class Subject(models.TextChoices):
-        COMMITMENT = "commitment", "Commitment"
-        SOURCE = "source", "Source"
-        ACTOR = "actor", "Actor"
-        THEME = "theme", "Theme"
-        COUNTRY = "country", "Country"
+        COMMITMENT = "commitment", _("Commitment")
+        SOURCE = "source", _("Source")
+        ACTOR = "actor", _("Actor")
+        THEME = "theme", _("Theme")
+        COUNTRY = "country", _("Country")
 
-    subject_type = models.CharField(max_length=12, choices=Subject.choices)
-    subject_id = models.PositiveBigIntegerField(help_text="The primary key of the record it changes.")
-    data = models.JSONField(help_text="The proposed values, field by field (many-to-many: lists of ids).")
+    subject_type = models.CharField(_("subject type"), max_length=12, choices=Subject.choices)
+    subject_id = models.PositiveBigIntegerField(
+        _("subject id"), help_text=_("The primary key of the record it changes.")
+    )
+    data = models.JSONField(_("data"), help_text=_("The proposed values, field by field (many-to-many: lists of ids)."))
     base = models.JSONField(
-        default=dict, help_text="The published values the editor started from, for the diff and conflicts."
+        _("base"),
+        default=dict,
+        help_text=_("The published values the editor started from, for the diff and conflicts."),
     )
     base_version = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The record's version when the edit began (records that have one)."
+        _("base version"),
+        null=True,
+        blank=True,
+        help_text=_("The record's version when the edit began (records that have one)."),
     )
-    note = models.TextField(blank=True, help_text="The editor's note to the publisher (staff only).")
-    review_state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("note"), blank=True, help_text=_("The editor's note to the publisher (staff only)."))
+    review_state = models.CharField(_("review state"), max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     review_reason = models.CharField(
+        _("review reason"),
         max_length=300,
         blank=True,
-        help_text="Approved: the public reason shown in the change history. Rejected: why, for the editor.",
+        help_text=_("Approved: the public reason shown in the change history. Rejected: why, for the editor."),
     )
 
     class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["review_state", "created_at"], name="revision_state_idx"),
@@ -939,7 +1145,7 @@ class Revision(models.Model):
             models.CheckConstraint(
                 condition=Q(review_state="pending") | (Q(reviewed_at__isnull=False) & ~Q(review_reason="")),
                 name="revision_reviewed_with_reason",
-                violation_error_message="A reviewed revision needs a reason.",
+                violation_error_message=_("A reviewed revision needs a reason."),
             ),
         ]
         permissions = [("review_revision", "Can approve or reject a revision of published content")]
@@ -959,37 +1165,54 @@ class PublicChange(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PUBLISHED = "published", "Published"
-        REVISED = "revised", "Corrected"
-        UPDATE_PUBLISHED = "update_published", "Status assessed"
-        UPDATE_WITHDRAWN = "update_withdrawn", "Assessment withdrawn"
-        ARCHIVED = "archived", "Archived"
-        RESTORED = "restored", "Restored"
+        PUBLISHED = "published", _("Published")
+        REVISED = "revised", _("Corrected")
+        UPDATE_PUBLISHED = "update_published", _("Status assessed")
+        UPDATE_WITHDRAWN = "update_withdrawn", _("Assessment withdrawn")
+        ARCHIVED = "archived", _("Archived")
+        RESTORED = "restored", _("Restored")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    subject_type = models.CharField(max_length=12, choices=Revision.Subject.choices)
-    subject_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    subject_type = models.CharField(_("subject type"), max_length=12, choices=Revision.Subject.choices)
+    subject_id = models.PositiveBigIntegerField(
+        _("subject id"),
+    )
     commitment = models.ForeignKey(
         Commitment,
+        verbose_name=_("commitment"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="public_changes",
-        help_text="The commitment it concerns, when it concerns one.",
+        help_text=_("The commitment it concerns, when it concerns one."),
     )
     status_update = models.ForeignKey(
-        StatusUpdate, on_delete=models.CASCADE, null=True, blank=True, related_name="public_changes"
+        StatusUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="public_changes",
+        verbose_name=_("status update"),
     )
-    revision = models.ForeignKey(Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    happened_at = models.DateTimeField(help_text="When the change became public.")
-    reason = models.CharField(max_length=300, help_text="Public: why, in a sentence.")
-    changes = models.JSONField(default=list, blank=True)
+    revision = models.ForeignKey(
+        Revision, verbose_name=_("revision"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    happened_at = models.DateTimeField(_("happened at"), help_text=_("When the change became public."))
+    reason = models.CharField(_("reason"), max_length=300, help_text=_("Public: why, in a sentence."))
+    changes = models.JSONField(_("changes"), default=list, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        help_text="Staff only: who made it public.",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Staff only: who made it public."),
     )
 
     class Meta:
+        verbose_name = _("public change")
+        verbose_name_plural = _("public changes")
         ordering = ["-happened_at", "-id"]
         indexes = [
             models.Index(fields=["commitment", "-happened_at"], name="public_change_commitment_idx"),

@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from .languages import CODES, column
 from .models import Actor, Commitment, Country, PublicChange, Revision, Source, StatusUpdate, Theme
 
 REASON_MAX = 300
-REASON_REQUIRED = "Give a short public reason: it is shown to readers in the change history."
+# English (tests look for it); ``gettext(REASON_REQUIRED)`` where it is said.
+REASON_REQUIRED = gettext_noop("Give a short public reason: it is shown to readers in the change history.")
 
 SUBJECTS: dict[type[models.Model], str] = {
     Commitment: Revision.Subject.COMMITMENT,
@@ -49,9 +52,10 @@ def clean_reason(reason: str | None) -> str:
     """The reason, stripped; ValidationError when it is empty or too long."""
     text = (reason or "").strip()
     if not text:
-        raise ValidationError(REASON_REQUIRED)
+        raise ValidationError(gettext(REASON_REQUIRED))
     if len(text) > REASON_MAX:
-        raise ValidationError(f"Keep the public reason under {REASON_MAX} characters (it has {len(text)}).")
+        raise ValidationError(gettext("Keep the public reason under %(max)d characters (it has %(length)d).")
+                              % {"max": REASON_MAX, "length": len(text)})
     return text
 
 
@@ -75,7 +79,8 @@ def field_changes(
             before, after = sorted(before or []), sorted(after or [])
         if before == after:
             continue
-        label = str(model._meta.get_field(name).verbose_name)
+        with translation.override(settings.LANGUAGE_CODE):  # stored, and shown in every language: not staff's
+            label = str(model._meta.get_field(name).verbose_name)
         entry = {"field": name, "label": label[:1].upper() + label[1:], "old": None, "new": None}
         if name in cited:
             entry["old"], entry["new"] = str(before or ""), str(after or "")

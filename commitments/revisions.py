@@ -25,6 +25,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext
 
 from . import public_log, services
 from .models import Commitment, PublicChange, Revision, Source
@@ -139,7 +140,7 @@ def label(model: type[models.Model], name: str) -> str:
 
 def _require_reviewer(user) -> None:
     if user is None or not user.has_perm(REVIEW_PERM):
-        raise PermissionDenied("Only publishers can approve or reject a revision of published content.")
+        raise PermissionDenied(gettext("Only publishers can approve or reject a revision of published content."))
 
 
 @transaction.atomic
@@ -169,15 +170,16 @@ def propose_revision(*, instance: models.Model, data: Mapping, user, note: str =
 def _pending(revision: Revision) -> Revision:
     locked = Revision.objects.select_for_update().get(pk=revision.pk)
     if locked.review_state != Revision.State.PENDING:
-        by = f" by {locked.reviewed_by}" if locked.reviewed_by else ""
-        raise ValidationError(f"This revision was already {locked.get_review_state_display().lower()}{by}.")
+        values = {"state": locked.get_review_state_display().lower(), "user": locked.reviewed_by}
+        raise ValidationError((gettext("This revision was already %(state)s by %(user)s.") if locked.reviewed_by
+                               else gettext("This revision was already %(state)s.")) % values)
     return locked
 
 
 def _clean_failure(model: type[models.Model], exc: ValidationError) -> ValidationError:
     """A ``full_clean`` failure as one message naming each field, for the reviewer."""
     if not hasattr(exc, "error_dict"):
-        return ValidationError(f"Not applied: {' '.join(exc.messages)}")
+        return ValidationError(gettext("Not applied: %(errors)s") % {"errors": " ".join(exc.messages)})
     said = []
     for name, messages in exc.message_dict.items():
         text = " ".join(messages)
@@ -188,7 +190,8 @@ def _clean_failure(model: type[models.Model], exc: ValidationError) -> Validatio
                 said.append(f"{label(model, name)}: {text}")
             except FieldDoesNotExist:  # an error keyed by something that is not a field
                 said.append(f"{name}: {text}")
-    return ValidationError(f"Not applied, the record would not be valid. {' '.join(said)}")
+    return ValidationError(
+        gettext("Not applied, the record would not be valid. %(errors)s") % {"errors": " ".join(said)})
 
 
 @transaction.atomic
@@ -207,16 +210,17 @@ def approve_revision(*, revision: Revision, user, reason: str) -> Revision:
     model = MODELS[revision.subject_type]
     instance = model._base_manager.select_for_update().filter(pk=revision.subject_id).first()
     if instance is None:
-        raise ValidationError("Not applied: the record this revision changes no longer exists.")
+        raise ValidationError(gettext("Not applied: the record this revision changes no longer exists."))
 
     fields = changed_fields(revision)
     current = stored_values(instance, fields)
     moved = [name for name in fields if current.get(name) != revision.base.get(name)]
     if moved:
-        labels = get_text_list([label(model, name) for name in moved], "and")
+        labels = get_text_list([label(model, name) for name in moved], gettext("and"))
         raise ValidationError(
-            f"Not applied: since this edit began, {labels} changed on the published record (another revision "
-            "was approved). Reject this revision with that reason; its author can open a new edit from it."
+            gettext("Not applied: since this edit began, %(fields)s changed on the published record (another "
+                    "revision was approved). Reject this revision with that reason; its author can open a new edit "
+                    "from it.") % {"fields": labels}
         )
 
     many = {}
@@ -226,12 +230,13 @@ def approve_revision(*, revision: Revision, user, reason: str) -> Revision:
             found = set(field.related_model._base_manager.filter(pk__in=value).values_list("pk", flat=True))
             if missing := sorted(set(value) - found):
                 ids = ", ".join(map(str, missing))
-                raise ValidationError(f"Not applied: {label(model, field.name)} names entries deleted since ({ids}).")
+                raise ValidationError(gettext("Not applied: %(field)s names entries deleted since (%(ids)s).")
+                                      % {"field": label(model, field.name), "ids": ids})
             many[field.name] = value
         elif field.many_to_one:
             if value is not None and not field.related_model._base_manager.filter(pk=value).exists():
-                what = label(model, field.name).lower()
-                raise ValidationError(f"Not applied: the {what} it names was deleted since.")
+                raise ValidationError(gettext("Not applied: the %(field)s it names was deleted since.")
+                                      % {"field": label(model, field.name).lower()})
             setattr(instance, field.attname, value)
         else:
             setattr(instance, field.attname, field.to_python(value))

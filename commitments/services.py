@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from . import public_log
 from . import status as rules
@@ -29,10 +31,18 @@ PUBLISH_UPDATE_PERM = "commitments.publish_statusupdate"
 PUBLISH_COMMITMENT_PERM = "commitments.publish_commitment"
 
 
-def _require(user, perm: str, what: str) -> None:
+def _require(user, perm: str, refusal: str) -> None:
+    """``refusal``: the whole sentence (``gettext_noop``), said in the active language."""
     # user=None is the system itself (data import from the command line).
     if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(f"Only publishers can {what}.")
+        raise PermissionDenied(gettext(refusal))
+
+
+def _english_snapshot(period: Period) -> dict:
+    """The report's frozen figures with their words (status labels, definitions) in the default language,
+    whatever language the publisher's admin is in: every rendering reads the same snapshot."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return build_snapshot(period=period)
 
 
 def _attribute_history(instance, user) -> None:
@@ -136,19 +146,20 @@ def publish_status_update(*, update: StatusUpdate, user, reason: str, when: date
     validation or the evidence rules (``check_evidence``), and for a withdrawn update (it stays
     withdrawn: publish a new update instead).
     """
-    _require(user, PUBLISH_UPDATE_PERM, "publish status updates")
+    _require(user, PUBLISH_UPDATE_PERM, gettext_noop("Only publishers can publish status updates."))
     reason = public_log.clean_reason(reason)
     update = StatusUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
     if update.is_withdrawn:
         raise ValidationError(
-            "This update was withdrawn and stays withdrawn on the public record; add a new update instead."
+            gettext("This update was withdrawn and stays withdrawn on the public record; add a new update instead.")
         )
     if update.is_published:
         return update
     update.full_clean()
     evidence = list(update.evidence.all())
     if not evidence:
-        raise ValidationError("A status update needs at least one piece of evidence before it can be published.")
+        raise ValidationError(
+            gettext("A status update needs at least one piece of evidence before it can be published."))
     for item in evidence:
         item.full_clean()
     check_evidence(update=update, evidence=evidence)
@@ -176,13 +187,14 @@ def withdraw_status_update(*, update: StatusUpdate, user, reason: str) -> Status
     It stays on the public record (page and feed) as withdrawn, with its reason, and counts for no
     status: the commitment's current status is recomputed without it. ``published_at`` is kept.
     """
-    _require(user, PUBLISH_UPDATE_PERM, "withdraw status updates")
+    _require(user, PUBLISH_UPDATE_PERM, gettext_noop("Only publishers can withdraw status updates."))
     reason = public_log.clean_reason(reason)
     update = StatusUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
     if update.is_withdrawn:
         return update
     if not update.was_published:
-        raise ValidationError("Only a published update can be withdrawn; a draft can simply be deleted or edited.")
+        raise ValidationError(
+            gettext("Only a published update can be withdrawn; a draft can simply be deleted or edited."))
     update.withdrawn_at = timezone.now()
     update.withdrawn_by = user
     update.withdraw_reason = reason
@@ -200,7 +212,7 @@ def withdraw_status_update(*, update: StatusUpdate, user, reason: str) -> Status
     return update
 
 
-NO_RETURN_TO_DRAFT = (
+NO_RETURN_TO_DRAFT = gettext_noop(
     "A commitment that has been public cannot go back to draft: readers may have cited it. "
     "Archive it instead (its address then says why it was withdrawn)."
 )
@@ -219,7 +231,7 @@ def set_commitment_state(
     commitment is published again. A commitment that has been public never returns to draft, and a
     draft (never public) cannot be archived: there is nothing public to withdraw.
     """
-    _require(user, PUBLISH_COMMITMENT_PERM, "publish or archive commitments")
+    _require(user, PUBLISH_COMMITMENT_PERM, gettext_noop("Only publishers can publish or archive commitments."))
     if state not in Commitment.State.values:
         raise ValidationError(f"Unknown commitment state {state!r}.")
     reason = public_log.clean_reason(reason)
@@ -227,9 +239,10 @@ def set_commitment_state(
     if commitment.state == state:
         return commitment
     if state == Commitment.State.DRAFT:
-        raise ValidationError(NO_RETURN_TO_DRAFT)
+        raise ValidationError(gettext(NO_RETURN_TO_DRAFT))
     if state == Commitment.State.ARCHIVED and commitment.state == Commitment.State.DRAFT:
-        raise ValidationError("A draft has never been public, so there is nothing to archive: leave it as a draft.")
+        raise ValidationError(
+            gettext("A draft has never been public, so there is nothing to archive: leave it as a draft."))
     if state == Commitment.State.ARCHIVED:
         kind = PublicChange.Kind.ARCHIVED
     elif commitment.state == Commitment.State.ARCHIVED:
@@ -261,13 +274,13 @@ def prepare_report(
     same_period = ProgressReport.objects.select_for_update().filter(start=period.start, end=period.end)
     if supersedes is not None:
         if not supersedes.is_published:
-            raise ValidationError("Only a published report can be superseded.")
+            raise ValidationError(gettext("Only a published report can be superseded."))
         existing = same_period.filter(supersedes=supersedes).first()
     else:
         existing = same_period.exclude(superseded_by__isnull=False).order_by("-created_at", "-id").first()
     if existing is not None and existing.is_published and supersedes is None:
         return existing, False
-    snapshot = build_snapshot(period=period)
+    snapshot = _english_snapshot(period)
     if existing is not None:
         existing.snapshot = snapshot
         if introduction:
@@ -311,12 +324,12 @@ def publish_report(*, report: ProgressReport, user) -> ProgressReport:
 
 @transaction.atomic
 def _freeze_report(*, report: ProgressReport, user) -> ProgressReport:
-    _require(user, PUBLISH_REPORT_PERM, "publish progress reports")
+    _require(user, PUBLISH_REPORT_PERM, gettext_noop("Only publishers can publish progress reports."))
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if report.is_published:
         return report
     period = Period(report.slug, report.period_label, report.start, report.end)
-    report.snapshot = build_snapshot(period=period)
+    report.snapshot = _english_snapshot(period)
     report.state = ProgressReport.State.PUBLISHED
     report.published_at = timezone.now()
     report.published_by = user

@@ -22,28 +22,31 @@ from django.db import models
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import dates
 
 
 class Status(models.TextChoices):
-    NOT_ASSESSED = "not_assessed", "Not yet assessed"
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    STALLED = "stalled", "Stalled"
-    PARTIALLY_ACHIEVED = "partially_achieved", "Partially achieved"
-    ACHIEVED = "achieved", "Achieved"
-    ABANDONED = "abandoned", "Abandoned"
+    NOT_ASSESSED = "not_assessed", _("Not yet assessed")
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    STALLED = "stalled", _("Stalled")
+    PARTIALLY_ACHIEVED = "partially_achieved", _("Partially achieved")
+    ACHIEVED = "achieved", _("Achieved")
+    ABANDONED = "abandoned", _("Abandoned")
 
 
 DEFINITIONS: dict[str, str] = {
-    Status.NOT_ASSESSED: "No published update yet.",
-    Status.NOT_STARTED: "No evidence of any action.",
-    Status.IN_PROGRESS: "Action is under way, not complete.",
-    Status.STALLED: "Action began but has stopped or is blocked.",
-    Status.PARTIALLY_ACHIEVED: "Delivered in part, or in weaker form than promised.",
-    Status.ACHIEVED: "Delivered as committed.",
-    Status.ABANDONED: "Dropped, or can no longer be delivered.",
+    Status.NOT_ASSESSED: _("No published update yet."),
+    Status.NOT_STARTED: _("No evidence of any action."),
+    Status.IN_PROGRESS: _("Action is under way, not complete."),
+    Status.STALLED: _("Action began but has stopped or is blocked."),
+    Status.PARTIALLY_ACHIEVED: _("Delivered in part, or in weaker form than promised."),
+    Status.ACHIEVED: _("Delivered as committed."),
+    Status.ABANDONED: _("Dropped, or can no longer be delivered."),
 }
 
 # A status update claims one of these; "not assessed" is the absence of a published update.
@@ -54,10 +57,23 @@ CLOSED = frozenset({Status.ACHIEVED, Status.ABANDONED})
 
 # A commitment with no published update for this many calendar months is stale.
 STALE_AFTER_MONTHS = 9
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                 "twelve")
-# "nine months": how pages, labels and the report's methodology say the stale period.
+_NUMBER_WORDS = (
+    gettext_noop("zero"), gettext_noop("one"), gettext_noop("two"), gettext_noop("three"), gettext_noop("four"),
+    gettext_noop("five"), gettext_noop("six"), gettext_noop("seven"), gettext_noop("eight"), gettext_noop("nine"),
+    gettext_noop("ten"), gettext_noop("eleven"), gettext_noop("twelve"),
+)
+# "nine months": how the English data dictionary of the exports says the stale period (never translated:
+# exports' English text is fixed at import).
 STALE_AFTER_TEXT = f"{_NUMBER_WORDS[STALE_AFTER_MONTHS]} months"
+
+
+def _stale_after_text() -> str:
+    return ngettext("%(number)s month", "%(number)s months", STALE_AFTER_MONTHS) % {
+        "number": gettext(_NUMBER_WORDS[STALE_AFTER_MONTHS])}
+
+
+# The same in the active language, for pages, labels and the admin ("девять месяцев" on a Russian page).
+stale_after_text = lazy(_stale_after_text, str)()
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,8 @@ class StatusInfo:
 def info(slug: str) -> StatusInfo:
     """Label and definition for a status slug (raises ValueError for an unknown slug)."""
     status = Status(slug)
-    return StatusInfo(slug=status.value, label=status.label, definition=DEFINITIONS[status])
+    # Plain text in the active language: callers put these in JSON (the report's snapshot) and f-strings.
+    return StatusInfo(slug=status.value, label=str(status.label), definition=str(DEFINITIONS[status]))
 
 
 def scale() -> list[StatusInfo]:
@@ -284,7 +301,9 @@ class EvidenceRule:
 
     indicates: frozenset[str]
     dated: bool
-    statement: str  # the rule in one plain sentence, for staff beside the status choices and for readers
+    # The rule in one plain sentence, for staff beside the status choices and for readers; English (a
+    # ``gettext_noop``): ``gettext`` it where it is shown.
+    statement: str
 
 
 _ACTION = frozenset({UNDER_WAY, DONE})
@@ -292,40 +311,46 @@ EVIDENCE_RULES: dict[str, EvidenceRule] = {
     Status.NOT_STARTED: EvidenceRule(
         frozenset({ANNOUNCED, NOT_BEGUN}),
         dated=True,
-        statement="At least one dated supporting item showing it was announced or planned but nothing began "
-        "(“announced”), or a source saying nothing had begun, e.g. after the due date passed (“not begun”).",
+        statement=gettext_noop(
+            "At least one dated supporting item showing it was announced or planned but nothing began "
+            "(“announced”), or a source saying nothing had begun, e.g. after the due date passed (“not begun”)."),
     ),
     Status.IN_PROGRESS: EvidenceRule(
         _ACTION,
         dated=False,
-        statement="At least one supporting item showing action under way or done (“under way” or “done”): "
-        "an announcement, an aim or a plan alone is not enough.",
+        statement=gettext_noop(
+            "At least one supporting item showing action under way or done (“under way” or “done”): "
+            "an announcement, an aim or a plan alone is not enough."),
     ),
     Status.STALLED: EvidenceRule(
         _ACTION,
         dated=False,
-        statement="At least one supporting item showing that action began (“under way” or “done”); "
-        "the summary says what stopped or blocks it.",
+        statement=gettext_noop(
+            "At least one supporting item showing that action began (“under way” or “done”); "
+            "the summary says what stopped or blocks it."),
     ),
     Status.PARTIALLY_ACHIEVED: EvidenceRule(
         _ACTION,
         dated=False,
-        statement="At least one supporting item showing action under way or done (“under way” or “done”), "
-        "for the part delivered.",
+        statement=gettext_noop(
+            "At least one supporting item showing action under way or done (“under way” or “done”), "
+            "for the part delivered."),
     ),
     Status.ACHIEVED: EvidenceRule(
         frozenset({DONE}),
         dated=False,
-        statement="At least one supporting item showing it done (“done”).",
+        statement=gettext_noop("At least one supporting item showing it done (“done”)."),
     ),
     Status.ABANDONED: EvidenceRule(
         frozenset({DROPPED}),
         dated=True,
-        statement="At least one dated supporting item showing it dropped: a statement of abandonment, or that "
-        "delivery became impossible (“dropped”).",
+        statement=gettext_noop(
+            "At least one dated supporting item showing it dropped: a statement of abandonment, or that "
+            "delivery became impossible (“dropped”)."),
     ),
 }
-EVIDENCE_DATE_RULE = "No evidence may be dated later than the update’s as-of date."
+# English (tests and callers look for it in text); ``gettext(EVIDENCE_DATE_RULE)`` where it is shown.
+EVIDENCE_DATE_RULE = gettext_noop("No evidence may be dated later than the update’s as-of date.")
 
 
 @dataclass(frozen=True)
@@ -341,7 +366,7 @@ class StatusRule:
 def evidence_rules() -> list[StatusRule]:
     """Each assessable status, in scale order, with its evidence rule in a sentence."""
     return [
-        StatusRule(i.slug, i.label, i.definition, EVIDENCE_RULES[i.slug].statement)
+        StatusRule(i.slug, i.label, i.definition, gettext(EVIDENCE_RULES[i.slug].statement))
         for i in scale()
         if i.slug in EVIDENCE_RULES
     ]
@@ -362,7 +387,8 @@ def evidence_problems(
     if rule is not None:
         shown = [i for i in items if i[0] == SUPPORTS and i[1] in rule.indicates and (i[2] or not rule.dated)]
         if not shown:
-            problems.append(f"“{Status(status).label}” needs evidence of the right kind. {rule.statement}")
+            problems.append(gettext("“%(status)s” needs evidence of the right kind. %(rule)s")
+                            % {"status": Status(status).label, "rule": gettext(rule.statement)})
     if as_of is not None:
         last = dates.period_end(as_of, as_of_precision)
         for item in items:
@@ -370,7 +396,8 @@ def evidence_problems(
             if day is not None and day > last:
                 precision = item[3] if len(item) > 3 else dates.Precision.DAY
                 problems.append(
-                    f"Evidence dated {dates.render(day, precision)} is later than the as-of date "
-                    f"({dates.render(as_of, as_of_precision)}). {EVIDENCE_DATE_RULE}"
+                    gettext("Evidence dated %(day)s is later than the as-of date (%(as_of)s). %(rule)s") % {
+                        "day": dates.render(day, precision), "as_of": dates.render(as_of, as_of_precision),
+                        "rule": gettext(EVIDENCE_DATE_RULE)}
                 )
     return problems

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db.models import CharField, Value
+from django.utils.translation import gettext_lazy as _lazy
 
 from .aggregates import union_all
 from .languages import OTHERS
@@ -53,11 +54,11 @@ class Taxonomy:
 TAXONOMY_FACETS: dict[str, Taxonomy] = {
     t.name: t
     for t in (
-        Taxonomy("theme", "Theme", "themes", "name", "commitments:theme", "Themes", "commitments:themes"),
-        Taxonomy("country", "Country", "countries", "name", "commitments:country", "Countries",
+        Taxonomy("theme", "Theme", "themes", "name", "commitments:theme", _lazy("Themes"), "commitments:themes"),
+        Taxonomy("country", "Country", "countries", "name", "commitments:country", _lazy("Countries"),
                  "commitments:countries"),
-        Taxonomy("actor", "Actor", "actors", "name", "commitments:actor", "Actors", "commitments:actors"),
-        Taxonomy("source", "Source", "source", "title", "commitments:source", "Sources", "commitments:sources"),
+        Taxonomy("actor", "Actor", "actors", "name", "commitments:actor", _lazy("Actors"), "commitments:actors"),
+        Taxonomy("source", "Source", "source", "title", "commitments:source", _lazy("Sources"), "commitments:sources"),
     )
 }
 # The taxonomies with a link table (all but source).

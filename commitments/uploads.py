@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.utils import validate_file_name
+from django.utils.translation import gettext
 
 # How many leading bytes the signatures need (WebP: 12; the HTML test reads more, below).
 _HEAD = 512
@@ -120,7 +121,7 @@ def validate_document_size(value) -> None:
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
     if value.size > limit:
         raise ValidationError(
-            "This file is %(size).1f MB; the largest accepted is %(limit)s MB.",
+            gettext("This file is %(size).1f MB; the largest accepted is %(limit)s MB."),
             code="file_too_large",
             params={"size": value.size / 1024 / 1024, "limit": settings.MAX_UPLOAD_MB},
         )
@@ -134,9 +135,9 @@ def validate_document_type(value) -> None:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_TYPES:
         raise ValidationError(
-            "Files of type “.%(extension)s” are not accepted. Accepted: %(allowed)s.",
+            gettext("Files of type “.%(extension)s” are not accepted. Accepted: %(allowed)s."),
             code="file_type_not_allowed",
-            params={"extension": extension or "(none)", "allowed": ALLOWED_LIST},
+            params={"extension": extension or gettext("(none)"), "allowed": ALLOWED_LIST},
         )
     label, matches = ALLOWED_TYPES[extension]
     file = value.file
@@ -149,7 +150,7 @@ def validate_document_type(value) -> None:
         file.seek(position)
     if not ok:
         raise ValidationError(
-            "This file is named .%(extension)s but its content is not a %(label)s file.",
+            gettext("This file is named .%(extension)s but its content is not a %(label)s file."),
             code="file_content_mismatch",
             params={"extension": extension, "label": label},
         )

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import catalogue, counting, search_query, search_terms, selectors, soft_cache
 from . import facets as facet_builder
@@ -26,7 +28,7 @@ from .taxonomy import TAXONOMY_FACETS, translated_names
 
 PER_PAGE = 25
 MATRIX_PER_PAGE = 50  # the compliance matrix's rows a page
-PAGE_ERROR = "The page number must be a whole number of 1 or more."
+PAGE_ERROR = _("The page number must be a whole number of 1 or more.")
 logger = logging.getLogger(__name__)
 
 
@@ -37,7 +39,7 @@ def bad_request(request, errors, *, template: str = "400.html", context: dict | 
 
 def handler400(request, exception=None):
     """Project-wide 400 page; ``BadRequest`` raised by our code carries a message for the reader."""
-    message = str(exception) if exception is not None and str(exception) else "The request was malformed."
+    message = str(exception) if exception is not None and str(exception) else gettext("The request was malformed.")
     return bad_request(request, {"request": [message]})
 
 
@@ -136,7 +138,7 @@ def commitment_list(request):
     facets = facet_builder.build_facets(filterset, params, counts)
     paginator = CountedPaginator(selectors.for_list(filterset.qs), PER_PAGE, count=counts.rows)
     if page_number > max(paginator.num_pages, 1):
-        raise Http404("That page is past the end of the list.")
+        raise Http404(gettext("That page is past the end of the list."))
     page = paginator.page(page_number)
     page.object_list = selectors.with_status_precision(page.object_list)
     context |= {
@@ -169,7 +171,7 @@ def compliance_matrix(request):
     countries = selectors.matrix_countries(filterset)
     paginator = CountedPaginator(filterset.qs, MATRIX_PER_PAGE, count=counting.row_count(filterset))
     if page_number > max(paginator.num_pages, 1):
-        raise Http404("That page is past the end of the matrix.")
+        raise Http404(gettext("That page is past the end of the matrix."))
     page = paginator.page(page_number)
     context |= {
         "page": page,
@@ -232,20 +234,22 @@ def _timeline_country(request, countries: list) -> tuple:
     if not chosen:
         return None, ""
     if len(chosen) > 1:
-        return None, "Choose one country to filter the updates by, or none to see them all."
+        return None, gettext("Choose one country to filter the updates by, or none to see them all.")
     entry = next((c for c in countries if c.slug == chosen[0]), None)
     if entry is not None:
         return entry, ""
     if not countries:
-        return None, "This commitment names no country, so its updates cannot be filtered by one."
+        return None, gettext("This commitment names no country, so its updates cannot be filtered by one.")
     known = ", ".join(f"{c.slug} ({c.label})" for c in countries)
-    return None, f"“{chosen[0][:40]}” is not one of this commitment's countries; choose one of: {known}."
+    return None, gettext("“%(value)s” is not one of this commitment's countries; choose one of: %(known)s.") % {
+        "value": chosen[0][:40], "known": known}
 
 
 def _methodology_context() -> dict:
     """What ``_methodology.html`` shows, on /methodology/ and /about/ alike (one text, from ``status``)."""
     return {"scale": status_scale.scale(), "rules": status_scale.evidence_rules(),
-            "evidence_date_rule": status_scale.EVIDENCE_DATE_RULE, "stale_after": status_scale.STALE_AFTER_TEXT}
+            "evidence_date_rule": gettext(status_scale.EVIDENCE_DATE_RULE),
+            "stale_after": status_scale.stale_after_text}
 
 
 def methodology(request):
@@ -339,13 +343,14 @@ def updates(request):
     if number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
     if number > UPDATES_MAX_PAGE:
-        raise Http404(f"Only the newest {UPDATES_MAX_PAGE} pages are listed: narrow the filters to go further back.")
+        raise Http404(gettext("Only the newest %(pages)d pages are listed: narrow the filters to go further back.")
+                      % {"pages": UPDATES_MAX_PAGE})
     per_page = UPDATES_PER_PAGE
     events = selectors.update_events(commitments=filterset.qs, narrows=filterset.narrows, as_of=filterset.as_of_date,
                                      offset=(number - 1) * per_page, limit=per_page + 1,  # one more: a next page?
                                      describing=filterset.updates_describing())
     if number > 1 and not events:
-        raise Http404("That page is past the end of the list.")
+        raise Http404(gettext("That page is past the end of the list."))
     page = UpdatesPage(number, events[:per_page], len(events) > per_page and number < UPDATES_MAX_PAGE)
     query = facet_builder.url_with(context["params"]).lstrip("?")  # the valid, non-empty filters; no page
     return render(request, "commitments/updates.html", context | {
@@ -362,7 +367,7 @@ def _archived(request, slug: str) -> HttpResponse:
     """
     commitment = selectors.for_detail(Commitment.objects.archived()).filter(slug=slug).first()
     if commitment is None:
-        raise Http404("No commitment at this address.")
+        raise Http404(gettext("No commitment at this address."))
     context = {
         "commitment": commitment,
         "status": status_scale.info(commitment.current_status),
@@ -386,7 +391,7 @@ def taxonomy_detail(request, kind: str, slug: str):
     counts = counting.entry_status_counts(queryset, kind=kind, entry_id=entry.pk)
     paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
-        raise Http404("That page is past the end of the list.")
+        raise Http404(gettext("That page is past the end of the list."))
     page = paginator.page(page_number)
     page.object_list = selectors.with_status_precision(page.object_list)
     return render(

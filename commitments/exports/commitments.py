@@ -309,7 +309,7 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
     is then the one of that country's cell). ``statuses_only``: the status in each country, without its
     date and update (``InCountries.status`` only: the CSV). ``others``: the languages whose columns to add.
     """
-    labels = dict(Status.choices)
+    labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
     # Every public row: the link tables are aggregated whole, which is cheapest then.
     every_row = queryset.query.where == Commitment.objects.public().query.where

@@ -176,7 +176,7 @@ def records(*, request: HttpRequest, filterset, chunk: int | None = None,
     """Each event's values in the order of ``EXPORT.row_columns_in(others)``, their evidence read ``chunk``
     events at a time."""
     chunk = chunk or CHUNK
-    labels = dict(Status.choices)
+    labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
     labels_in = {}
     for code in others:
         with translation.override(code):

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
@@ -19,9 +21,10 @@ from .periods import check_complete, parse_period, period_from_dates
 
 class ProgressReportForm(forms.ModelForm):
     period = forms.CharField(
+        label=_("Period"),
         required=False,
         max_length=20,
-        help_text="A quarter (2026-Q3), half-year (2026-H2) or year (2026). Or leave empty and give start and end.",
+        help_text=_("A quarter (2026-Q3), half-year (2026-H2) or year (2026). Or leave empty and give start and end."),
     )
 
     class Meta:
@@ -44,12 +47,12 @@ class ProgressReportForm(forms.ModelForm):
         try:
             if text:
                 if start or end:
-                    raise ValidationError("Give a period or start and end dates, not both.")
+                    raise ValidationError(gettext("Give a period or start and end dates, not both."))
                 period = parse_period(text)
             elif start and end:
                 period = period_from_dates(start, end)
             else:
-                raise ValidationError("Give a period such as 2026-Q3, or both a start and an end date.")
+                raise ValidationError(gettext("Give a period such as 2026-Q3, or both a start and an end date."))
             check_complete(period, today=timezone.localdate())
         except ValidationError as exc:
             self.add_error("period", exc)
@@ -61,8 +64,8 @@ class ProgressReportForm(forms.ModelForm):
         if published and supersedes is None:
             self.add_error(
                 "supersedes",
-                f"“{published}” is already published for this period: to correct it, "
-                "choose it here; the new report will say that it supersedes it.",
+                gettext("“%(report)s” is already published for this period: to correct it, choose it here; the new "
+                        "report will say that it supersedes it.") % {"report": published},
             )
         cleaned["_period"] = period
         cleaned["start"], cleaned["end"] = period.start, period.end
@@ -114,13 +117,14 @@ class ProgressReportAdmin(SideBySideTranslations, SimpleHistoryAdmin):
             return self.get_fields(request, obj)
         return [*self.readonly_fields, "start", "end", "supersedes"]
 
-    @admin.display(description="Read")
+    @admin.display(description=_("Read"))
     def links(self, obj) -> str:
         if obj is None or obj.pk is None:
             return ""
         return format_html(
-            '<a href="{}">Web page</a> · <a href="{}">PDF</a> · <a href="{}">CSV</a>',
+            '<a href="{}">{}</a> · <a href="{}">PDF</a> · <a href="{}">CSV</a>',
             obj.get_absolute_url(),
+            gettext("Web page"),
             reverse("reports:pdf", args=[obj.slug]),
             reverse("reports:csv", args=[obj.slug]),
         )
@@ -148,16 +152,18 @@ class ProgressReportAdmin(SideBySideTranslations, SimpleHistoryAdmin):
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm(services.PUBLISH_REPORT_PERM)
 
-    @admin.action(description="Publish selected reports (freezes their figures)", permissions=["publish"])
+    @admin.action(description=_("Publish selected reports (freezes their figures)"), permissions=["publish"])
     def publish_reports(self, request, queryset):
         def call(report):
             services.publish_report(report=report, user=request.user)
 
-        run_service_action(self, request, queryset, call, verb="Published")
+        run_service_action(self, request, queryset, call,
+                           each=lambda report: gettext("Published “%(report)s”.") % {"report": report})
 
-    @admin.action(description="Refresh the figures of selected draft reports", permissions=["change"])
+    @admin.action(description=_("Refresh the figures of selected draft reports"), permissions=["change"])
     def refresh_figures(self, request, queryset):
         def call(report):
             services.prepare_report(period=period_from_dates(report.start, report.end), user=request.user)
 
-        run_service_action(self, request, queryset.drafts(), call, verb="Refreshed")
+        run_service_action(self, request, queryset.drafts(), call,
+                           each=lambda report: gettext("Refreshed “%(report)s”.") % {"report": report})

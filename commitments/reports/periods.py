@@ -7,7 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
 
 from ..dates import render
 from ..languages import CODES, column
@@ -36,21 +39,21 @@ def parse_period(text: str) -> Period:
     match = _PERIOD.match(text.strip())
     if not match:
         raise ValidationError(
-            f"“{text}” is not a period: use a quarter such as 2026-Q3, a half-year such as 2026-H2, "
-            "or a year such as 2026."
+            gettext("“%(text)s” is not a period: use a quarter such as 2026-Q3, a half-year such as 2026-H2, "
+                    "or a year such as 2026.") % {"text": text}
         )
     year = int(match["year"])
     if year < 1900:
-        raise ValidationError(f"The year {year} is out of range.")
+        raise ValidationError(gettext("The year %(year)s is out of range.") % {"year": year})
     kind, n = (match["kind"] or "").upper(), int(match["n"] or 0)
     if kind == "Q":
         if not 1 <= n <= 4:
-            raise ValidationError(f"“{text}”: a year has quarters Q1 to Q4.")
+            raise ValidationError(gettext("“%(text)s”: a year has quarters Q1 to Q4.") % {"text": text})
         first = 3 * (n - 1) + 1
         return Period(f"{year}-q{n}", f"{year} Q{n}", date(year, first, 1), _month_end(year, first + 2))
     if kind == "H":
         if not 1 <= n <= 2:
-            raise ValidationError(f"“{text}”: a year has halves H1 and H2.")
+            raise ValidationError(gettext("“%(text)s”: a year has halves H1 and H2.") % {"text": text})
         first = 6 * (n - 1) + 1
         return Period(f"{year}-h{n}", f"{year} H{n}", date(year, first, 1), _month_end(year, first + 5))
     return Period(f"{year}", f"{year}", date(year, 1, 1), date(year, 12, 31))
@@ -58,20 +61,28 @@ def parse_period(text: str) -> Period:
 
 def period_from_dates(start: date, end: date) -> Period:
     if end < start:
-        raise ValidationError(f"The period ends ({render(end)}) before it starts ({render(start)}).")
-    return Period(f"{start.isoformat()}-to-{end.isoformat()}", f"{render(start)} – {render(end)}", start, end)
+        raise ValidationError(_ends_before(start, end))
+    with translation.override(settings.LANGUAGE_CODE):  # the label is stored (the report's period_label)
+        label = f"{render(start)} – {render(end)}"
+    return Period(f"{start.isoformat()}-to-{end.isoformat()}", label, start, end)
+
+
+def _ends_before(start: date, end: date) -> str:
+    return gettext("The period ends (%(end)s) before it starts (%(start)s).") % {
+        "end": render(end), "start": render(start)}
 
 
 def check_complete(period: Period, *, today: date) -> None:
     """A report describes a period that has ended: refuse future and unfinished periods."""
     if period.end < period.start:
-        raise ValidationError(f"The period ends ({render(period.end)}) before it starts ({render(period.start)}).")
+        raise ValidationError(_ends_before(period.start, period.end))
     if period.start > today:
-        raise ValidationError(f"The period {period.label} is in the future (it starts {render(period.start)}).")
+        raise ValidationError(gettext("The period %(period)s is in the future (it starts %(start)s).") % {
+            "period": period.label, "start": render(period.start)})
     if period.end >= today:
         raise ValidationError(
-            f"The period {period.label} has not ended yet (it ends {render(period.end)}); "
-            "a report can be made from the day after."
+            gettext("The period %(period)s has not ended yet (it ends %(end)s); a report can be made from the day "
+                    "after.") % {"period": period.label, "end": render(period.end)}
         )
 
 

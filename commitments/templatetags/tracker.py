@@ -4,6 +4,8 @@ from datetime import date, datetime
 
 from django import template
 from django.db import connection
+from django.utils import formats, translation
+from django.utils.translation import gettext
 
 from .. import dates, search_highlight
 from .. import status as status_scale
@@ -14,7 +16,7 @@ register = template.Library()
 @register.filter
 def status_label(slug: str) -> str:
     if slug == "new":  # a report's "status at the start" of a commitment made during the period
-        return "Made during the period"
+        return gettext("Made during the period")
     try:
         return status_scale.info(slug).label
     except ValueError:
@@ -93,7 +95,19 @@ def iso_precise(value, precision: str = "") -> str:
 @register.simple_tag
 def stale_after() -> str:
     """How long without a published update makes a commitment stale, in words ("nine months")."""
-    return status_scale.STALE_AFTER_TEXT
+    return str(status_scale.stale_after_text)
+
+
+@register.filter
+def number(value) -> str:
+    """A count as the active language writes it: "12345" in English (as the pages always have), "12 345" (a
+    no-break space between thousands) in Russian; "" for none."""
+    if value is None or value == "":
+        return ""
+    lang = translation.get_language() or "en"
+    if lang == "en" or lang.startswith("en-"):
+        return str(value)
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
 
 
 @register.simple_tag(takes_context=True)
