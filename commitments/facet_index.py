@@ -54,6 +54,13 @@ class FacetIndex:
     # (``country_status``: the row's own for a regional commitment).
     country_status: np.ndarray
     country_news: np.ndarray
+    # The rows in the list's default order (``ORDER BY title, id``, as the database sorts: its collation), so a
+    # page of the list is its filters' mask read in this order, and the database reads only that page's rows.
+    title_order: np.ndarray
+
+    def in_title_order(self, mask: np.ndarray) -> np.ndarray:
+        """The ids of the rows of ``mask``, in the list's default order (title, then id)."""
+        return self.ids[self.title_order[mask[self.title_order]]]
 
     @property
     def size(self) -> int:
@@ -62,7 +69,8 @@ class FacetIndex:
     @property
     def nbytes(self) -> int:
         """The memory its arrays take (what each process holds)."""
-        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.country_status, self.country_news)
+        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.country_status, self.country_news,
+                   self.title_order)
         return sum(a.nbytes for a in columns) + sum(r.nbytes + v.nbytes for r, v in self.links.values())
 
     def in_country(self, country: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,12 +153,17 @@ class FacetIndex:
 
 def build(*, version: str) -> FacetIndex:
     """Read the index from the database: one query for the commitments, one per link table."""
-    rows = list(
+    # Read in the list's default order, which the database's collation decides; the arrays are by id.
+    by_title = list(
         Commitment.objects.public()
-        .order_by("pk")
+        .order_by("title", "pk")
         .values_list("pk", "current_status", "source_id", "due_date", "current_status_date", "date_made",
                      "assessment_scope")
     )
+    by_id = np.argsort(np.fromiter((r[0] for r in by_title), dtype=np.int64, count=len(by_title)), kind="stable")
+    rows = [by_title[i] for i in by_id.tolist()]
+    title_order = np.empty(len(rows), dtype=np.int32)
+    title_order[by_id] = np.arange(len(rows), dtype=np.int32)  # title position -> row (by id)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     links = {}
     for name, taxonomy in TAXONOMY_FACETS.items():
@@ -192,6 +205,7 @@ def build(*, version: str) -> FacetIndex:
         country_status=country_status.link_status_array(**arrays, overall=status, stored=stored_status),
         country_news=country_status.link_last_news_array(
             **arrays, overall=last_news, stored=stored_news, made=rules.ordinals(r[5] for r in rows)),
+        title_order=title_order,
     )
 
 
