@@ -83,7 +83,7 @@ def timed(fn, *, runs: int, warmup: int, before=None) -> dict:
 WORDS = {
     "very common": ["border", "regional"],  # 52,652 and 43,766 of 98,005 (53.7%, 44.7%); at 10k 53.4%, 45.2%
     "common": ["prisons", "UNICEF", "training"],  # 19,708, 13,411, 8,702 (20.1%, 13.7%, 8.9%)
-    "rare": ["transport", "nuclear", "nuclear task force"],  # 1,407, 1,854, 55 (1.4%, 1.9%, 0.06%)
+    "rare": ["transport", "nuclear", "nuclear task force"],  # 1,407, 1,854, 55 (1.4%, 1.9%, 0.06%); at 10k 96, 164, 4
     "absent": ["submarine", "quantum"],  # 0
 }
 

@@ -153,18 +153,20 @@ class FacetIndex:
 
 def build(*, version: str) -> FacetIndex:
     """Read the index from the database: one query for the commitments, one per link table."""
-    # Read in the list's default order, which the database's collation decides; the arrays are by id.
-    by_title = list(
+    rows = list(
         Commitment.objects.public()
-        .order_by("title", "pk")
+        .order_by("pk")
         .values_list("pk", "current_status", "source_id", "due_date", "current_status_date", "date_made",
                      "assessment_scope")
     )
-    by_id = np.argsort(np.fromiter((r[0] for r in by_title), dtype=np.int64, count=len(by_title)), kind="stable")
-    rows = [by_title[i] for i in by_id.tolist()]
-    title_order = np.empty(len(rows), dtype=np.int32)
-    title_order[by_id] = np.arange(len(rows), dtype=np.int32)  # title position -> row (by id)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    # The list's default order as the database sorts (its collation decides): the ids alone, from the title
+    # index (reading the rows above in that order instead cost 0.65 s more CPU at 100,000 on SQLite).
+    by_title = np.fromiter(Commitment.objects.public().order_by("title", "pk").values_list("pk", flat=True),
+                           dtype=np.int64)
+    at = np.searchsorted(ids, by_title).clip(max=max(len(ids) - 1, 0))
+    # A row made public between the two reads is left out; ``refresh`` discards this index anyway (new version).
+    title_order = at[ids[at] == by_title].astype(np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
     links = {}
     for name, taxonomy in TAXONOMY_FACETS.items():
         if not taxonomy.is_linked:
