@@ -104,18 +104,20 @@ def word_set(theme: str, busiest: str, second: str) -> list[tuple[str, str, str]
 def sample_set(urls: list[str], fetch, *, runs: int) -> dict[str, dict]:
     """Every address once as a warm-up, then ``runs`` rounds over them all, the page cache cleared before each
     request: per address, its samples (ms), its queries and its size."""
-    found = {url: {"samples": [], "queries": 0, "bytes": 0} for url in urls}
+    found = {url: {"samples": [], "cpu": [], "queries": 0, "bytes": 0} for url in urls}
     for i in range(1 + runs):
         for url in urls:
             cache.clear()
             with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 size = fetch(url)
                 elapsed = (time.perf_counter() - start) * 1000
+                cpu = (time.process_time() - cpu) * 1000
             if isinstance(size, tuple):  # the fetch timed its own part
                 size, elapsed = size
             if i:
                 found[url]["samples"].append(elapsed)
+                found[url]["cpu"].append(cpu)
                 found[url]["queries"] = len(captured)
                 found[url]["bytes"] = size
     return found
@@ -128,6 +130,9 @@ def summary(found: dict[str, dict], urls: list[str]) -> dict:
         "median_ms": round(statistics.median(samples), 2),
         "p95_ms": round(percentile(samples, 0.95), 2),
         "min_ms": round(min(samples), 2),
+        # This process's CPU time (SQLite's work included; PostgreSQL's is in its server): steadier than the
+        # wall clock on a shared machine.
+        "cpu_median_ms": round(statistics.median(ms for url in urls for ms in found[url]["cpu"]), 2),
         "runs": len(samples) // len(urls),
         "addresses": len(urls),
         "queries": max(found[url]["queries"] for url in urls),

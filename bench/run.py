@@ -128,6 +128,7 @@ def print_table(run: dict) -> None:
     for name, m in run["pages"].items():
         extra = f"  peak {m['peak_python_mb']} MB" if "peak_python_mb" in m else ""
         extra += f"  holds {m['index_mb']} MB" if "index_mb" in m else ""
+        extra += f"  cpu {m['cpu_median_ms']} ms" if "cpu_median_ms" in m else ""
         figures = f"{m['median_ms']:>11.1f}{m['p95_ms']:>10.1f}{m['queries']:>9}{m['bytes'] / 1000:>10.1f}"
         print(f"  {name:<46}{figures}{extra}")
 
