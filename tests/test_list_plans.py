@@ -15,6 +15,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from commitments import cache, counting, facet_index, selectors
@@ -130,8 +131,6 @@ def _nodes(node: dict):
 
 @pytest.mark.parametrize("query", LISTS)
 def test_rows_by_id_are_the_rows_of_the_filters_in_their_order(index, query):
-    from django.http import QueryDict
-
     filterset = CommitmentFilterSet(QueryDict(query))
     counts = counting.list_counts(filterset)
     assert counts.ordered_ids is not None, query  # the index gave the order
@@ -145,8 +144,6 @@ def test_rows_by_id_are_the_rows_of_the_filters_in_their_order(index, query):
 
 
 def test_other_orders_and_an_out_of_date_index_read_the_sql_rows(data):
-    from django.http import QueryDict
-
     facet_index.clear()  # out of date: counted in SQL, rows found and sorted in SQL
     filterset = CommitmentFilterSet(QueryDict("q=border"))
     assert counting.list_counts(filterset).ordered_ids is None
