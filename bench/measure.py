@@ -17,6 +17,7 @@ import tracemalloc
 import uuid
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
@@ -30,10 +31,12 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from commitments import facet_index  # noqa: E402
+from commitments import counting, facet_index, selectors  # noqa: E402
+from commitments.filtersets import CommitmentFilterSet  # noqa: E402
 from commitments.models import Commitment, Country, PublicDataVersion, StatusUpdate, Theme  # noqa: E402
 from commitments.reports.periods import parse_period  # noqa: E402
 from commitments.reports.snapshot import build_snapshot  # noqa: E402
@@ -74,6 +77,70 @@ def timed(fn, *, runs: int, warmup: int, before=None) -> dict:
     }
 
 
+# The search words of the word-set rows, by how many of the 100,000 generated commitments (seed 1, 98,005
+# public) each matches: counted with ``Commitment.objects.public().search(word).count()`` on the bench
+# databases (10,000: 9,792 public). Fixed here, so that no change can be tuned to one word.
+WORDS = {
+    "very common": ["border", "regional"],  # 52,652 and 43,766 of 98,005 (53.7%, 44.7%); at 10k 53.4%, 45.2%
+    "common": ["prisons", "UNICEF", "training"],  # 19,708, 13,411, 8,702 (20.1%, 13.7%, 8.9%)
+    "rare": ["transport", "nuclear", "nuclear task force"],  # 1,407, 1,854, 55 (1.4%, 1.9%, 0.06%); at 10k 96, 164, 4
+    "absent": ["submarine", "quantum"],  # 0
+}
+
+
+def word_set(theme: str, busiest: str, second: str) -> list[tuple[str, str, str]]:
+    """(band, word, query string) for every word with each of four filter sets: one to three other filters, one
+    with the relevance sort. Two of the four choose exactly one country: the per-country list."""
+    filters = [
+        "status=in_progress",
+        f"country={busiest}&status=in_progress",
+        f"theme={theme}&country={second}&status=not_started",
+        "sort=relevance&status=in_progress",
+    ]
+    return [(band, word, f"q={word.replace(' ', '+')}&{f}") for band, words in WORDS.items() for word in words
+            for f in filters]
+
+
+def sample_set(urls: list[str], fetch, *, runs: int) -> dict[str, dict]:
+    """Every address once as a warm-up, then ``runs`` rounds over them all, the page cache cleared before each
+    request: per address, its samples (ms), its queries and its size."""
+    found = {url: {"samples": [], "cpu": [], "queries": 0, "bytes": 0} for url in urls}
+    for i in range(1 + runs):
+        for url in urls:
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                start, cpu = time.perf_counter(), time.process_time()
+                size = fetch(url)
+                elapsed = (time.perf_counter() - start) * 1000
+                cpu = (time.process_time() - cpu) * 1000
+            if isinstance(size, tuple):  # the fetch timed its own part
+                size, elapsed = size
+            if i:
+                found[url]["samples"].append(elapsed)
+                found[url]["cpu"].append(cpu)
+                found[url]["queries"] = len(captured)
+                found[url]["bytes"] = size
+    return found
+
+
+def summary(found: dict[str, dict], urls: list[str]) -> dict:
+    """The median and p95 over every sample of ``urls`` (not one address's best); the most queries any took."""
+    samples = [ms for url in urls for ms in found[url]["samples"]]
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+        "min_ms": round(min(samples), 2),
+        # This process's CPU time (SQLite's work included; PostgreSQL's is in its server): steadier than the
+        # wall clock on a shared machine.
+        "cpu_median_ms": round(statistics.median(ms for url in urls for ms in found[url]["cpu"]), 2),
+        "runs": len(samples) // len(urls),
+        "addresses": len(urls),
+        "queries": max(found[url]["queries"] for url in urls),
+        "bytes": round(statistics.mean(found[url]["bytes"] for url in urls)),
+        "slowest": max(urls, key=lambda url: statistics.median(found[url]["samples"])),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
@@ -99,6 +166,24 @@ def main() -> None:
             return consume(response)
 
         return fetch
+
+    second = Country.objects.annotate(n=Count("commitments")).order_by("-n", "slug")[1:2].get()
+
+    def fetch(url):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return consume(response)
+
+    def rows_query(url):
+        filterset = CommitmentFilterSet(QueryDict(urlsplit(url).query))
+        counts = counting.list_counts(filterset)
+        start = time.perf_counter()
+        if hasattr(selectors, "list_rows"):  # since issue 18: by id, in the facet index's order, when it has one
+            rows = selectors.list_rows(filterset, counts.ordered_ids)
+        else:
+            rows = selectors.for_list(filterset.qs)
+        found = list(rows[:25])
+        return len(found), (time.perf_counter() - start) * 1000
 
     facet_index.refresh()  # as after the first page since the generator's commit (or any later change)
     settings.API_RATE_LIMIT = ""  # one client asks hundreds of times
@@ -127,6 +212,24 @@ def main() -> None:
                                                         runs=args.runs, warmup=args.warmup),
         "API commitment": timed(get(f"/api/v1/commitments/{slug}/"), runs=args.runs, warmup=args.warmup),
     }
+
+    if os.environ.get("BENCH_WORDS", "1") != "0":
+        word_runs = int(os.environ.get("BENCH_WORD_RUNS", "3"))
+        words = word_set(theme.slug, busiest.slug, second.slug)
+        lists = [f"/commitments/?{query}" for _, _, query in words]
+        per_country = [f"/commitments/?{query}" for _, _, query in words if "country=" in query]
+        found = sample_set(lists, fetch, runs=word_runs)
+        pages["list, word set (page cache off)"] = summary(found, lists)
+        for band in WORDS:
+            pages[f"list, word set: {band} words"] = summary(
+                found, [f"/commitments/?{query}" for b, _, query in words if b == band])
+        pages["list, word set, one country (per-country list)"] = summary(found, per_country)
+        # The list's rows query alone (25 rows, themes and countries prefetched), as the page plans it.
+        pages["list rows query alone, word set"] = summary(
+            sample_set(lists, rows_query, runs=word_runs), lists)
+        matrix = [f"/countries/matrix/?{query}" for _, _, query in words]
+        pages["matrix, word set"] = summary(sample_set(matrix, fetch, runs=word_runs), matrix)
+        pages["country page"] = timed(get(f"/countries/{busiest.slug}/"), runs=args.runs, warmup=args.warmup)
 
     # The first page after a change counts in SQL; the process builds the facet index after sending it
     # (timed on its own below), so that build is left out here: the reader does not wait for it.
@@ -171,6 +274,7 @@ def main() -> None:
                 "date": date.today().isoformat(),
                 "three_filters_url": three_filters,
                 "one_country_url": one_country,
+                "word_set": {band: words for band, words in WORDS.items()},
                 "per_country_commitments": Commitment.objects.filter(
                     assessment_scope=Commitment.Scope.PER_COUNTRY).count(),
                 "country_updates": StatusUpdate.objects.exclude(country=None).count(),

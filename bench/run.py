@@ -5,7 +5,9 @@ SQLite always; PostgreSQL too when DATABASE_URL points at it. Databases are kept
 ``BENCH_REBUILD=1``. Prints one table and writes ``bench/results/<time>.json``.
 
 Environment: BENCH_SIZES (default 1000,10000,100000), BENCH_UPDATES (status updates per
-commitment, default 10), BENCH_RUNS (default 7).
+commitment, default 10), BENCH_RUNS (default 7), BENCH_PG_PREFIX (the PostgreSQL databases' name before
+``_<n>``, default ``bench``: several checkouts sharing one server each keep their own), BENCH_WORDS (0 leaves
+out the word-set rows, which take the longest).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").spli
 UPDATES = int(os.environ.get("BENCH_UPDATES", "10"))
 RUNS = os.environ.get("BENCH_RUNS", "7")
 REBUILD = os.environ.get("BENCH_REBUILD") == "1"
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "bench")
 # Bumped when generate_demo_data makes different rows (2: per-country commitments and country updates), so a
 # kept database built by an older generator is rebuilt rather than measured.
 DEMO_VERSION = 2
@@ -40,14 +43,15 @@ def databases(size: int) -> list[tuple[str, str]]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(url)
-        found.append(("postgresql", urlunsplit(parts._replace(path=f"/bench_{size}"))))
+        found.append(("postgresql", urlunsplit(parts._replace(path=f"/{PG_PREFIX}_{size}"))))
     return found
 
 
 def ensure(vendor: str, url: str, size: int) -> float | None:
     """Create and fill the database if needed; return the seconds the generation took."""
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "ALLOWED_HOSTS": "testserver"}
-    marker = ROOT / "bench" / "data" / f"{vendor}-{size}-{UPDATES}-v{DEMO_VERSION}.built"
+    name = vendor if vendor == "sqlite" or PG_PREFIX == "bench" else f"{vendor}-{PG_PREFIX}"
+    marker = ROOT / "bench" / "data" / f"{name}-{size}-{UPDATES}-v{DEMO_VERSION}.built"
     if marker.exists() and not REBUILD:
         manage(env, "migrate", "--no-input", "-v0")  # a kept database gets the newest schema, as a deploy would
         return None
@@ -124,6 +128,7 @@ def print_table(run: dict) -> None:
     for name, m in run["pages"].items():
         extra = f"  peak {m['peak_python_mb']} MB" if "peak_python_mb" in m else ""
         extra += f"  holds {m['index_mb']} MB" if "index_mb" in m else ""
+        extra += f"  cpu {m['cpu_median_ms']} ms" if "cpu_median_ms" in m else ""
         figures = f"{m['median_ms']:>11.1f}{m['p95_ms']:>10.1f}{m['queries']:>9}{m['bytes'] / 1000:>10.1f}"
         print(f"  {name:<46}{figures}{extra}")
 

@@ -54,6 +54,13 @@ class FacetIndex:
     # (``country_status``: the row's own for a regional commitment).
     country_status: np.ndarray
     country_news: np.ndarray
+    # The rows in the list's default order (``ORDER BY title, id``, as the database sorts: its collation), so a
+    # page of the list is its filters' mask read in this order, and the database reads only that page's rows.
+    title_order: np.ndarray
+
+    def in_title_order(self, mask: np.ndarray) -> np.ndarray:
+        """The ids of the rows of ``mask``, in the list's default order (title, then id)."""
+        return self.ids[self.title_order[mask[self.title_order]]]
 
     @property
     def size(self) -> int:
@@ -62,7 +69,8 @@ class FacetIndex:
     @property
     def nbytes(self) -> int:
         """The memory its arrays take (what each process holds)."""
-        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.country_status, self.country_news)
+        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.country_status, self.country_news,
+                   self.title_order)
         return sum(a.nbytes for a in columns) + sum(r.nbytes + v.nbytes for r, v in self.links.values())
 
     def in_country(self, country: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,6 +160,13 @@ def build(*, version: str) -> FacetIndex:
                      "assessment_scope")
     )
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    # The list's default order as the database sorts (its collation decides): the ids alone, from the title
+    # index (reading the rows above in that order instead cost 0.65 s more CPU at 100,000 on SQLite).
+    by_title = np.fromiter(Commitment.objects.public().order_by("title", "pk").values_list("pk", flat=True),
+                           dtype=np.int64)
+    at = np.searchsorted(ids, by_title).clip(max=max(len(ids) - 1, 0))
+    # A row made public between the two reads is left out; ``refresh`` discards this index anyway (new version).
+    title_order = at[ids[at] == by_title].astype(np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
     links = {}
     for name, taxonomy in TAXONOMY_FACETS.items():
         if not taxonomy.is_linked:
@@ -192,6 +207,7 @@ def build(*, version: str) -> FacetIndex:
         country_status=country_status.link_status_array(**arrays, overall=status, stored=stored_status),
         country_news=country_status.link_last_news_array(
             **arrays, overall=last_news, stored=stored_news, made=rules.ordinals(r[5] for r in rows)),
+        title_order=title_order,
     )
 
 

@@ -304,6 +304,19 @@ class CommitmentFilterSet(django_filters.FilterSet):
             return [rank.asc(), *SORTS[sort][1]] if rank is not None else _order_by(SORTS[DEFAULT_SORT][1])
         return _order_by(SORTS[sort][1])
 
+    @property
+    def index_orders(self) -> bool:
+        """Whether the facet index can give the rows' order: the default one (title, id), as with ``relevance``
+        and no words to rank by (``facet_index.FacetIndex.in_title_order``)."""
+        cleaned = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        sort = cleaned.get("sort") or DEFAULT_SORT
+        return sort == DEFAULT_SORT or (sort == RELEVANCE and not cleaned.get("q"))
+
+    def rows_by_id(self):
+        """The rows of the given ids (``filter(pk__in=…)``), annotated and ordered as ``qs``'s, without the
+        filters: for ids the facet index found to pass them (``selectors.RowsInOrder``)."""
+        return self.base_queryset().order_by(*_order_by(SORTS[DEFAULT_SORT][1]))
+
     def queryset_without(self, *names: str):
         """The rows all other active filters leave: the base of the facet counts of ``names``."""
         self.errors  # noqa: B018 - runs validation so cleaned_data exists

@@ -136,7 +136,7 @@ def commitment_list(request):
         return bad_request(request, {"page": [PAGE_ERROR]})
     counts = counting.list_counts(filterset)
     facets = facet_builder.build_facets(filterset, params, counts)
-    paginator = CountedPaginator(selectors.for_list(filterset.qs), PER_PAGE, count=counts.rows)
+    paginator = CountedPaginator(selectors.list_rows(filterset, counts.ordered_ids), PER_PAGE, count=counts.rows)
     if page_number > max(paginator.num_pages, 1):
         raise Http404(gettext("That page is past the end of the list."))
     page = paginator.page(page_number)
@@ -169,7 +169,9 @@ def compliance_matrix(request):
     if page_number is None:
         return bad_request(request, {"page": [PAGE_ERROR]})
     countries = selectors.matrix_countries(filterset)
-    paginator = CountedPaginator(filterset.qs, MATRIX_PER_PAGE, count=counting.row_count(filterset))
+    count, ordered_ids = counting.rows_in_order(filterset)
+    rows = filterset.qs if ordered_ids is None else selectors.RowsInOrder(filterset.rows_by_id(), ordered_ids)
+    paginator = CountedPaginator(rows, MATRIX_PER_PAGE, count=count)
     if page_number > max(paginator.num_pages, 1):
         raise Http404(gettext("That page is past the end of the matrix."))
     page = paginator.page(page_number)

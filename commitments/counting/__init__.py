@@ -41,6 +41,9 @@ class ListCounts:
     statuses: dict[str, int]  # status slug -> count
     flags: dict[str, int]  # "overdue" / "stale" -> the count of its option
     taxonomies: dict[str, dict[int, int]]  # facet -> entry id -> count
+    # The ids of every row in the list's order, when the index answered and the list is in its default order
+    # (``CommitmentFilterSet.index_orders``); else None: the rows query finds and sorts them.
+    ordered_ids: np.ndarray | None = None
 
 
 def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
@@ -52,7 +55,9 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
             masks = facet_index.Masks(index, filterset)
             statuses, flags = facet_index.status_and_flag_counts(masks)
             taxonomies = facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
-            return ListCounts(int(masks.without().sum()), statuses, flags, taxonomies)
+            rows = masks.without()
+            ordered = index.in_title_order(rows) if filterset.index_orders else None
+            return ListCounts(int(rows.sum()), statuses, flags, taxonomies, ordered_ids=ordered)
     rows, statuses, flags = sql.status_and_flag_counts(filterset)
     return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
 
@@ -60,11 +65,17 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
 def row_count(filterset: CommitmentFilterSet) -> int:
     """How many commitments the filters leave (a page that shows no facets: the matrix): from the index when
     it can answer, else one ``COUNT`` in SQL."""
+    return rows_in_order(filterset)[0]
+
+
+def rows_in_order(filterset: CommitmentFilterSet) -> tuple[int, np.ndarray | None]:
+    """``row_count``, and the ids of the rows in order when the index can give them (``ListCounts.ordered_ids``)."""
     if facet_index.applies(filterset):
         index = facet_index.current()
         if index is not None:
-            return int(facet_index.Masks(index, filterset).without().sum())
-    return filterset.qs.count()
+            rows = facet_index.Masks(index, filterset).without()
+            return int(rows.sum()), index.in_title_order(rows) if filterset.index_orders else None
+    return filterset.qs.count(), None
 
 
 def status_breakdown(queryset: CommitmentQuerySet, *, day: date | None, facets: tuple[str, ...]) -> tuple[dict, dict]:
