@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import pgettext_lazy
 
 from . import soft_cache
 from .models import Commitment
@@ -24,13 +25,13 @@ def synthetic_data(request) -> dict:
 
 # The site menu: (label, URL name of its page, the other pages of its section).
 MENU = (
-    ("Overview", "commitments:home", ()),
-    ("Commitments", "commitments:list", ("commitments:detail",)),
-    ("Countries", "commitments:countries", ("commitments:country",)),
-    ("Themes", "commitments:themes", ("commitments:theme",)),
-    ("Reports", "reports:list", ("reports:detail",)),
-    ("Updates", "commitments:updates", ()),
-    ("About", "commitments:about", ("commitments:methodology",)),
+    (pgettext_lazy("menu", "Overview"), "commitments:home", ()),
+    (pgettext_lazy("menu", "Commitments"), "commitments:list", ("commitments:detail",)),
+    (pgettext_lazy("menu", "Countries"), "commitments:countries", ("commitments:country",)),
+    (pgettext_lazy("menu", "Themes"), "commitments:themes", ("commitments:theme",)),
+    (pgettext_lazy("menu", "Reports"), "reports:list", ("reports:detail",)),
+    (pgettext_lazy("menu", "Updates"), "commitments:updates", ()),
+    (pgettext_lazy("menu", "About"), "commitments:about", ("commitments:methodology",)),
 )
 
 

@@ -77,7 +77,9 @@ def status_label(filterset: CommitmentFilterSet) -> str:
     """The status facet's heading: "Status in <country>" when one country is chosen (``country_status``); else
     "Status", the overall one (the list says so above its rows)."""
     country = filterset.status_country
-    return gettext("Status in %(country)s") % {"country": country.label} if country else gettext("Status")
+    if not country:
+        return gettext("Status")
+    return gettext("Status in %(country)s") % {"country": localized(country, "label")[0]}
 
 
 def status_facet(params: QueryDict, counts: dict[str, int], label: str = _("Status")) -> Facet:

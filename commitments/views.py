@@ -22,6 +22,7 @@ from . import facets as facet_builder
 from . import status as status_scale
 from .cache import cached_public_page
 from .filtersets import CommitmentFilterSet
+from .languages import localized
 from .licence import LICENSE
 from .models import Commitment, PublicDataVersion
 from .taxonomy import TAXONOMY_FACETS, translated_names
@@ -146,7 +147,7 @@ def commitment_list(request):
         "facets": facets,
         "active": facet_builder.active_filters(filterset, params, facets),
         "as_of": filterset.as_of_date,
-        "in_country": filterset.status_country.label if filterset.status_country else "",
+        "in_country": localized(filterset.status_country, "label")[0] if filterset.status_country else "",
         "status_label": facet_builder.status_label(filterset),
         "query": facet_builder.url_with(params).lstrip("?"),
         "clear_url": "?",
@@ -408,6 +409,6 @@ def taxonomy_detail(request, kind: str, slug: str):
             "page": page,
             "query": "",
             "list_url": f"?{kind}={entry.slug}",
-            "in_country": entry.name if kind == "country" else "",
+            "in_country": localized(entry, "name")[0] if kind == "country" else "",
         },
     )

@@ -83,6 +83,50 @@ class Head(HTMLParser):
             self._in_languages = False
 
 
+class InterfaceText(HTMLParser):
+    """The page's text outside content marked as another language (``lang="en"``: an English fallback, a
+    quote) and outside code and scripts: what the interface itself says."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    SKIP = {"script", "style", "code", "samp", "pre", "kbd", "blockquote"}
+
+    def __init__(self):
+        super().__init__()
+        self.skipping: list[bool] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            lang = dict(attrs).get("lang") or ""
+            self.skipping.append(tag in self.SKIP or (bool(lang) and lang != "ru")
+                                 or (bool(self.skipping) and self.skipping[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.skipping:
+            self.skipping.pop()
+
+    def handle_data(self, data):
+        if not (self.skipping and self.skipping[-1]):
+            self.text.append(data)
+
+
+def _english_messages() -> set[str]:
+    """The English of every interface message that has a different Russian text (both catalogs), at least
+    two words long: any of them on a Russian page, outside marked English content, was not translated."""
+    out = set()
+    for po in (ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po",
+               ROOT / "commitments" / "locale" / "ru" / "LC_MESSAGES" / "django.po"):
+        for entry in polib.pofile(str(po)):
+            english = entry.msgid
+            if (entry.translated() and entry.msgstr != english and " " in english and "%" not in english
+                    and "{" not in english and "<" not in english):
+                out.add(" ".join(english.split()))
+    return out
+
+
+ENGLISH_MESSAGES = _english_messages()
+
+
 def _head(response) -> Head:
     head = Head()
     head.feed(response.content.decode())
@@ -99,6 +143,11 @@ def test_every_public_page_answers_in_russian_under_ru(client, name, path, statu
     if name in RUSSIAN:  # the reports' pages are outputs17's: base.html's Russian is checked above
         assert RUSSIAN[name] in html, name
     assert "Skip to content" not in html
+    parser = InterfaceText()
+    parser.feed(html)
+    text = " ".join(" ".join(parser.text).split())
+    left = sorted(m for m in ENGLISH_MESSAGES if re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", text))
+    assert not left, f"{path}: English interface text on the Russian page: {left}"
 
 
 @pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=[p[0] for p in PAGES])

@@ -16,6 +16,7 @@ from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from .. import country_status, languages, selectors
 from .. import status as rules
@@ -177,7 +178,7 @@ PER_COUNTRY_COLUMN = Column(
 
 EXPORT = Export(
     name="commitments",
-    title="Commitments",
+    title=gettext_noop("Commitments"),  # English in the schemas; the data page translates it
     description="The commitments the list shows for the same filters (all pages), one row each. "
     f"{LANG_NOTE}",
     csv_url_name="commitments:export_csv",

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from .. import languages, selectors
 from ..dates import Precision
@@ -112,7 +113,7 @@ COLUMN_LIST = (
 
 EXPORT = Export(
     name="updates",
-    title="Status updates",
+    title=gettext_noop("Status updates"),  # English in the schemas; the data page translates it
     description="The publications and withdrawals of status updates that /updates/ lists for the same filters "
     "(all of them, not only the newest pages), newest first, each with its evidence. "
     f"{LANG_NOTE}",
