@@ -880,7 +880,8 @@ class PublicDataVersion(models.Model):
 class Revision(models.Model):
     """A proposed change to published content, held for a publisher's review.
 
-    An edit of a public commitment, source, actor, theme or country is not applied: its new values
+    An edit of a public commitment, source, actor, theme or country (or of the translations of a
+    published status update or its evidence) is not applied: its new values
     are stored here (``data``: field name -> value as the admin form gives it, many-to-many fields as
     lists of primary keys) and the public keeps seeing the published version. A publisher approves
     it (``services`` applies it, with a public reason) or rejects it (with a reason the editor sees).
@@ -898,6 +899,9 @@ class Revision(models.Model):
         ACTOR = "actor", "Actor"
         THEME = "theme", "Theme"
         COUNTRY = "country", "Country"
+        # A published update and its evidence: their translations only (``update_translations``).
+        UPDATE = "update", "Status update"
+        EVIDENCE = "evidence", "Evidence"
 
     subject_type = models.CharField(max_length=12, choices=Subject.choices)
     subject_id = models.PositiveBigIntegerField(help_text="The primary key of the record it changes.")
