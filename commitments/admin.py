@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Count, Q, Value
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -18,13 +19,13 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import dates, selectors, services
+from . import dates, revisions, selectors, services, update_translations
 from . import status as status_rules
 from .admin_actions import error_text, with_public_reason
 from .admin_forms import ShownOnlyForm, StatusUpdateAdminForm, VersionedAdminForm
-from .admin_review import ReviewedChangesMixin
+from .admin_review import ReviewedChangesMixin, queue_url, revision_url
 from .admin_translations import NeedsTranslationFilter, SideBySideTranslations, columns
-from .models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
+from .models import Actor, Commitment, Country, Evidence, Revision, Source, StatusUpdate, Theme
 from .status import Status, stale_after_text
 from .taxonomy import Entry
 
@@ -396,7 +397,7 @@ class UpdateEvidenceInline(SideBySideTranslations, PrecisionFields, admin.Stacke
     formset = EvidenceFormSet
     extra = 1
     fields = ["stance", "title", "publisher", ("date", "date_precision"), "url", "document", "indicates",
-              "description", "quote", "note"]
+              "description", columns("translation_source"), "quote", "note"]
     verbose_name = _("evidence")
     verbose_name_plural = _("Evidence (at least one item is needed to publish, of the kind its status needs)")
 
@@ -411,15 +412,32 @@ class UpdateEvidenceInline(SideBySideTranslations, PrecisionFields, admin.Stacke
     def has_add_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_change_permission(request, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # A published update's evidence stays as published, but for its translations, which
+        # ``StatusUpdateAdmin.save_formset`` proposes for review.
+        if not self._locked(obj):
+            return super().get_readonly_fields(request, obj)
+        return _all_but(self.get_fieldsets(request, obj), update_translations.LIMITED[Evidence])
 
     def has_delete_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_delete_permission(request, obj)
 
 
+PROPOSED_SEVERAL = _("Saved as {count} revisions pending a publisher's review ({links}); the public still sees "
+                     "the published version.")
+
+
+def _all_but(fieldsets, kept) -> list[str]:
+    """The fields named in ``fieldsets`` besides those in ``kept``."""
+    return [name for _, options in fieldsets for item in options["fields"]
+            for name in (item if isinstance(item, list | tuple) else (item,)) if name not in kept]
+
+
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAdmin):
+class StatusUpdateAdmin(ReviewedChangesMixin, SideBySideTranslations, PrecisionFields, SimpleHistoryAdmin):
+    """Drafts are written here and published; a published update is read-only but for its translations
+    and its evidence's, whose changes become revisions for review (``ReviewedChangesMixin``)."""
+
     form = StatusUpdateAdminForm
     list_display = ["__str__", "commitment", "country", "status", "as_of_shown", "confidence", "published",
                     "published_at"]
@@ -432,7 +450,8 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
     actions = ["publish_updates", "withdraw_updates"]
     change_form_template = "admin/commitments/statusupdate/change_form.html"
     fields = ["commitment", "country", "status", ("as_of", "as_of_precision"), "confidence",
-              ("summary", *columns("summary")), "publish_reason", "publication", "seen_version"]
+              ("summary", *columns("summary")), columns("translation_source"), "publish_reason", "publication",
+              "seen_version"]
 
     @admin.display(description=_("Published"), boolean=True)
     def published(self, obj) -> bool:
@@ -487,9 +506,10 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
 
     def get_readonly_fields(self, request, obj=None):
         # Published (and withdrawn) updates are part of the record: supersede them with a newer update instead.
+        # Their translations may still be added or corrected, through review.
         if obj is not None and obj.was_published:
-            return [name for f in self.fields for name in (f if isinstance(f, tuple) else (f,))
-                    if name != "seen_version"]
+            return _all_but([(None, {"fields": self.fields})],
+                            {"seen_version", *update_translations.LIMITED[StatusUpdate]})
         return ["publication"]
 
     def has_delete_permission(self, request, obj=None):
@@ -508,6 +528,16 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
+        if self._diversion(request) is not None:
+            # A published update: its evidence's changed translations become revisions, like its own.
+            request._evidence_revisions = [
+                revisions.propose_revision(instance=item.instance, data=item.cleaned_data, user=request.user)
+                for item in formset.forms
+                if item.instance.pk and item.has_changed()
+                and revisions.proposed_changes(instance=item.instance, data=item.cleaned_data)
+            ]
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # none saved
+            return
         # Evidence entered on an update belongs to that update's commitment.
         for evidence_form in formset.forms:
             evidence_form.instance.commitment_id = form.instance.commitment_id
@@ -515,7 +545,8 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.refresh_known_since(commitment=form.instance.commitment)  # its first evidence may have changed
+        if self._diversion(request) is None:
+            services.refresh_known_since(commitment=form.instance.commitment)  # its first evidence may have changed
 
     def _publish_from_form(self, request, obj) -> None:
         try:
@@ -535,12 +566,33 @@ class StatusUpdateAdmin(SideBySideTranslations, PrecisionFields, SimpleHistoryAd
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        outcome = self._diversion(request)
+        if outcome is not None:
+            return self._response_proposed(request, obj, outcome)
         if "_publish" in request.POST:
             self._publish_from_form(request, obj)
         return super().response_change(request, obj)
 
+    def _response_proposed(self, request, obj, outcome):
+        """After saving a published update: the revisions proposed for it and its evidence, if any."""
+        proposed = [outcome] if isinstance(outcome, Revision) else []
+        proposed += getattr(request, "_evidence_revisions", [])
+        if len(proposed) == 1:
+            request._revision_outcome = proposed[0]  # the mixin's answer: its message and the revision's page
+        if len(proposed) <= 1:
+            return super().response_change(request, obj)
+        links = format_html_join(", ", '<a href="{}">#{}</a>', ((revision_url(r), r.pk) for r in proposed))
+        self.message_user(request, format_html(PROPOSED_SEVERAL, count=len(proposed), links=links), messages.SUCCESS)
+        return HttpResponseRedirect(queue_url())
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = self.has_publish_permission(request) and not (obj and obj.was_published)
+        if obj is not None and change and obj.was_published:
+            for revision in revisions.pending_evidence_of(obj).select_related("created_by"):
+                self.message_user(request, format_html(
+                    "A translation of its evidence is waiting for a publisher's review: "
+                    '<a href="{}">revision #{}</a> by {}.',
+                    revision_url(revision), revision.pk, revision.created_by or "someone"), messages.WARNING)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _bulk(self, request, queryset, service, **labels):

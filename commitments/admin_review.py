@@ -1,11 +1,12 @@
 """Review of changes to published content in the admin: the diversion of edits, and the review queue.
 
 ``ReviewedChangesMixin`` goes on the admin of each reviewed model (commitment, source, actor, theme,
-country): saving the change form of a record the public sees stores a pending ``Revision`` instead
-of changing the record (for editors and publishers alike; a publisher then approves it in the
-queue). Drafts and records not yet public save as usual. ``RevisionAdmin`` is the queue: pending
-revisions oldest first, each opened as a field-by-field diff with approve/reject and a reason.
-The writes are ``revisions``' services; this module only collects input and reports the outcome.
+country; a status update, with its evidence's translations: ``admin.StatusUpdateAdmin``): saving the
+change form of a record the public sees stores a pending ``Revision`` instead of changing the record
+(for editors and publishers alike; a publisher then approves it in the queue). Drafts and records not
+yet public save as usual. ``RevisionAdmin`` is the queue: pending revisions oldest first, each opened
+as a field-by-field diff with approve/reject and a reason. The writes are ``revisions``' services;
+this module only collects input and reports the outcome.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import revisions
 from .admin_actions import error_text
-from .models import Revision
+from .models import Evidence, Revision
 
 DIVERTED = _("Saved as a revision pending a publisher's review; the public still sees the published version.")
 NOTHING_CHANGED = _("No published field was changed, so there is nothing to review.")
@@ -283,11 +284,13 @@ class RevisionAdmin(admin.ModelAdmin):
                                       messages.SUCCESS)
                     return HttpResponseRedirect(queue_url())
         subject = revisions.subject_of(revision)
-        subject_admin = self.admin_site._registry.get(type(subject)) if subject is not None else None
+        # Evidence is edited on its status update's page (no pre-filled form there: the revision shows its values).
+        edited = subject.status_update if isinstance(subject, Evidence) else subject
+        subject_admin = self.admin_site._registry.get(type(edited)) if edited is not None else None
         edit_url = None
-        if subject_admin is not None and subject_admin.has_change_permission(request, subject):
-            info = (subject._meta.app_label, subject._meta.model_name)
-            edit_url = reverse("admin:{}_{}_change".format(*info), args=[subject.pk])
+        if subject_admin is not None and subject_admin.has_change_permission(request, edited):
+            info = (edited._meta.app_label, edited._meta.model_name)
+            edit_url = reverse("admin:{}_{}_change".format(*info), args=[edited.pk])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -300,7 +303,8 @@ class RevisionAdmin(admin.ModelAdmin):
             "form": form,
             "can_review": can_review and pending,
             "edit_url": edit_url,
-            "prefill_url": f"{edit_url}?{urlencode({PREFILL_PARAM: revision.pk})}" if edit_url else None,
+            "prefill_url": f"{edit_url}?{urlencode({PREFILL_PARAM: revision.pk})}" if edit_url and edited is subject
+            else None,
             "queue_url": queue_url(),
             **(extra_context or {}),
         }

@@ -1071,7 +1071,8 @@ class PublicDataVersion(models.Model):
 class Revision(models.Model):
     """A proposed change to published content, held for a publisher's review.
 
-    An edit of a public commitment, source, actor, theme or country is not applied: its new values
+    An edit of a public commitment, source, actor, theme or country (or of the translations of a
+    published status update or its evidence) is not applied: its new values
     are stored here (``data``: field name -> value as the admin form gives it, many-to-many fields as
     lists of primary keys) and the public keeps seeing the published version. A publisher approves
     it (``services`` applies it, with a public reason) or rejects it (with a reason the editor sees).
@@ -1089,6 +1090,9 @@ class Revision(models.Model):
         ACTOR = "actor", _("Actor")
         THEME = "theme", _("Theme")
         COUNTRY = "country", _("Country")
+        # A published update and its evidence: their translations only (``update_translations``).
+        UPDATE = "update", _("Status update")
+        EVIDENCE = "evidence", _("Evidence")
 
     subject_type = models.CharField(_("subject type"), max_length=12, choices=Subject.choices)
     subject_id = models.PositiveBigIntegerField(

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from .languages import CODES, column
-from .models import Actor, Commitment, Country, PublicChange, Revision, Source, StatusUpdate, Theme
+from .models import Actor, Commitment, Country, Evidence, PublicChange, Revision, Source, StatusUpdate, Theme
 
 REASON_MAX = 300
 # English (tests look for it); ``gettext(REASON_REQUIRED)`` where it is said.
@@ -29,6 +29,8 @@ SUBJECTS: dict[type[models.Model], str] = {
     Actor: Revision.Subject.ACTOR,
     Theme: Revision.Subject.THEME,
     Country: Revision.Subject.COUNTRY,
+    StatusUpdate: Revision.Subject.UPDATE,
+    Evidence: Revision.Subject.EVIDENCE,
 }
 
 
@@ -45,6 +47,8 @@ CITED_FIELDS: dict[str, frozenset[str]] = {
     Revision.Subject.ACTOR: _in_every_language("name"),
     Revision.Subject.THEME: _in_every_language("name"),
     Revision.Subject.COUNTRY: _in_every_language("name"),
+    Revision.Subject.UPDATE: _in_every_language("summary"),
+    Revision.Subject.EVIDENCE: _in_every_language("description") | {f"quote_translation_{code}" for code in CODES},
 }
 
 
@@ -100,9 +104,19 @@ def record(
     changes: list[dict] | None = None,
     when: datetime | None = None,
 ) -> PublicChange:
-    """Add one entry to the public change history (call inside the service's transaction)."""
+    """Add one entry to the public change history (call inside the service's transaction).
+
+    An entry about a commitment, a status update or an update's evidence names the commitment (and the
+    update), so it is listed on the commitment's page.
+    """
+    if status_update is None and isinstance(subject, StatusUpdate):
+        status_update = subject
+    elif status_update is None and isinstance(subject, Evidence):
+        status_update = subject.status_update
     if commitment is None and isinstance(subject, Commitment):
         commitment = subject
+    elif commitment is None and status_update is not None:
+        commitment = status_update.commitment
     return PublicChange.objects.create(
         kind=kind,
         subject_type=subject_type(subject),

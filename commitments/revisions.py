@@ -4,7 +4,8 @@ An edit of a public commitment, source, actor, theme or country is not applied: 
 stores the proposed values and the published values it started from (``base``). A publisher then
 approves it, which applies the changed fields in one transaction, with a public reason recorded in
 the change history (``public_log``), or rejects it with a reason the editor sees. Revisions are never
-deleted, so nothing typed is lost.
+deleted, so nothing typed is lost. A published status update and its evidence take revisions of
+their translations only (``update_translations``): the rest of them stays as published.
 
 Values are stored as JSON, field by field: dates as ISO text, a foreign key as the related primary
 key, a many-to-many field as the sorted list of primary keys.
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 
-from . import public_log, services
+from . import public_log, services, update_translations
 from .models import Commitment, PublicChange, Revision, Source
 
 REVIEW_PERM = "commitments.review_revision"
@@ -40,11 +41,14 @@ def needs_review(instance: models.Model) -> bool:
     """Whether an edit of ``instance`` must wait for a publisher: the public sees (or saw) it.
 
     A commitment: published or archived (as stored, not as an unsaved form left it). A source or a
-    taxonomy entry: public, i.e. used by a published commitment. Other models and new rows: never.
+    taxonomy entry: public, i.e. used by a published commitment. A status update: published (withdrawn
+    too), and the evidence of such an update. Other models and new rows: never.
     """
     model = type(instance)
     if instance.pk is None or model not in public_log.SUBJECTS:
         return False
+    if model in update_translations.LIMITED:
+        return update_translations.on_record(instance)
     if model is Commitment:
         # Not public(): an archived commitment was public and may be restored, so its edits wait too.
         return Commitment.objects.filter(pk=instance.pk).values_list("state", flat=True).first() in REVIEWED_STATES
@@ -155,6 +159,13 @@ def propose_revision(*, instance: models.Model, data: Mapping, user, note: str =
     subject = public_log.subject_type(instance)
     fields = reviewed_fields(model, data)
     stored = model._base_manager.get(pk=instance.pk)
+    if (allowed := update_translations.LIMITED.get(model)) is not None:
+        # Only the translations: any other field must be as stored (a form sends some, e.g. an
+        # evidence row's update), and is left out of the revision.
+        current = stored_values(stored, [field.name for field in fields])
+        _refuse_immutable(model, [field.name for field in fields if field.name not in allowed
+                                  and serialise(field, data[field.name]) != current[field.name]])
+        fields = [field for field in fields if field.name in allowed]
     names = [field.name for field in fields]
     return Revision.objects.create(
         subject_type=subject,
@@ -165,6 +176,12 @@ def propose_revision(*, instance: models.Model, data: Mapping, user, note: str =
         note=note,
         created_by=user,
     )
+
+
+def _refuse_immutable(model: type[models.Model], names: list[str]) -> None:
+    if names:
+        fields = get_text_list([label(model, name) for name in names], "and")
+        raise ValidationError(update_translations.IMMUTABLE % {"fields": fields})
 
 
 def _pending(revision: Revision) -> Revision:
@@ -213,6 +230,9 @@ def approve_revision(*, revision: Revision, user, reason: str) -> Revision:
         raise ValidationError(gettext("Not applied: the record this revision changes no longer exists."))
 
     fields = changed_fields(revision)
+    allowed = update_translations.LIMITED.get(model)
+    if allowed is not None:  # a revision made otherwise than by ``propose_revision``
+        _refuse_immutable(model, [name for name in fields if name not in allowed])
     current = stored_values(instance, fields)
     moved = [name for name in fields if current.get(name) != revision.base.get(name)]
     if moved:
@@ -240,8 +260,11 @@ def approve_revision(*, revision: Revision, user, reason: str) -> Revision:
             setattr(instance, field.attname, value)
         else:
             setattr(instance, field.attname, field.to_python(value))
+    # A published update or its evidence: only the changed translations are judged, with the model's
+    # ``clean`` (the rest was judged when it was published and stays as it is).
+    exclude = None if allowed is None else [f.name for f in model._meta.fields if f.name not in fields]
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         raise _clean_failure(model, exc) from None
 
@@ -307,6 +330,8 @@ NAME_FIELDS: dict[str, str] = {
     Revision.Subject.ACTOR: "name",
     Revision.Subject.THEME: "name",
     Revision.Subject.COUNTRY: "name",
+    Revision.Subject.UPDATE: "commitment__title",  # an update has no name of its own: its commitment's
+    Revision.Subject.EVIDENCE: "title",
 }
 
 
@@ -334,4 +359,12 @@ def pending_for(instance: models.Model) -> models.QuerySet:
     """Pending revisions of one record, oldest first."""
     return Revision.objects.filter(
         subject_type=public_log.subject_type(instance), subject_id=instance.pk, review_state=Revision.State.PENDING
+    ).order_by("created_at", "id")
+
+
+def pending_evidence_of(update) -> models.QuerySet:
+    """Pending revisions of the evidence of one status update, oldest first."""
+    return Revision.objects.filter(
+        subject_type=Revision.Subject.EVIDENCE, subject_id__in=update.evidence.values("pk"),
+        review_state=Revision.State.PENDING,
     ).order_by("created_at", "id")
