@@ -139,9 +139,13 @@ def _table_figures(text: str) -> list[tuple[str, ...]]:
     """The numeric tails of a PDF's lines (a table row's figures), in order."""
     out = []
     for line in text.splitlines():
+        if not re.search(r"[^\W\d_]", line):  # a chart's axis labels (no word): laid out differently per language
+            continue
         found = re.search(r"((?:\s+[+-]?\d+){2,})\s*$", line)
-        if found and not re.search(r"\d{4}\s*$", line):  # not a line ending in a year
-            out.append(tuple(found[1].split()))
+        # Years are a date's, not a figure ("30 June 2019 3 0" beside "30 июня 2019 г. 3 0").
+        figures = tuple(t for t in found[1].split() if not re.fullmatch(r"(19|20)\d\d", t)) if found else ()
+        if len(figures) >= 2:
+            out.append(figures)
     return out
 
 

@@ -256,10 +256,11 @@ def test_a_russian_title_and_quote_translation_of_a_published_commitment_wait_fo
     assert new_title not in reader.get(_ru("commitments:detail", ns.expert.slug)).content.decode()
 
     diff = publisher.get(reverse("admin:commitments_revision_change", args=[revision.pk]))
-    rows = {row["label"]: (row["published"], row["proposed"]) for row in diff.context["rows"]}
-    assert rows["Title (Русский)"] == (ns.expert.title_ru, new_title)
-    assert rows["Quote translation (Русский)"] == (QUOTE_RU, new_quote)
-    assert "Title (Русский)" in diff.content.decode()
+    # The publisher reads the admin under /ru/ here (``reverse`` after a /ru/ request), so its labels are Russian.
+    rows = {str(row["label"]): (row["published"], row["proposed"]) for row in diff.context["rows"]}
+    assert rows["Название (Русский)"] == (ns.expert.title_ru, new_title)
+    assert rows["Перевод цитаты (Русский)"] == (QUOTE_RU, new_quote)
+    assert "Название (Русский)" in diff.content.decode()
 
     approved = publisher.post(reverse("admin:commitments_revision_change", args=[revision.pk]),
                               {"action": "approve", "reason": "A closer Russian title."})
@@ -268,8 +269,8 @@ def test_a_russian_title_and_quote_translation_of_a_published_commitment_wait_fo
     assert (stored.title_ru, stored.quote_translation_ru, stored.quote_translation_url_ru) == (new_title, new_quote, "")
     change = PublicChange.objects.get(kind=PublicChange.Kind.REVISED)
     cited = {c["field"]: (c["label"], c["old"], c["new"]) for c in change.changes}
-    assert cited["title_ru"] == ("Title (Русский)", ns.expert.title_ru, new_title)
-    assert cited["quote_translation_ru"] == ("Quote translation (Русский)", QUOTE_RU, new_quote)
+    assert cited["title_ru"] == ("Title (Russian)", ns.expert.title_ru, new_title)
+    assert cited["quote_translation_ru"] == ("Quote translation (Russian)", QUOTE_RU, new_quote)
     page = reader.get(_ru("commitments:detail", ns.expert.slug)).content.decode()
     assert "A closer Russian title." in page and new_title in page
 

@@ -31,6 +31,8 @@ CHUNK = 1000  # rows per fetch
 NOT_ASSESSED = country_status.NOT_ASSESSED
 PRECISIONS = tuple(Precision.values)
 STATUSES = tuple(Status.values)
+with translation.override(languages.DEFAULT):  # the schema's English labels, whatever language imports this
+    STATUS_LABELS = tuple(str(label) for _, label in Status.choices)
 
 _COUNTRY_STATUS_SCHEMA = {
     "type": "object",
@@ -94,7 +96,7 @@ COLUMN_LIST = (
            "with exactly one country chosen the status in that country; on the as_of day if one is given.",
            "achieved", enum=STATUSES, safe=True),
     Column("status_label", "string", "The status as the site shows it.", "Achieved",
-           enum=tuple(str(label) for _, label in Status.choices), safe=True),
+           enum=STATUS_LABELS, safe=True),
     Column("status_as_of", "date", "The as-of date of the assessment the status comes from; null when not "
            "assessed. As precise as status_as_of_precision says (a month is stored as its first day).",
            "2022-03-01", nullable=True),
@@ -310,7 +312,8 @@ def records(*, request: HttpRequest, queryset: QuerySet, day: date | None, in_co
     is then the one of that country's cell). ``statuses_only``: the status in each country, without its
     date and update (``InCountries.status`` only: the CSV). ``others``: the languages whose columns to add.
     """
-    labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
+    with translation.override(languages.DEFAULT):  # the English columns stay English under /ru/ too
+        labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
     page_prefix = request.build_absolute_uri(reverse("commitments:list"))
     # Every public row: the link tables are aggregated whole, which is cheapest then.
     every_row = queryset.query.where == Commitment.objects.public().query.where

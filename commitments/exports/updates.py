@@ -69,6 +69,10 @@ def _in_language(code: str) -> tuple[Column, ...]:
                "Эксперт работает в Бишкеке с марта 2022 года.", added_in=3, language=code),
     )
 
+with translation.override(languages.DEFAULT):  # the schema's English labels, whatever language imports this
+    ASSESSABLE_LABELS = tuple(str(label) for _, label in ASSESSABLE)
+
+
 COLUMN_LIST = (
     Column("event", "string", "published: the update was published; withdrawn: a publisher withdrew it (it counts "
            "for no status since). A withdrawn update appears twice: once for each event.", "published",
@@ -89,7 +93,7 @@ COLUMN_LIST = (
     Column("status", "string", "The status the update gives (a slug of the status scale).", "achieved",
            enum=tuple(value for value, _ in ASSESSABLE), safe=True),
     Column("status_label", "string", "The status as the site shows it.", "Achieved",
-           enum=tuple(str(label) for _, label in ASSESSABLE), safe=True),
+           enum=ASSESSABLE_LABELS, safe=True),
     Column("as_of", "date", "The day the assessment describes (a month or year is stored as its first day: see "
            "as_of_precision).", "2022-03-01"),
     Column("as_of_precision", "string", "How precise as_of is.", "day", enum=PRECISIONS, safe=True),
@@ -177,7 +181,8 @@ def records(*, request: HttpRequest, filterset, chunk: int | None = None,
     """Each event's values in the order of ``EXPORT.row_columns_in(others)``, their evidence read ``chunk``
     events at a time."""
     chunk = chunk or CHUNK
-    labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
+    with translation.override(languages.DEFAULT):  # the English columns stay English under /ru/ too
+        labels = {value: str(label) for value, label in Status.choices}  # plain text: CSV and JSON
     labels_in = {}
     for code in others:
         with translation.override(code):
