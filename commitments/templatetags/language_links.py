@@ -98,12 +98,16 @@ def translation_source(obj, name: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def name_list(context, entries) -> str:
-    """`` · A, B`` for a row's themes or countries: each name in the page's language in its own ``<span>`` (with
-    ``lang`` where it falls back), the search's words marked, as ``lang_attr`` and ``marked`` would write them.
+def name_list(context, obj, relation: str) -> str:
+    """`` · A, B`` for a row's ``relation`` (its themes or countries): each name in the page's language in its own
+    ``<span>`` (with ``lang`` where it falls back), the search's words marked, as ``lang_attr`` and ``marked``
+    would write them.
 
     One tag for the whole list, not a loop of tags: a list page shows about a hundred of these names, and a
-    template loop cost about a fifth of the page's rendering (docs/performance.md, issue 18)."""
+    template loop cost about a fifth of the page's rendering (docs/performance.md, issue 18). The prefetched
+    rows are read as they are: ``obj.themes.all()`` builds a manager and a queryset for each row."""
+    prefetched = getattr(obj, "_prefetched_objects_cache", {})
+    entries = prefetched[relation] if relation in prefetched else getattr(obj, relation).all()
     search = context.get("search") or None
     here = active()
     parts = []
