@@ -41,14 +41,15 @@ def _normal(word: str, vendor: str) -> str:
     return _stemmer(vendor).stemWord(word)
 
 
-def _phrases(query: Query, vendor: str) -> list[tuple[str, ...]]:
+@lru_cache(maxsize=256)  # one query marks a hundred texts on a list page: its stems once, not per text
+def _phrases(query: Query, vendor: str) -> tuple[tuple[str, ...], ...]:
     """The query's phrases as stems (a slashed word such as ``p/cve`` as its parts)."""
     found = set()
     for phrase in query.phrases():
         parts = search_terms.words(" ".join(phrase))
         if parts:
             found.add(tuple(_normal(w, vendor) for w in parts))
-    return sorted(found, key=len, reverse=True)
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _marked_words(text: str, query: Query, vendor: str) -> tuple[list[re.Match], set[int]]:
