@@ -67,7 +67,7 @@ lint: install ## ruff and the migrations check
 clean: ## Remove the virtual environment and the local SQLite database
 	rm -rf $(VENV) .tools db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
 
-.PHONY: help install tools db run serve test bench lint clean
+.PHONY: help install messages tools db run serve test bench lint clean
 
 loadtest: install ## Load-test gunicorn (DEBUG off) on a 10k demo database with Locust (LOADTEST_SECONDS, default 30)
 	$(PY) loadtest/run.py
