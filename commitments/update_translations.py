@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from .languages import OTHERS, column, translated_fields
 from .models import Evidence, StatusUpdate
+from .querysets import on_record_q
 from .translation_status import has_quote
 
 IMMUTABLE = gettext_lazy(
@@ -44,4 +45,4 @@ def on_record(instance: models.Model) -> bool:
     """Whether the stored update (or the update the stored evidence backs) was published: then it takes review."""
     if isinstance(instance, StatusUpdate):
         return StatusUpdate.objects.on_record().filter(pk=instance.pk).exists()
-    return Evidence.objects.filter(pk=instance.pk, status_update__published_at__isnull=False).exists()
+    return Evidence.objects.filter(on_record_q("status_update__"), pk=instance.pk).exists()

@@ -13,6 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 
 from commitments import revisions, update_translations
 from commitments.admin_review import DIVERTED, NOTHING_CHANGED
@@ -137,7 +139,7 @@ def test_a_publisher_approves_it_with_a_reason_and_the_russian_pages_show_it_wit
 
     page = _text(ns.ru_page)
     assert RU_SUMMARY in page
-    assert "The tracker&#x27;s own translation (unofficial)" in page  # who translated it
+    assert "(перевод трекера)" in page  # who translated it: the tracker (its own, unofficial)
     assert f'id="change-{change.pk}"' in page and REASON in page  # the change history
     assert RU_SUMMARY in _text(ns.ru_updates)
     english = _text(ns.en_page)
@@ -188,8 +190,10 @@ def test_a_rejection_keeps_the_text_for_the_editor(ns):
     review = editor.get(_review_url(revision))
     assert review.status_code == 200
     assert "Say “secretariat”." in review.content.decode()
-    rows = {row["label"]: row["proposed"] for row in review.context["rows"]}
-    assert rows["Summary (Русский)"] == RU_SUMMARY
+    rows = {str(row["label"]): row["proposed"] for row in review.context["rows"]}
+    with translation.override(review.wsgi_request.LANGUAGE_CODE):  # the admin's labels are in its language
+        label = capfirst(str(StatusUpdate._meta.get_field("summary_ru").verbose_name))
+    assert rows[label] == RU_SUMMARY
     # The editor opens a new edit from it: the form starts from the rejected text.
     prefilled = editor.get(review.context["prefill_url"])
     assert prefilled.context["adminform"].form["summary_ru"].value() == RU_SUMMARY
@@ -245,7 +249,7 @@ def test_the_evidence_translations_are_proposed_from_the_update_page_and_approve
     assert ns.evidence.quote in page  # the verbatim original stays beside its translation
     change = PublicChange.objects.get(kind=PublicChange.Kind.REVISED)
     assert (change.subject_type, change.commitment, change.status_update) == ("evidence", ns.commitment, ns.update)
-    assert "the translation of its evidence" in page
+    assert "(перевод его доказательств)" in page  # the change log names what changed, in Russian
     queue = _client(ns.publisher).get(reverse("admin:commitments_revision_changelist"))
     names = {r.pk: r.subject_name for r in queue.context["cl"].result_list}
     assert names == {update_revision.pk: ns.commitment.title, evidence_revision.pk: ns.evidence.title}
