@@ -205,7 +205,7 @@ def test_the_russian_feed(client, ns):
     assert response.status_code == 200
     parsed = feedparser.parse(response.content)
     assert not parsed.bozo, parsed.bozo_exception
-    assert parsed.feed.title == "Трекер обязательств: обновления статусов"
+    assert parsed.feed.title == "Мониторинг обязательств: обновления статусов"
     assert parsed.feed.subtitle == "Опубликованные обновления статусов и их отзывы, сначала новые."
     assert parsed.feed.language == "ru" or 'xml:lang="ru"' in response.content.decode()
     by_link = {e.link.rsplit("#", 1)[1]: e for e in parsed.entries}
