@@ -7,6 +7,8 @@ from datetime import date
 
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import reverse
 
 from commitments import roles, services
 from commitments.models import Actor, Commitment, Country, Evidence, Source, StatusUpdate, Theme
@@ -243,3 +245,15 @@ def admin_form_data(client, url: str) -> dict:
                 value = inline[name].value()
                 data[f"{inline.prefix}-{name}"] = "" if value is None else str(value)
     return data
+
+
+def logged_in(user) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def admin_change_url(obj) -> str:
+    """The admin's change page of ``obj``."""
+    return reverse(f"admin:commitments_{obj._meta.model_name}_change", args=[obj.pk])

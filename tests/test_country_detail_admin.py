@@ -16,6 +16,8 @@ from commitments.models import Commitment, CountryStatus, Revision, StatusUpdate
 
 from . import factories as f
 from .conftest import built_once
+from .factories import admin_change_url as _change_url
+from .factories import logged_in as _client
 from .test_query_counts import DETAIL
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +64,6 @@ def _build() -> SimpleNamespace:
 def data(django_db_setup, django_db_blocker):
     with built_once(django_db_blocker, _build) as ns:
         yield ns
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _rows(response) -> dict:
@@ -213,10 +209,6 @@ def test_the_country_table_is_read_in_one_query_whatever_the_countries(
 
 UPDATE_ADD = reverse("admin:commitments_statusupdate_add")
 CHANGELIST = reverse("admin:commitments_commitment_changelist")
-
-
-def _change_url(obj) -> str:
-    return reverse(f"admin:commitments_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 EVIDENCE = {

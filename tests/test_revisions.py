@@ -13,24 +13,16 @@ from commitments.models import Actor, Commitment, Country, PublicChange, Revisio
 
 from . import factories as f
 from .conftest import built_once
+from .factories import admin_change_url as _change_url
+from .factories import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 
 NEW = "Zyxquorn"  # a word no page shows before the approval
 
 
-def _change_url(obj) -> str:
-    return reverse(f"admin:commitments_{obj._meta.model_name}_change", args=[obj.pk])
-
-
 def _review_url(revision) -> str:
     return reverse("admin:commitments_revision_change", args=[revision.pk])
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _messages(response) -> list[str]:
@@ -143,8 +135,6 @@ class TestOnEveryPublicSurface:
         assert NEW.lower() not in _public_text(reader, url)
         revisions.approve_revision(revision=revision, user=f.publisher(), reason="Clearer title.")
         assert NEW.lower() in _public_text(reader, url)
-
-
 
 
 def test_a_draft_commitment_and_a_source_no_public_commitment_uses_save_directly():

@@ -15,6 +15,8 @@ from commitments.models import Actor, Commitment, Country, Evidence, PublicChang
 
 from . import factories as f
 from .conftest import built_once
+from .factories import admin_change_url as _change_url
+from .factories import logged_in as _client
 
 pytestmark = pytest.mark.django_db
 
@@ -74,16 +76,6 @@ def _build() -> SimpleNamespace:
 def ns(django_db_setup, django_db_blocker):
     with built_once(django_db_blocker, _build) as built:
         yield built
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _change_url(obj) -> str:
-    return reverse(f"admin:commitments_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 def _ru(url_name: str, *args) -> str:

@@ -22,6 +22,8 @@ from commitments.models import Evidence, PublicChange, Revision, StatusUpdate
 
 from . import factories as f
 from .conftest import built_once
+from .factories import admin_change_url as _change_url
+from .factories import logged_in as _client
 from .test_query_counts import DETAIL
 
 pytestmark = pytest.mark.django_db
@@ -55,16 +57,6 @@ class Data:
 def ns(django_db_setup, django_db_blocker):
     with built_once(django_db_blocker, Data) as data:
         yield data
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _change_url(obj) -> str:
-    return reverse(f"admin:commitments_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 def _review_url(revision) -> str:
