@@ -243,9 +243,11 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
     """Everything the overview page shows, for the day ``on`` (queryset already ``at()`` that day).
 
     ``current``: the day is today and the statuses are the stored ones, so the per-theme and
-    per-country counts may come from the facet index when it is current (``counting.status_breakdown``).
+    per-country counts and the overdue and stale counts may come from the facet index when it is current
+    (``counting.overview_counts``).
     """
-    counts, by = counting.status_breakdown(queryset, day=None if current else on, facets=("theme", "country"))
+    counts, by, overdue_count, stale_count = counting.overview_counts(
+        queryset, day=None if current else on, on=on, facets=("theme", "country"))
     # Order by the stored column itself when it is the one shown, so the index gives the order.
     assessed = "current_status_date" if current else "eff_status_date"
     recent = queryset.exclude(eff_status_date=None).order_by(F(assessed).desc(), "title")
@@ -260,8 +262,8 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
         "by_theme": _with_bars(by["theme"]),
         "by_country": _with_bars(by["country"]),
         **sections,
-        "overdue_count": overdue.count(),
-        "stale_count": stale.count(),
+        "overdue_count": overdue_count,
+        "stale_count": stale_count,
     }
 
 

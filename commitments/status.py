@@ -13,6 +13,7 @@ status codes and date ordinals) and a Python predicate (for reports and single r
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import dates
@@ -91,8 +92,15 @@ def info(slug: str) -> StatusInfo:
 
 
 def scale() -> list[StatusInfo]:
-    """The whole scale in display order."""
-    return [info(s) for s in Status.values]
+    """The whole scale in display order, in the active language."""
+    return list(_scale(get_language()))
+
+
+@functools.lru_cache(maxsize=8)
+def _scale(language: str | None) -> tuple[StatusInfo, ...]:
+    # Per language, as Django keeps each language's catalog per process: a page draws the scale once per status
+    # bar (56 bars on the overview), and translating seven labels and definitions each time cost about 10 ms.
+    return tuple(info(s) for s in Status.values)
 
 
 def months_before(day: date, months: int) -> date:

@@ -49,7 +49,8 @@ def both_engines() -> tuple[tuple, tuple]:
             for kind, taxonomy in counting.TAXONOMY_FACETS.items()
             for entry in catalogue.load(facets=(kind,))[kind].values()
         }
-        return overall, by, entries
+        flags = counting.overview_counts(queryset, day=None, on=date.today(), facets=())[2:]
+        return overall, by, entries, flags
 
     sql = read()
     assert facet_index.refresh() is not None

@@ -85,7 +85,25 @@ def status_breakdown(queryset: CommitmentQuerySet, *, day: date | None, facets: 
     the index may answer. A country's counts are of the statuses in that country (``country_status``).
     Returns (status -> n, facet -> rows of slug, name, total, counts).
     """
+    return _breakdown(facet_index.current() if day is None else None, queryset, day=day, facets=facets)
+
+
+def overview_counts(queryset: CommitmentQuerySet, *, day: date | None, on: date,
+                    facets: tuple[str, ...]) -> tuple[dict, dict, int, int]:
+    """The overview's numbers: ``status_breakdown``'s, and how many are overdue and how many stale on ``on``.
+
+    The index answers all of them while it is current and ``day`` is None (today): the overdue and stale
+    counts by the rules' numpy forms (``status.overdue_mask``/``stale_mask``); else SQL, by their SQL forms.
+    """
     index = facet_index.current() if day is None else None
+    statuses, by = _breakdown(index, queryset, day=day, facets=facets)
+    if index is not None:
+        return statuses, by, int(index.overdue(on).sum()), int(index.stale(on).sum())
+    return statuses, by, queryset.overdue(on=on).count(), queryset.stale(on=on).count()
+
+
+def _breakdown(index: facet_index.FacetIndex | None, queryset: CommitmentQuerySet, *, day: date | None,
+               facets: tuple[str, ...]) -> tuple[dict, dict]:
     if index is not None:
         entries = catalogue.load(facets=facets)
         return index.status_counts(), {name: index.breakdown(name, entries[name].values()) for name in facets}
