@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django import template
 from django.db import connection
 from django.utils import formats, translation
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from .. import dates, search_highlight
@@ -121,3 +122,13 @@ def marked(context, text) -> str:
 def search_snippet(context, text) -> str:
     """A passage of ``text`` around the page's search's first match, highlighted (``search_highlight.snippet``)."""
     return search_highlight.snippet(str(text), context.get("search") or None, vendor=connection.vendor)
+
+
+@register.simple_tag
+def status_counts(bar) -> str:
+    """Every status with commitments, written out with its swatch (``selectors.status_bar``'s segments): what
+    ``_status_counts.html`` wrote, in one tag, as the overview writes it 55 times (about 0.2 ms each as an
+    include with its loop)."""
+    items = format_html_join("", '<li><span class="swatch seg-{}" aria-hidden="true"></span>{}: {}</li>',
+                             ((s.slug, s.label, formats.localize(s.count)) for s in bar if s.count))
+    return format_html('<ul class="inline">{}</ul>', items)
