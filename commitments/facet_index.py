@@ -84,7 +84,7 @@ class FacetIndex:
 
     def rows_of(self, ids) -> np.ndarray:
         """A mask of the rows whose id is in ``ids`` (ids of non-public commitments are ignored)."""
-        wanted = np.fromiter(ids, dtype=np.int64)
+        wanted = np.asarray(ids, dtype=np.int64) if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
         mask = np.zeros(self.size, dtype=bool)
         if wanted.size and self.size:
             at = np.searchsorted(self.ids, wanted).clip(max=self.size - 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 from django.db import connections, models
 from django.db.models import ExpressionWrapper, F, FilteredRelation, Q
 from django.db.models.expressions import RawSQL
@@ -233,17 +234,26 @@ class CommitmentQuerySet(models.QuerySet):
             return self.none()
         return self.filter(pk__in=RawSQL(*matches))  # noqa: S611 - constants; the words are parameters
 
-    def search_ids(self, text: str) -> list[int]:
-        """The ids ``search(text)`` matches, of any commitment (public or not), read from the index alone.
+    def search_ids(self, text: str) -> np.ndarray:
+        """The ids ``search(text)`` matches, of any commitment (public or not), read from the index alone, in no
+        particular order.
 
-        Without the join to this queryset's table: the facet index keeps the public ones itself.
+        Without the join to this queryset's table: the facet index keeps the public ones itself. The ids come
+        back as one comma-separated text, parsed by numpy: for a word in half of 100,000 commitments, a row per
+        id cost SQLite 34 ms of Python building 53,000 rows, one text 10 ms (PostgreSQL: 17 ms of client CPU, 2).
         """
         matches = self._search_sql(text)
         if matches is None:
-            return []
+            return np.zeros(0, dtype=np.int64)
+        sql, params = matches
+        if connections[self.db].vendor == "postgresql":
+            joined = f"SELECT string_agg(commitment_id::text, ',') FROM ({sql}) AS matches"  # noqa: S608
+        else:
+            joined = f"SELECT group_concat(rowid, ',') FROM ({sql})"  # noqa: S608
         with connections[self.db].cursor() as cursor:
-            cursor.execute(*matches)
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute(joined, params)
+            text_ids = cursor.fetchone()[0]
+        return np.fromstring(text_ids, dtype=np.int64, sep=",") if text_ids else np.zeros(0, dtype=np.int64)
 
     def search_rank(self, text: str) -> RawSQL | None:
         """How well each row matches ``text``, best first when ordered ascending (None with no word to look for).

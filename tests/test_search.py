@@ -78,7 +78,7 @@ def test_search_document_follows_every_write(data):
     StatusUpdate.objects.filter(commitment=expert).delete()
     assert slugs("heron") == set()
     Commitment.objects.filter(pk=expert.pk).delete()
-    assert Commitment.objects.search_ids("kingfisher") == []  # its document went with it
+    assert Commitment.objects.search_ids("kingfisher").tolist() == []  # its document went with it
 
 
 def test_words_match_without_case_and_whole_not_as_prefixes(data):
