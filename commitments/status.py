@@ -86,7 +86,11 @@ class StatusInfo:
 
 def info(slug: str) -> StatusInfo:
     """Label and definition for a status slug (raises ValueError for an unknown slug)."""
-    status = Status(slug)
+    found = _by_slug(get_language()).get(slug)
+    return found if found is not None else _info(Status(slug))  # Status() raises the ValueError
+
+
+def _info(status: Status) -> StatusInfo:
     # Plain text in the active language: callers put these in JSON (the report's snapshot) and f-strings.
     return StatusInfo(slug=status.value, label=str(status.label), definition=str(DEFINITIONS[status]))
 
@@ -100,7 +104,12 @@ def scale() -> list[StatusInfo]:
 def _scale(language: str | None) -> tuple[StatusInfo, ...]:
     # Per language, as Django keeps each language's catalog per process: a page draws the scale once per status
     # bar (56 bars on the overview), and translating seven labels and definitions each time cost about 10 ms.
-    return tuple(info(s) for s in Status.values)
+    return tuple(_info(s) for s in Status)
+
+
+@functools.lru_cache(maxsize=8)
+def _by_slug(language: str | None) -> dict[str, StatusInfo]:
+    return {i.slug: i for i in _scale(language)}
 
 
 def months_before(day: date, months: int) -> date:
