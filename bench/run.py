@@ -161,7 +161,8 @@ def print_table(run: dict) -> None:
         s = run["served"]
         print(f"  served: {s['error']}" if "error" in s else
               f"  served: {s['setting']} (kB as sent); {s['rounds']} rounds; requests per worker "
-              f"{s['requests_per_worker']}; facet index in every worker: {s['warm_up']['index_in_every_worker']}")
+              f"{s['requests_per_worker']}; facet index in every worker: {s['warm_up']['index_in_every_worker']}; "
+              f"every page warmed in every worker: {s['warm_up']['every_page_in_every_worker']}")
 
 
 if __name__ == "__main__":

@@ -23,10 +23,11 @@ in-process rows), the same 40 on the compliance matrix, and the unfiltered list 
 
 Warm-up: each worker builds its facet index after the first page that finds none (``request_finished``,
 before the worker takes another request), so the unfiltered list is asked until both workers have answered
-it, told apart by the CPU time each has used (``/proc/<pid>/sched``); then every address once. Then
+it, told apart by the CPU time each has used (``/proc/<pid>/task/*/sched``); then every address once, and
+again until each worker has answered the list, the matrix and the overview (at most 5 passes). Then
 ``BENCH_WORD_RUNS`` rounds (default 3). Each group gives the median and p95 over every sample of its
-addresses, each round's median (a later round no faster than the first: nothing was still warming up), and
-the workers' CPU time per request (``/proc/<pid>/sched``; SQLite's work is in it, PostgreSQL's is not):
+addresses, each round's median (a first round no slower than the others: nothing was still warming up), and
+the workers' CPU time per request (``/proc/<pid>/task/*/sched``; SQLite's work is in it, PostgreSQL's is not):
 steadier than the wall clock on a shared machine.
 """
 
@@ -45,6 +46,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -146,17 +148,19 @@ def workers(arbiter: int) -> list[int]:
 
 
 def cpu_ms(pids: list[int]) -> dict[int, float]:
-    """Per worker, its CPU time so far (ms, to the nanosecond: ``/proc/<pid>/sched``); empty where not told."""
+    """Per worker, its threads' CPU time so far (ms, to the nanosecond: ``/proc/<pid>/task/*/sched``); empty
+    where /proc does not tell."""
     out = {}
     for pid in pids:
+        total = 0.0
         try:
-            text = Path(f"/proc/{pid}/sched").read_text()
-        except OSError:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                text = (task / "sched").read_text()
+                line = next(line for line in text.splitlines() if line.startswith("se.sum_exec_runtime"))
+                total += float(line.split(":")[1])
+        except (OSError, StopIteration):
             return {}
-        line = next((line for line in text.splitlines() if line.startswith("se.sum_exec_runtime")), None)
-        if line is None:
-            return {}
-        out[pid] = float(line.split(":")[1])
+        out[pid] = total
     return out
 
 
@@ -249,24 +253,33 @@ def gunicorn(db_url: str, *, log: Path, ready_seconds: float = 90):
         stop(proc)
 
 
-def warm_up(server: Server, order: list[str]) -> dict:
-    """Both workers answer a list page (and so build their facet index), then every address once."""
+def warm_up(server: Server, order: list[str], *, most_passes: int = 5) -> dict:
+    """Both workers answer a list page (and so build their facet index); then every address once, again until
+    each worker has answered each page (the list, the matrix, the overview: their templates compiled)."""
     answered: dict[int, int] = {}
     asked = 0
     while len(answered) < WORKERS and asked < 40:
         *_, pid = server.ask(UNFILTERED)
         asked += 1
-        if pid is None and not server.pids:  # no /proc: enough asks that both workers most likely answered
-            if asked >= 4 * WORKERS:
-                break
-            continue
+        if pid is None and asked >= 4 * WORKERS:  # no /proc: enough that both workers most likely answered
+            break
         if pid is not None:
             answered[pid] = answered.get(pid, 0) + 1
-    for url in dict.fromkeys(order):
-        server.ask(url)
+    pages = {urlsplit(url).path for url in order}
+    seen: dict[int, set[str]] = {pid: set() for pid in server.pids}
+    passes = 0
+    while passes < most_passes and (passes == 0 or any(done != pages for done in seen.values())):
+        passes += 1
+        for url in dict.fromkeys(order):
+            *_, pid = server.ask(url)
+            seen.setdefault(pid, set()).add(urlsplit(url).path)
+        seen.pop(None, None)
+    told = bool(server.pids) and bool(seen)
     return {"unfiltered_list_asks": asked,
-            "workers_answered": len(answered) if server.pids else None,  # None: not told (no /proc)
-            "index_in_every_worker": len(answered) >= WORKERS if server.pids else None}
+            "passes": passes,
+            # None: not told (no /proc)
+            "index_in_every_worker": len(answered) >= WORKERS if told else None,
+            "every_page_in_every_worker": all(done == pages for done in seen.values()) if told else None}
 
 
 def run(db_url: str, *, runs: int, log: Path, words: list[tuple[str, str, str]] | None = None) -> dict:

@@ -80,7 +80,7 @@ def test_it_serves_a_small_database_end_to_end(tmp_path, monkeypatch):
     out = served.run(f"sqlite:///{path}", runs=1, log=tmp_path / "gunicorn.log", words=words)
 
     assert out["vendor"] == "sqlite" and out["commitments"] == 20 and out["rounds"] == 1
-    assert out["warm_up"]["index_in_every_worker"] is True
+    assert out["warm_up"]["index_in_every_worker"] is True and out["warm_up"]["every_page_in_every_worker"] is True
     assert len(out["requests_per_worker"]) == served.WORKERS and not out["workers_replaced"]
     pages = out["pages"]
     assert pages["list, word set"]["samples"] == len(words) and pages["matrix, word set"]["samples"] == len(words)
