@@ -336,7 +336,7 @@ def _terminate(signum, frame):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_WORD_RUNS", "3")))
-    parser.add_argument("--log", type=Path, default=ROOT / "bench" / "results" / "served-gunicorn.log")
+    parser.add_argument("--log", type=Path, default=ROOT / "bench" / "data" / "served-gunicorn.log")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _terminate)
     ensure_static()
