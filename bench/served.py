@@ -24,11 +24,11 @@ in-process rows), the same 40 on the compliance matrix, and the unfiltered list 
 Warm-up: each worker builds its facet index after the first page that finds none (``request_finished``,
 before the worker takes another request), so the unfiltered list is asked until both workers have answered
 it, told apart by the CPU time each has used (``/proc/<pid>/task/*/sched``); then every address once, and
-again until each worker has answered the list, the matrix and the overview (at most 5 passes). Then
+the list, the matrix or the overview again until each worker has answered each of them. Then
 ``BENCH_WORD_RUNS`` rounds (default 3). Each group gives the median and p95 over every sample of its
-addresses, each round's median (a first round no slower than the others: nothing was still warming up), and
-the workers' CPU time per request (``/proc/<pid>/task/*/sched``; SQLite's work is in it, PostgreSQL's is not):
-steadier than the wall clock on a shared machine.
+addresses, the workers' CPU time per request (``/proc/<pid>/task/*/sched``; SQLite's work is in it,
+PostgreSQL's is not: steadier than the wall clock on a shared machine), and each round's median of both (a
+first round no slower than the others: nothing was still warming up).
 """
 
 from __future__ import annotations
@@ -87,25 +87,28 @@ def plan(words: list[tuple[str, str, str]]) -> tuple[dict[str, list[str]], list[
     return groups, order
 
 
+def _rounds(found: dict[str, dict], urls: list[str], key: str) -> list[list[float]]:
+    """Each round's samples of ``urls`` (``key``: "ms" or "cpu"), a list per round."""
+    return [[value for url in urls for value in found[url][key][r]] for r in range(len(found[urls[0]][key]))]
+
+
 def summarize(found: dict[str, dict], urls: list[str]) -> dict:
-    """The median and p95 over every sample of ``urls``; each round's median; the workers' CPU per request
-    (median)."""
-    samples = [ms for url in urls for ms in found[url]["samples"]]
-    rounds = max(len(found[url]["rounds"]) for url in urls)
-    by_round = [[ms for url in urls for ms in (found[url]["rounds"][r] if r < len(found[url]["rounds"]) else [])]
-                for r in range(rounds)]
-    cpu = [ms for url in urls for ms in found[url]["cpu"]]
+    """The median and p95 over every sample of ``urls``; each round's median, of the time and of the workers'
+    CPU (a first round no slower than the others: nothing was still warming up)."""
+    by_round, cpu_by_round = _rounds(found, urls, "ms"), [r for r in _rounds(found, urls, "cpu") if r]
+    samples, cpu = [ms for r in by_round for ms in r], [ms for r in cpu_by_round for ms in r]
     return {
         "median_ms": round(statistics.median(samples), 2),
         "p95_ms": round(measure.percentile(samples, 0.95), 2),
         "min_ms": round(min(samples), 2),
         "max_ms": round(max(samples), 2),
-        "round_medians_ms": [round(statistics.median(r), 2) for r in by_round if r],
+        "round_medians_ms": [round(statistics.median(r), 2) for r in by_round],
         "server_cpu_median_ms": round(statistics.median(cpu), 2) if cpu else None,
+        "round_cpu_medians_ms": [round(statistics.median(r), 2) for r in cpu_by_round],
         "samples": len(samples),
         "addresses": len(urls),
         "bytes": round(statistics.mean(found[url]["bytes"] for url in urls)),  # as sent: gzipped
-        "slowest": max(urls, key=lambda url: statistics.median(found[url]["samples"])),
+        "slowest": max(urls, key=lambda url: statistics.median(ms for r in found[url]["ms"] for ms in r)),
     }
 
 
@@ -253,33 +256,36 @@ def gunicorn(db_url: str, *, log: Path, ready_seconds: float = 90):
         stop(proc)
 
 
-def warm_up(server: Server, order: list[str], *, most_passes: int = 5) -> dict:
-    """Both workers answer a list page (and so build their facet index); then every address once, again until
-    each worker has answered each page (the list, the matrix, the overview: their templates compiled)."""
+def warm_up(server: Server, order: list[str], *, most_asks: int = 40) -> dict:
+    """Both workers answer a list page (and so build their facet index); every address once; then, until each
+    worker has answered the list, the matrix and the overview (their templates compiled), the one it lacks."""
     answered: dict[int, int] = {}
     asked = 0
-    while len(answered) < WORKERS and asked < 40:
+    while len(answered) < WORKERS and asked < most_asks:
         *_, pid = server.ask(UNFILTERED)
         asked += 1
         if pid is None and asked >= 4 * WORKERS:  # no /proc: enough that both workers most likely answered
             break
         if pid is not None:
             answered[pid] = answered.get(pid, 0) + 1
-    pages = {urlsplit(url).path for url in order}
+    first = {urlsplit(url).path: url for url in reversed(order)}  # a page: its first address
     seen: dict[int, set[str]] = {pid: set() for pid in server.pids}
-    passes = 0
-    while passes < most_passes and (passes == 0 or any(done != pages for done in seen.values())):
-        passes += 1
-        for url in dict.fromkeys(order):
-            *_, pid = server.ask(url)
-            seen.setdefault(pid, set()).add(urlsplit(url).path)
+    for url in dict.fromkeys(order):
+        *_, pid = server.ask(url)
+        seen.setdefault(pid, set()).add(urlsplit(url).path)
+    seen.pop(None, None)
+    more = 0
+    while more < most_asks and (lacking := {page for done in seen.values() for page in first.keys() - done}):
+        *_, pid = server.ask(first[min(lacking)])
+        seen.setdefault(pid, set()).add(urlsplit(first[min(lacking)]).path)
         seen.pop(None, None)
+        more += 1
     told = bool(server.pids) and bool(seen)
     return {"unfiltered_list_asks": asked,
-            "passes": passes,
+            "more_asks": more,
             # None: not told (no /proc)
             "index_in_every_worker": len(answered) >= WORKERS if told else None,
-            "every_page_in_every_worker": all(done == pages for done in seen.values()) if told else None}
+            "every_page_in_every_worker": all(done == first.keys() for done in seen.values()) if told else None}
 
 
 def run(db_url: str, *, runs: int, log: Path, words: list[tuple[str, str, str]] | None = None) -> dict:
@@ -291,21 +297,21 @@ def run(db_url: str, *, runs: int, log: Path, words: list[tuple[str, str, str]] 
     commitments = Commitment.objects.count()
     vendor = connection.vendor
     connection.close()  # the client process asks nothing more of the database
-    found = {url: {"samples": [], "rounds": [], "cpu": [], "bytes": 0} for url in dict.fromkeys(order)}
+    found = {url: {"ms": [], "cpu": [], "bytes": 0} for url in dict.fromkeys(order)}
     served_by: dict[int, int] = {}
     with gunicorn(db_url, log=log) as server:
         warm = warm_up(server, order)
         for _ in range(runs):
-            for url in found.values():
-                url["rounds"].append([])
+            for entry in found.values():
+                entry["ms"].append([])
+                entry["cpu"].append([])
             for url in order:
                 ms, size, cpu, pid = server.ask(url)
                 entry = found[url]
-                entry["samples"].append(ms)
-                entry["rounds"][-1].append(ms)
+                entry["ms"][-1].append(ms)
                 entry["bytes"] = size
                 if cpu is not None:
-                    entry["cpu"].append(cpu)
+                    entry["cpu"][-1].append(cpu)
                 if pid is not None:
                     served_by[pid] = served_by.get(pid, 0) + 1
         recycled = workers(server.proc.pid) != server.pids

@@ -51,15 +51,15 @@ def test_a_round_asks_every_address_and_the_unfiltered_pages_repeats_times_sprea
 
 def test_summary_is_over_every_sample_of_the_group_with_each_rounds_median():
     found = {
-        "/a": {"samples": [1, 2, 3, 100], "rounds": [[1, 2], [3, 100]], "cpu": [1, 1, 1, 1], "bytes": 10},
-        "/b": {"samples": [4, 5, 6, 7], "rounds": [[4, 5], [6, 7]], "cpu": [2, 2, 2, 2], "bytes": 30},
+        "/a": {"ms": [[1, 2], [3, 100]], "cpu": [[1, 1], [1, 3]], "bytes": 10},
+        "/b": {"ms": [[4, 5], [6, 7]], "cpu": [[2, 2], [2, 2]], "bytes": 30},
     }
     summary = served.summarize(found, ["/a", "/b"])
     assert summary["median_ms"] == 4.5 and summary["min_ms"] == 1 and summary["max_ms"] == 100
     assert summary["p95_ms"] == pytest.approx(measure.percentile([1, 2, 3, 100, 4, 5, 6, 7], 0.95), abs=0.01)
     assert summary["round_medians_ms"] == [3.0, 6.5]
     assert summary["samples"] == 8 and summary["addresses"] == 2 and summary["bytes"] == 20
-    assert summary["server_cpu_median_ms"] == 1.5
+    assert summary["server_cpu_median_ms"] == 2 and summary["round_cpu_medians_ms"] == [1.5, 2]
     assert summary["slowest"] == "/b"  # by each address's median, not its worst sample
 
 
