@@ -2,7 +2,8 @@
 
 Run by ``bench/run.py`` in a subprocess per database and size; prints one JSON object on stdout.
 Each page is requested in-process with Django's test client (no network), ``--runs`` times after
-``--warmup`` runs; the page cache is cleared before every uncached run.
+``--warmup`` runs; the page cache is cleared before every uncached run. ``bench/served.py`` then asks the
+word set over HTTP from gunicorn (the same addresses: ``word_set`` with ``word_set_choices``).
 """
 
 from __future__ import annotations
