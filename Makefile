@@ -57,7 +57,7 @@ TEST_WORKERS ?= auto
 test: install tools ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL=postgres://… is set), one worker a core
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
-bench: install ## Benchmark the pages on 1k/10k/100k demo databases (SQLite; PostgreSQL too if DATABASE_URL says so)
+bench: install ## Benchmark the pages on 1k/10k/100k demo databases (SQLite; PostgreSQL too if DATABASE_URL says so), in-process and served by gunicorn (BENCH_SERVED=0: not served)
 	$(PY) bench/run.py
 
 lint: install ## ruff and the migrations check

@@ -2,7 +2,8 @@
 
 Run by ``bench/run.py`` in a subprocess per database and size; prints one JSON object on stdout.
 Each page is requested in-process with Django's test client (no network), ``--runs`` times after
-``--warmup`` runs; the page cache is cleared before every uncached run.
+``--warmup`` runs; the page cache is cleared before every uncached run. ``bench/served.py`` then asks the
+word set over HTTP from gunicorn (the same addresses: ``word_set`` with ``word_set_choices``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,15 @@ def word_set(theme: str, busiest: str, second: str) -> list[tuple[str, str, str]
             for f in filters]
 
 
+def word_set_choices() -> tuple[str, str, str]:
+    """The word set's theme and two countries (slugs): the theme with most commitments, and the two countries
+    with most, the busiest first (the most per-country rows to weigh). ``bench/served.py`` asks the same."""
+    theme = Theme.objects.annotate(n=Count("commitments")).order_by("-n", "slug").values_list("slug", flat=True)[0]
+    busiest, second = (Country.objects.annotate(n=Count("commitments")).order_by("-n", "slug")
+                       .values_list("slug", flat=True)[:2])
+    return theme, busiest, second
+
+
 def sample_set(urls: list[str], fetch, *, runs: int) -> dict[str, dict]:
     """Every address once as a warm-up, then ``runs`` rounds over them all, the page cache cleared before each
     request: per address, its samples (ms), its queries and its size."""
@@ -149,15 +159,14 @@ def main() -> None:
 
     client = Client()
     n = Commitment.objects.count()
-    theme = Theme.objects.annotate(n=Count("commitments")).order_by("-n", "slug").first()
+    theme, busiest, second = word_set_choices()
     country = Country.objects.order_by("slug").first()
     slug = Commitment.objects.public().order_by("pk").values_list("slug", flat=True)[n // 2 if n else 0]
     word = "regional"  # a common word in the generated titles and quotes
-    three_filters = f"/commitments/?theme={theme.slug}&country={country.slug}&status=in_progress&q={word}"
+    three_filters = f"/commitments/?theme={theme}&country={country.slug}&status=in_progress&q={word}"
     # One country: the status filter and facet count the status in that country (``country_status``). The
     # country with most commitments, so the most per-country rows to weigh.
-    busiest = Country.objects.annotate(n=Count("commitments")).order_by("-n", "slug").first()
-    one_country = f"/commitments/?country={busiest.slug}&status=in_progress"
+    one_country = f"/commitments/?country={busiest}&status=in_progress"
 
     def get(url):
         def fetch():
@@ -166,8 +175,6 @@ def main() -> None:
             return consume(response)
 
         return fetch
-
-    second = Country.objects.annotate(n=Count("commitments")).order_by("-n", "slug")[1:2].get()
 
     def fetch(url):
         response = client.get(url)
@@ -199,7 +206,7 @@ def main() -> None:
         "list as_of": timed(get("/commitments/?as_of=2022-06-30"), runs=args.runs, warmup=args.warmup, **uncached),
         # The compliance matrix: a page of 50 commitments by every country, cells in one query.
         "matrix": timed(get("/countries/matrix/"), runs=args.runs, warmup=args.warmup, **uncached),
-        "matrix, one country + status": timed(get(f"/countries/matrix/?country={busiest.slug}&status=in_progress"),
+        "matrix, one country + status": timed(get(f"/countries/matrix/?country={busiest}&status=in_progress"),
                                               runs=args.runs, warmup=args.warmup, **uncached),
         # Not a cached page: clearing the cache would only drop the 5-minute "demo data?" flag.
         "commitment page": timed(get(f"/commitments/{slug}/"), runs=args.runs, warmup=args.warmup),
@@ -215,7 +222,7 @@ def main() -> None:
 
     if os.environ.get("BENCH_WORDS", "1") != "0":
         word_runs = int(os.environ.get("BENCH_WORD_RUNS", "3"))
-        words = word_set(theme.slug, busiest.slug, second.slug)
+        words = word_set(theme, busiest, second)
         lists = [f"/commitments/?{query}" for _, _, query in words]
         per_country = [f"/commitments/?{query}" for _, _, query in words if "country=" in query]
         found = sample_set(lists, fetch, runs=word_runs)
@@ -229,7 +236,7 @@ def main() -> None:
             sample_set(lists, rows_query, runs=word_runs), lists)
         matrix = [f"/countries/matrix/?{query}" for _, _, query in words]
         pages["matrix, word set"] = summary(sample_set(matrix, fetch, runs=word_runs), matrix)
-        pages["country page"] = timed(get(f"/countries/{busiest.slug}/"), runs=args.runs, warmup=args.warmup)
+        pages["country page"] = timed(get(f"/countries/{busiest}/"), runs=args.runs, warmup=args.warmup)
 
     # The first page after a change counts in SQL; the process builds the facet index after sending it
     # (timed on its own below), so that build is left out here: the reader does not wait for it.

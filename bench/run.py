@@ -7,7 +7,13 @@ SQLite always; PostgreSQL too when DATABASE_URL points at it. Databases are kept
 Environment: BENCH_SIZES (default 1000,10000,100000), BENCH_UPDATES (status updates per
 commitment, default 10), BENCH_RUNS (default 7), BENCH_PG_PREFIX (the PostgreSQL databases' name before
 ``_<n>``, default ``bench``: several checkouts sharing one server each keep their own), BENCH_WORDS (0 leaves
-out the word-set rows, which take the longest).
+out the word-set rows, which take the longest), BENCH_WORD_RUNS (rounds over the word set, default 3),
+BENCH_SERVED (0 leaves out the served rows).
+
+Two measurements of each database: ``bench/measure.py`` asks Django's test client in-process (every row without
+"served:"); then ``bench/served.py`` starts gunicorn (2 sync workers, page cache off, DEBUG off) on loopback and
+asks the word set, its compliance matrix, the unfiltered list and the overview over HTTP, one request at a time
+(the "served:" rows: median and p95 over every sample, the workers' CPU per request as "cpu").
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ UPDATES = int(os.environ.get("BENCH_UPDATES", "10"))
 RUNS = os.environ.get("BENCH_RUNS", "7")
 REBUILD = os.environ.get("BENCH_REBUILD") == "1"
 PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "bench")
+SERVED = os.environ.get("BENCH_SERVED", "1") != "0"
 # Bumped when generate_demo_data makes different rows (2: per-country commitments and country updates), so a
 # kept database built by an older generator is rebuilt rather than measured.
 DEMO_VERSION = 2
@@ -87,6 +94,19 @@ def ensure(vendor: str, url: str, size: int) -> float | None:
     return seconds
 
 
+def served(run: dict, env: dict) -> bool:
+    """Add the served rows (``bench/served.py``) to ``run``; False, with its one-line message, if it failed."""
+    done = subprocess.run([PY, "bench/served.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    if done.returncode:  # its message went to stderr, which is the terminal's
+        run["served"] = {"error": f"bench/served.py exited with {done.returncode}"}
+        return False
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    run["served"] = {key: value for key, value in measured.items() if key != "pages"}
+    for name, m in measured["pages"].items():
+        run["pages"][f"served: {name}"] = m
+    return True
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:
@@ -103,6 +123,7 @@ def main() -> None:
     # The pages are measured with DEBUG off, as served: WhiteNoise's manifest must exist.
     manage({**os.environ, "DEBUG": "0"}, "collectstatic", "--no-input", "-v0")
     results = {"machine": machine(), "updates_per_commitment": UPDATES, "runs": []}
+    failed = []
     for size in SIZES:
         for vendor, url in databases(size):
             generated = ensure(vendor, url, size)
@@ -111,6 +132,8 @@ def main() -> None:
                                  capture_output=True, text=True).stdout
             run = json.loads(out.strip().splitlines()[-1])
             run["generate_seconds"] = round(generated, 1) if generated is not None else None
+            if SERVED and not served(run, env):
+                failed.append(f"{vendor} {size:,}")
             results["runs"].append(run)
             print_table(run)
     out_dir = ROOT / "bench" / "results"
@@ -118,6 +141,8 @@ def main() -> None:
     path = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nMachine: {results['machine']['cpu']}, {results['machine']['cores']} cores. Results: {path}")
+    if failed:
+        raise SystemExit(f"The served measurement failed on {', '.join(failed)}: its rows are missing.")
 
 
 def print_table(run: dict) -> None:
@@ -129,8 +154,15 @@ def print_table(run: dict) -> None:
         extra = f"  peak {m['peak_python_mb']} MB" if "peak_python_mb" in m else ""
         extra += f"  holds {m['index_mb']} MB" if "index_mb" in m else ""
         extra += f"  cpu {m['cpu_median_ms']} ms" if "cpu_median_ms" in m else ""
-        figures = f"{m['median_ms']:>11.1f}{m['p95_ms']:>10.1f}{m['queries']:>9}{m['bytes'] / 1000:>10.1f}"
+        extra += f"  cpu {m['server_cpu_median_ms']} ms" if m.get("server_cpu_median_ms") is not None else ""
+        figures = f"{m['median_ms']:>11.1f}{m['p95_ms']:>10.1f}{m.get('queries', '-'):>9}{m['bytes'] / 1000:>10.1f}"
         print(f"  {name:<46}{figures}{extra}")
+    if "served" in run:
+        s = run["served"]
+        print(f"  served: {s['error']}" if "error" in s else
+              f"  served: {s['setting']} (kB as sent); {s['rounds']} rounds; requests per worker "
+              f"{s['requests_per_worker']}; facet index in every worker: {s['warm_up']['index_in_every_worker']}; "
+              f"every page warmed in every worker: {s['warm_up']['every_page_in_every_worker']}")
 
 
 if __name__ == "__main__":
