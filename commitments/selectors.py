@@ -31,8 +31,9 @@ def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
 
 class RowsInOrder:
     """A list's rows when the facet index knows them in order (``counting.ListCounts.ordered_ids``): the
-    paginator's slice reads that page's rows alone, by id (``WHERE id IN (…25 ids)``). The database neither
-    searches nor filters nor sorts every match to show 25; the same rows come in the same order.
+    paginator's slice reads that page's rows alone, by id (``WHERE id IN (…25 ids)``), in the ids' order
+    (``ORDER BY CASE WHEN id = … THEN its place``: the default order or by relevance, as the index gave). The
+    database neither searches nor ranks nor filters nor sorts every match to show 25: the same rows, in order.
 
     ``queryset``: the rows' query without the filters (``CommitmentFilterSet.rows_by_id``), as the page reads
     it (``for_list`` for the list).
@@ -50,7 +51,12 @@ class RowsInOrder:
     def __getitem__(self, part: slice) -> CommitmentQuerySet:
         if not isinstance(part, slice):
             raise TypeError("RowsInOrder is read a page (a slice) at a time")
-        return self.queryset.filter(pk__in=self.ids[part].tolist())
+        ids = self.ids[part].tolist()
+        if not ids:
+            return self.queryset.none()
+        position = models.Case(*(models.When(pk=pk, then=Value(at)) for at, pk in enumerate(ids)),
+                               output_field=models.IntegerField())
+        return self.queryset.filter(pk__in=ids).order_by(position)
 
     def __iter__(self):
         """Every row, in order (one query): what the paginator's ``object_list`` holds."""
