@@ -326,9 +326,10 @@ class CommitmentFilterSet(django_filters.FilterSet):
         return self._cleaned.get("sort") or DEFAULT_SORT
 
     def rows_by_id(self):
-        """The rows the page reads by id (``selectors.RowsInOrder``, which orders them as its ids), annotated as
-        ``qs``'s, without the filters: for ids the facet index found to pass them."""
-        return self.base_queryset()
+        """The rows of the given ids (``filter(pk__in=…)``), annotated as ``qs``'s, without the filters: for ids
+        the facet index found to pass them (``selectors.RowsInOrder``, which gives them in the ids' order). In the
+        default order, as the index's ids are when not ranked."""
+        return self.base_queryset().order_by(*_order_by(SORTS[DEFAULT_SORT][1]))
 
     def queryset_without(self, *names: str):
         """The rows all other active filters leave: the base of the facet counts of ``names``."""
