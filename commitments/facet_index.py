@@ -19,6 +19,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 from django.core.signals import request_finished
@@ -37,6 +38,10 @@ STATUS_CODES = rules.CODES
 logger = logging.getLogger(__name__)
 _NO_DAY = rules.NO_DAY
 _KEY = 1 << 24  # (commitment id, country id) as one int64: country ids stay far below it
+
+
+def _as_ids(ids) -> np.ndarray:
+    return ids.astype(np.int64, copy=False) if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,20 @@ class FacetIndex:
         """The ids of the rows of ``mask``, in the list's default order (title, then id)."""
         return self.ids[self.title_order[mask[self.title_order]]]
 
+    def in_rank_order(self, mask: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """The ids of the rows of ``mask`` by ``rank`` (one float per row, ascending: the best match first), ties
+        in the default order: the relevance sort's ``ORDER BY rank, title, id`` (``filtersets.SORTS``)."""
+        position = self.title_position
+        rows = np.flatnonzero(mask & (position >= 0))
+        return self.ids[rows[np.lexsort((position[rows], rank[rows]))]]
+
+    @cached_property
+    def title_position(self) -> np.ndarray:
+        """Each row's place in the default order (``title_order`` inverted); -1 for a row it lacks (as there)."""
+        position = np.full(self.size, -1, dtype=np.int32)
+        position[self.title_order] = np.arange(len(self.title_order), dtype=np.int32)
+        return position
+
     @property
     def size(self) -> int:
         return len(self.ids)
@@ -84,12 +103,27 @@ class FacetIndex:
 
     def rows_of(self, ids) -> np.ndarray:
         """A mask of the rows whose id is in ``ids`` (ids of non-public commitments are ignored)."""
-        wanted = np.asarray(ids, dtype=np.int64) if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
         mask = np.zeros(self.size, dtype=bool)
-        if wanted.size and self.size:
-            at = np.searchsorted(self.ids, wanted).clip(max=self.size - 1)
-            mask[at[self.ids[at] == wanted]] = True
+        mask[self._found(_as_ids(ids))[0]] = True
         return mask
+
+    def ranked(self, ids, ranks) -> tuple[np.ndarray, np.ndarray]:
+        """A mask of the rows whose id is in ``ids``, and every row's rank from ``ranks`` (aligned with ``ids``;
+        float64, exact, so ties stay ties) or +inf for a row not among them."""
+        found, at = self._found(_as_ids(ids))
+        mask = np.zeros(self.size, dtype=bool)
+        mask[found] = True
+        rank = np.full(self.size, np.inf)
+        rank[found] = np.fromiter(ranks, dtype=np.float64)[at]
+        return mask, rank
+
+    def _found(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the ids of ``wanted`` that are here, and where each of those stands in ``wanted``."""
+        if not (wanted.size and self.size):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        at = np.searchsorted(self.ids, wanted).clip(max=self.size - 1)
+        here = np.flatnonzero(self.ids[at] == wanted)
+        return at[here], here
 
     def linked_to(self, facet: str, entries: list[int]) -> np.ndarray:
         if facet == "source":
@@ -283,10 +317,16 @@ def applies(filterset: CommitmentFilterSet) -> bool:
 
 
 class Masks:
-    """One boolean array per active filter of ``filterset``, combined on demand, leaving some out."""
+    """One boolean array per active filter of ``filterset``, combined on demand, leaving some out.
 
-    def __init__(self, index: FacetIndex, filterset: CommitmentFilterSet):
+    ``ordered``: the caller will ask for the rows in the list's order (``in_order``); sorted by relevance, the
+    search then reads each match's rank with its id (one read of the search index, not two).
+    """
+
+    def __init__(self, index: FacetIndex, filterset: CommitmentFilterSet, *, ordered: bool = False):
         self.index = index
+        self.by_rank = ordered and filterset.ranks_by_relevance
+        self.rank: np.ndarray | None = None  # each row's search rank, when ``by_rank``
         self.on = filterset.on
         cleaned = filterset.form.cleaned_data
         self.cleaned = cleaned
@@ -300,6 +340,9 @@ class Masks:
     def _mask(self, filterset: CommitmentFilterSet, name: str, value) -> np.ndarray:
         index = self.index
         if name == "q":
+            if self.by_rank:
+                mask, self.rank = index.ranked(*Commitment.objects.search_ranks(value))
+                return mask
             return index.rows_of(Commitment.objects.search_ids(value))
         if name == "status":
             return np.isin(self.status, [STATUS_CODES[slug] for slug in value])
@@ -315,6 +358,12 @@ class Masks:
         if name == "due_before":
             return (index.due != _NO_DAY) & (index.due <= value.toordinal())
         raise ValueError(f"the facet index cannot apply {name!r}")
+
+    def in_order(self, rows: np.ndarray) -> np.ndarray:
+        """The ids of ``rows`` (a mask) in the list's order: by rank (``by_rank``), else the default order."""
+        if self.rank is not None:
+            return self.index.in_rank_order(rows, self.rank)
+        return self.index.in_title_order(rows)
 
     def without(self, *names: str) -> np.ndarray:
         mask = np.ones(self.index.size, dtype=bool)

@@ -306,15 +306,29 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     @property
     def index_orders(self) -> bool:
-        """Whether the facet index can give the rows' order: the default one (title, id), as with ``relevance``
-        and no words to rank by (``facet_index.FacetIndex.in_title_order``)."""
-        cleaned = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
-        sort = cleaned.get("sort") or DEFAULT_SORT
-        return sort == DEFAULT_SORT or (sort == RELEVANCE and not cleaned.get("q"))
+        """Whether the facet index can give the rows' order: the default one (title, id:
+        ``facet_index.FacetIndex.in_title_order``), or by relevance (``ranks_by_relevance``; without words to rank
+        by, the default one)."""
+        return self._sort in {DEFAULT_SORT, RELEVANCE}
+
+    @property
+    def ranks_by_relevance(self) -> bool:
+        """Sorted by how well each row matches ``q``: ``ORDER BY search_rank, title, id``, which the facet index
+        gives from the search's ranks (``CommitmentQuerySet.search_ranks``, ``FacetIndex.in_rank_order``)."""
+        return self._sort == RELEVANCE and bool(self._cleaned.get("q"))
+
+    @property
+    def _cleaned(self) -> dict:
+        return self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+
+    @property
+    def _sort(self) -> str:
+        return self._cleaned.get("sort") or DEFAULT_SORT
 
     def rows_by_id(self):
-        """The rows of the given ids (``filter(pk__in=…)``), annotated and ordered as ``qs``'s, without the
-        filters: for ids the facet index found to pass them (``selectors.RowsInOrder``)."""
+        """The rows of the given ids (``filter(pk__in=…)``), annotated as ``qs``'s, without the filters: for ids
+        the facet index found to pass them (``selectors.RowsInOrder``, which gives them in the ids' order). In the
+        default order, as the index's ids are when not ranked."""
         return self.base_queryset().order_by(*_order_by(SORTS[DEFAULT_SORT][1]))
 
     def queryset_without(self, *names: str):

@@ -10,6 +10,7 @@ the rule and taxonomy modules, never ``models``: ``models`` imports it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -127,6 +128,29 @@ class SourceQuerySet(models.QuerySet):
             models.Exists(commitments.filter(source=models.OuterRef("pk")))
             | models.Exists(commitments.filter(attributed_to=models.OuterRef("pk")))
         )
+
+
+@dataclass(frozen=True)
+class SearchSQL:
+    """A search in the database's index as SQL pieces (constants; the words are the parameters): the table, its
+    commitment id, the match condition and the rank expression (ascending: best first)."""
+
+    vendor: str
+    table: str
+    id: str
+    match: str
+    match_params: list
+    rank: str
+    rank_params: list
+
+    def ids(self) -> tuple[str, list]:
+        """SELECT the matching ids."""
+        return f"SELECT {self.id} FROM {self.table} WHERE {self.match}", self.match_params  # noqa: S608
+
+    def ranked(self) -> tuple[str, list]:
+        """SELECT (id, rank) of every match, one pass over the index."""
+        sql = f"SELECT {self.id} AS id, {self.rank} AS rank FROM {self.table} WHERE {self.match}"  # noqa: S608
+        return sql, [*self.rank_params, *self.match_params]
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -255,44 +279,52 @@ class CommitmentQuerySet(models.QuerySet):
             text_ids = cursor.fetchone()[0]
         return np.fromstring(text_ids, dtype=np.int64, sep=",") if text_ids else np.zeros(0, dtype=np.int64)
 
+    def search_ranks(self, text: str) -> tuple[list[int], list[float]]:
+        """The ids ``search(text)`` matches (of any commitment) and each one's ``search_rank``, read from the search
+        index alone in one pass: what the facet index orders a relevance-sorted list by (ascending, best first).
+
+        The same rank as ``search_rank`` (``_search_parts``), to the bit: the list's rows come in the same order.
+        """
+        parts = self._search_parts(text)
+        if parts is None:
+            return [], []
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(*parts.ranked())
+            rows = cursor.fetchall()
+        return [row[0] for row in rows], [row[1] for row in rows]
+
     def search_rank(self, text: str) -> RawSQL | None:
         """How well each row matches ``text``, best first when ordered ascending (None with no word to look for).
 
-        PostgreSQL: ``ts_rank_cd`` over the weighted document (title A, names B, quote and summaries C),
-        negated, read by primary key per row; as a double, since a ``real`` comes back to Python by its text and
-        would no longer equal itself in the API's cursor. SQLite: ``bm25`` with the same weights (lower is better).
-        Meant for the top-level ORDER BY of a search's rows (``CommitmentFilterSet``): it names this model's
-        table, so it is never used inside another query (an ``__in`` subquery drops its ordering).
+        The rank is ``_search_parts``'s (PostgreSQL ``ts_rank_cd``, negated; SQLite ``bm25``), here read per row:
+        PostgreSQL by primary key per row; SQLite from every match ranked once (a materialised CTE, looked up by an
+        automatic index), since bm25 counts each phrase's matches afresh for every query it runs in (asked once
+        per row it would read the whole index per row; at 40,000 matches of 100,000 about 0.5 s against 0.1 s
+        for the title order, measured alone). Meant for the top-level ORDER BY of a search's rows (the API's
+        cursor; the list orders by ``search_ranks`` in the facet index): it names this model's table, so it is
+        never used inside another query (an ``__in`` subquery drops its ordering).
         """
-        query = search_query.parse(text)
-        outer = f'"{self.model._meta.db_table}"."id"'
-        if connections[self.db].vendor == "postgresql":
-            from . import pg_search
-
-            rendered = search_query.tsquery_sql(query, pg_search.CONFIGS)
-            if rendered is None:
-                return None
-            sql, params = rendered
-            return RawSQL(  # noqa: S611 - constants; the words are parameters
-                f"(SELECT -ts_rank_cd(s.document, {sql})::double precision FROM {pg_search.TABLE} s "  # noqa: S608
-                f"WHERE s.commitment_id = {outer})", params, output_field=models.FloatField())
-        from . import sqlite_search
-
-        expression = search_query.fts5_expression(query)
-        if expression is None:
+        parts = self._search_parts(text)
+        if parts is None:
             return None
-        # bm25 counts each phrase's matches afresh for every query it runs in: asked once per row it would read
-        # the whole index per row. So every match is ranked once (a materialised CTE, looked up by an automatic
-        # index): at 40,000 matches of 100,000 about 0.5 s against 0.1 s for the title order, measured alone.
-        table, weights = sqlite_search.TABLE, ", ".join(map(str, sqlite_search.WEIGHTS))
+        outer = f'"{self.model._meta.db_table}"."id"'
+        if parts.vendor == "postgresql":
+            sql = f"(SELECT {parts.rank} FROM {parts.table} WHERE {parts.id} = {outer})"  # noqa: S608
+            return RawSQL(sql, parts.rank_params, output_field=models.FloatField())  # noqa: S611 - constants
+        ranked, params = parts.ranked()
         return RawSQL(  # noqa: S611 - constants; the words are a parameter
-            f"(WITH ranked AS MATERIALIZED (SELECT rowid AS id, bm25({table}, {weights}) AS rank FROM {table} "  # noqa: S608
-            f"WHERE {table} MATCH %s) SELECT rank FROM ranked WHERE ranked.id = {outer})",
-            [expression], output_field=models.FloatField())
+            f"(WITH ranked AS MATERIALIZED ({ranked}) SELECT rank FROM ranked WHERE ranked.id = {outer})",  # noqa: S608
+            params, output_field=models.FloatField())
 
     def _search_sql(self, text: str) -> tuple[str, list] | None:
         """SQL selecting the ids of the commitments whose document matches ``text``, with its parameters;
         None when ``text`` has no word to look for."""
+        parts = self._search_parts(text)
+        return None if parts is None else parts.ids()
+
+    def _search_parts(self, text: str) -> SearchSQL | None:
+        """The search of ``text`` in this database's index (``search_query`` renders the words): which rows match
+        and how well; None when ``text`` has no word to look for. The one home of the match and of the rank."""
         query = search_query.parse(text)
         if connections[self.db].vendor == "postgresql":
             from . import pg_search
@@ -301,14 +333,22 @@ class CommitmentQuerySet(models.QuerySet):
             if rendered is None:
                 return None
             sql, params = rendered
-            return f"SELECT commitment_id FROM {pg_search.TABLE} WHERE document @@ {sql}", params  # noqa: S608
+            # ``ts_rank_cd`` over the weighted document (title A, names B, quote and summaries C), negated: lower
+            # is better, as bm25. As a double: a ``real`` comes back to Python by its text and would no longer
+            # equal itself (the API's cursor; the facet index's ties).
+            return SearchSQL(
+                vendor="postgresql", table=f"{pg_search.TABLE} s", id="s.commitment_id",
+                match=f"s.document @@ {sql}", match_params=params,
+                rank=f"-ts_rank_cd(s.document, {sql})::double precision", rank_params=params)
         from . import sqlite_search
 
         expression = search_query.fts5_expression(query)
         if expression is None:
             return None
-        table = sqlite_search.TABLE  # a constant; the user's words arrive as a parameter
-        return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression]  # noqa: S608
+        # Constants; the user's words arrive as a parameter. bm25 with the document's weights (lower is better).
+        table, weights = sqlite_search.TABLE, ", ".join(map(str, sqlite_search.WEIGHTS))
+        return SearchSQL(vendor="sqlite", table=table, id="rowid", match=f"{table} MATCH %s",
+                         match_params=[expression], rank=f"bm25({table}, {weights})", rank_params=[])
 
     def by_status_counts(self) -> dict[str, int]:
         """Counts per status slug, every slug present (zero where none), in one query."""

@@ -31,8 +31,9 @@ def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
 
 class RowsInOrder:
     """A list's rows when the facet index knows them in order (``counting.ListCounts.ordered_ids``): the
-    paginator's slice reads that page's rows alone, by id (``WHERE id IN (…25 ids)``). The database neither
-    searches nor filters nor sorts every match to show 25; the same rows come in the same order.
+    paginator's slice reads that page's rows alone, by id (``WHERE id IN (…25 ids)``), and gives them in the ids'
+    order (the default order or by relevance, as the index gave). The database neither searches nor ranks nor
+    filters nor sorts every match to show 25: the same rows come in the same order.
 
     ``queryset``: the rows' query without the filters (``CommitmentFilterSet.rows_by_id``), as the page reads
     it (``for_list`` for the list).
@@ -47,10 +48,14 @@ class RowsInOrder:
     def count(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, part: slice) -> CommitmentQuerySet:
+    def __getitem__(self, part: slice) -> list:
         if not isinstance(part, slice):
             raise TypeError("RowsInOrder is read a page (a slice) at a time")
-        return self.queryset.filter(pk__in=self.ids[part].tolist())
+        ids = self.ids[part].tolist()
+        place = {pk: at for at, pk in enumerate(ids)}
+        # Put in the ids' order here (in the default order, the query's own already): an ORDER BY of each id's
+        # place, a CASE of 25 WHENs, took the ORM about 6 ms more CPU to build at 100,000 (14 → 20 ms a page).
+        return sorted(self.queryset.filter(pk__in=ids), key=lambda row: place[row.pk])
 
     def __iter__(self):
         """Every row, in order (one query): what the paginator's ``object_list`` holds."""

@@ -1,11 +1,12 @@
 """The list's rows query at its floor (issue 18): it reads the page's rows by id, never every match.
 
-While the facet index is current, the list (and the matrix) in the default order reads the ids of its rows
-from the index in the order ``ORDER BY title, id`` gives (``FacetIndex.in_title_order``) and asks the database
-for the page's 25 rows alone (``selectors.RowsInOrder``). These tests pin that: the plan of the rows query
-the page runs (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL) reads the commitments by primary
-key and touches neither the search index nor all the matches; and the rows are those, in the order, that
-the SQL of the filters gives (collation, ties and pages included).
+While the facet index is current, the list (and the matrix) reads the ids of its rows from the index in the
+order of its sort: ``ORDER BY title, id`` (``FacetIndex.in_title_order``) or, by relevance, ``ORDER BY
+search_rank, title, id`` (``FacetIndex.in_rank_order``, from the ranks the one read of the search brought with
+its ids); and asks the database for the page's 25 rows alone (``selectors.RowsInOrder``). These tests pin that:
+the plan of the rows query the page runs (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL) reads the
+commitments by primary key and touches neither the search index nor all the matches; and the rows are those, in
+the order, that the SQL of the filters gives (collation, ties of title and of rank, and pages included).
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ LISTS = [
     "country=kz",
     "",
     "sort=relevance",  # no words: the default order
+    # By relevance: the search's rank (which ties and differs over these rows), then title, then id.
+    "q=border&sort=relevance",
+    "q=border+posts&sort=relevance&country=kz",
+    "q=border&sort=relevance&country=kz&status=in_progress",
+    "q=posts+OR+alpha&sort=relevance",
+    "q=border&theme=borders&country=kg&status=not_started&sort=relevance",
 ]
 
 
@@ -135,12 +142,42 @@ def test_rows_by_id_are_the_rows_of_the_filters_in_their_order(index, query):
     counts = counting.list_counts(filterset)
     assert counts.ordered_ids is not None, query  # the index gave the order
     expected = list(filterset.qs.values_list("pk", flat=True))
-    assert len(expected) > 25 or query.endswith("not_started"), (query, len(expected))
+    assert len(expected) > 25 or "not_started" in query, (query, len(expected))
     rows = selectors.list_rows(filterset, counts.ordered_ids)
     assert isinstance(rows, selectors.RowsInOrder)
     for start in range(0, len(expected) + 25, 25):
         assert [c.pk for c in rows[start:start + 25]] == expected[start:start + 25], (query, start)
     assert counts.ordered_ids.tolist() == expected
+
+
+def test_the_relevance_order_is_more_than_the_title_order(index):
+    """The relevance cases above test something: the ranks tie and differ, and the order is not the title's."""
+    ids, ranks = Commitment.objects.search_ranks("border")
+    assert len(ids) == 91 and 1 < len(set(ranks)) < len(ranks)  # the draft's document is in the search too
+    by_rank = CommitmentFilterSet(QueryDict("q=border&sort=relevance"))
+    by_title = CommitmentFilterSet(QueryDict("q=border"))
+    assert list(by_rank.qs.values_list("pk", flat=True)) != list(by_title.qs.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("text", ["border", "border posts", "posts OR alpha", "Éducation -zeta"])
+def test_search_ranks_are_search_rank_to_the_bit(data, text):
+    """The facet index orders by the ranks ``search_ranks`` reads; the SQL (and the API's cursor) by
+    ``search_rank``: one expression, the same floats."""
+    ids, ranks = Commitment.objects.search_ranks(text)
+    assert ids
+    per_row = dict(Commitment.objects.filter(pk__in=ids).annotate(rank=Commitment.objects.search_rank(text))
+                   .values_list("pk", "rank"))
+    assert dict(zip(ids, ranks, strict=True)) == per_row
+    assert all(isinstance(rank, float) for rank in ranks)
+
+
+@pytest.mark.parametrize("page", ["/commitments/", "/countries/matrix/"])
+def test_a_relevance_page_reads_the_search_once(index, client, synthetic_flag_cached, page):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"{page}?q=border&sort=relevance&status=in_progress").status_code == 200
+    searches = [q["sql"] for q in captured if "commitment_search" in q["sql"]]
+    assert len(searches) == 1, searches
+    assert "rank" in searches[0] and ROWS_TABLE not in searches[0], searches  # the index alone, with the ranks
 
 
 def test_other_orders_and_an_out_of_date_index_read_the_sql_rows(data):
@@ -150,7 +187,8 @@ def test_other_orders_and_an_out_of_date_index_read_the_sql_rows(data):
     cache.bump()
     facet_index.refresh()
     try:
-        for query in ("q=border&sort=due", "q=border&sort=-updated", "q=border&sort=relevance", "as_of=2024-06-01"):
+        for query in ("q=border&sort=due", "q=border&sort=-updated", "q=border&sort=relevance&as_of=2024-06-01",
+                      "as_of=2024-06-01"):
             filterset = CommitmentFilterSet(QueryDict(query))
             assert counting.list_counts(filterset).ordered_ids is None, query
     finally:

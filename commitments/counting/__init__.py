@@ -41,8 +41,8 @@ class ListCounts:
     statuses: dict[str, int]  # status slug -> count
     flags: dict[str, int]  # "overdue" / "stale" -> the count of its option
     taxonomies: dict[str, dict[int, int]]  # facet -> entry id -> count
-    # The ids of every row in the list's order, when the index answered and the list is in its default order
-    # (``CommitmentFilterSet.index_orders``); else None: the rows query finds and sorts them.
+    # The ids of every row in the list's order, when the index answered and can give that order (the default one,
+    # or by relevance: ``CommitmentFilterSet.index_orders``); else None: the rows query finds and sorts them.
     ordered_ids: np.ndarray | None = None
 
 
@@ -52,29 +52,32 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
     if facet_index.applies(filterset):
         index = facet_index.current()
         if index is not None:
-            masks = facet_index.Masks(index, filterset)
+            masks = facet_index.Masks(index, filterset, ordered=filterset.index_orders)
             statuses, flags = facet_index.status_and_flag_counts(masks)
             taxonomies = facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
             rows = masks.without()
-            ordered = index.in_title_order(rows) if filterset.index_orders else None
+            ordered = masks.in_order(rows) if filterset.index_orders else None
             return ListCounts(int(rows.sum()), statuses, flags, taxonomies, ordered_ids=ordered)
     rows, statuses, flags = sql.status_and_flag_counts(filterset)
     return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
 
 
 def row_count(filterset: CommitmentFilterSet) -> int:
-    """How many commitments the filters leave (a page that shows no facets: the matrix): from the index when
-    it can answer, else one ``COUNT`` in SQL."""
-    return rows_in_order(filterset)[0]
+    """How many commitments the filters leave (a page that shows no facets, or orders its rows itself: the API):
+    from the index when it can answer, else one ``COUNT`` in SQL."""
+    return rows_in_order(filterset, ordered=False)[0]
 
 
-def rows_in_order(filterset: CommitmentFilterSet) -> tuple[int, np.ndarray | None]:
-    """``row_count``, and the ids of the rows in order when the index can give them (``ListCounts.ordered_ids``)."""
+def rows_in_order(filterset: CommitmentFilterSet, *, ordered: bool = True) -> tuple[int, np.ndarray | None]:
+    """How many commitments the filters leave, and (``ordered``) the ids of the rows in order when the index can
+    give them (``ListCounts.ordered_ids``): the matrix."""
     if facet_index.applies(filterset):
         index = facet_index.current()
         if index is not None:
-            rows = facet_index.Masks(index, filterset).without()
-            return int(rows.sum()), index.in_title_order(rows) if filterset.index_orders else None
+            ordered = ordered and filterset.index_orders
+            masks = facet_index.Masks(index, filterset, ordered=ordered)
+            rows = masks.without()
+            return int(rows.sum()), masks.in_order(rows) if ordered else None
     return filterset.qs.count(), None
 
 
