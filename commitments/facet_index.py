@@ -126,7 +126,8 @@ class FacetIndex:
             rows, key = rows[near], key[near]
         return self.ids[rows[np.lexsort((self.title_rank[rows], key))[:limit]]]
 
-    def overview_sections(self, on: date, limit: int) -> dict[str, np.ndarray]:
+    def overview_sections(self, on: date, limit: int, *, overdue: np.ndarray | None = None,
+                          stale: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """The ids of the first ``limit`` rows of each of the overview's three sections, in the order of its SQL
         (``selectors.overview_sections``; ``tests/test_counting_engines.py`` holds them equal): the latest
         assessed; the overdue by due date; the stale by last assessed (never assessed first), then the date made."""
@@ -136,9 +137,9 @@ class FacetIndex:
             made[made == _NO_DAY] = _LAST_DAY
         return {
             "recent": self.first(self.assessed != _NO_DAY, -assessed, limit),
-            "overdue": self.first(self.overdue(on), self.due, limit),
+            "overdue": self.first(self.overdue(on) if overdue is None else overdue, self.due, limit),
             # Both dates in one key: an ordinal stays below 2**32.
-            "stale": self.first(self.stale(on), (assessed << 32) | made, limit),
+            "stale": self.first(self.stale(on) if stale is None else stale, (assessed << 32) | made, limit),
         }
 
     def count(self, facet: str, mask: np.ndarray) -> dict[int, int]:

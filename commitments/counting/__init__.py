@@ -111,8 +111,9 @@ def overview_counts(queryset: CommitmentQuerySet, *, day: date | None, on: date,
     index = facet_index.current() if day is None else None
     statuses, by = _breakdown(index, queryset, day=day, facets=facets)
     if index is not None:
-        return OverviewCounts(statuses, by, int(index.overdue(on).sum()), int(index.stale(on).sum()),
-                              sections=index.overview_sections(on, limit))
+        overdue, stale = index.overdue(on), index.stale(on)
+        return OverviewCounts(statuses, by, int(overdue.sum()), int(stale.sum()),
+                              sections=index.overview_sections(on, limit, overdue=overdue, stale=stale))
     return OverviewCounts(statuses, by, queryset.overdue(on=on).count(), queryset.stale(on=on).count())
 
 
