@@ -140,7 +140,7 @@ _OPEN_BY_CODE = np.array([slug not in CLOSED for slug in CODES])
 
 
 def open_mask(status: np.ndarray) -> np.ndarray:
-    return _OPEN_BY_CODE[status]  # a look-up per row: a quarter of ``np.isin``'s time (the overview asks twice)
+    return _OPEN_BY_CODE[status]  # a look-up per row: a quarter of ``np.isin``'s time
 
 
 def is_open(status: str) -> bool:
