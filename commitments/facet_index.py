@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 from django.core.signals import request_finished
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from . import country_status
 from . import status as rules
@@ -37,6 +37,7 @@ SUPPORTED = frozenset({"q", "status", *TAXONOMY_FACETS, "overdue", "stale", "due
 STATUS_CODES = rules.CODES
 logger = logging.getLogger(__name__)
 _NO_DAY = rules.NO_DAY
+_LAST_DAY = date.max.toordinal() + 1  # after every date: where PostgreSQL sorts a missing one
 _KEY = 1 << 24  # (commitment id, country id) as one int64: country ids stay far below it
 
 
@@ -54,6 +55,8 @@ class FacetIndex:
     source: np.ndarray  # source id, -1 for none
     due: np.ndarray  # due date as an ordinal, _NO_DAY for none
     last_news: np.ndarray  # ordinal of the current status date, else of the date made, else _NO_DAY
+    assessed: np.ndarray  # ordinal of the current status date, _NO_DAY for none (the overview's sections' order)
+    made: np.ndarray  # ordinal of the date made, _NO_DAY for none
     links: dict[str, tuple[np.ndarray, np.ndarray]]
     # Per country link (aligned with ``links["country"]``): the status in that country and its last news
     # (``country_status``: the row's own for a regional commitment).
@@ -62,6 +65,7 @@ class FacetIndex:
     # The rows in the list's default order (``ORDER BY title, id``, as the database sorts: its collation), so a
     # page of the list is its filters' mask read in this order, and the database reads only that page's rows.
     title_order: np.ndarray
+    title_rank: np.ndarray  # each row's place in ``title_order``: the last key of every order the index gives
 
     def in_title_order(self, mask: np.ndarray) -> np.ndarray:
         """The ids of the rows of ``mask``, in the list's default order (title, then id)."""
@@ -88,8 +92,8 @@ class FacetIndex:
     @property
     def nbytes(self) -> int:
         """The memory its arrays take (what each process holds)."""
-        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.country_status, self.country_news,
-                   self.title_order)
+        columns = (self.ids, self.status, self.source, self.due, self.last_news, self.assessed, self.made,
+                   self.country_status, self.country_news, self.title_order, self.title_rank)
         return sum(a.nbytes for a in columns) + sum(r.nbytes + v.nbytes for r, v in self.links.values())
 
     def in_country(self, country: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,6 +145,36 @@ class FacetIndex:
         """The stale rule's numpy form (``status.stale_mask``)."""
         return rules.stale_mask(status=self.status if status is None else status,
                                 last_news=self.last_news if news is None else news, on=on)
+
+    def first(self, mask: np.ndarray, key: np.ndarray, limit: int) -> np.ndarray:
+        """The ids of the first ``limit`` rows of ``mask`` ordered by ``key`` (ascending), then title and id.
+
+        Without sorting every row: only those whose key is at most the ``limit``-th smallest can be among them.
+        """
+        if limit <= 0:
+            return self.ids[:0]
+        rows = np.flatnonzero(mask)
+        key = key[rows]
+        if len(rows) > limit:
+            near = key <= np.partition(key, limit - 1)[limit - 1]
+            rows, key = rows[near], key[near]
+        return self.ids[rows[np.lexsort((self.title_rank[rows], key))[:limit]]]
+
+    def overview_sections(self, on: date, limit: int, *, overdue: np.ndarray | None = None,
+                          stale: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The ids of the first ``limit`` rows of each of the overview's three sections, in the order of its SQL
+        (``selectors.overview_sections``; ``tests/test_counting_engines.py`` holds them equal): the latest
+        assessed; the overdue by due date; the stale by last assessed (never assessed first), then the date made."""
+        assessed = self.assessed.astype(np.int64)
+        made = self.made.astype(np.int64)
+        if connection.features.nulls_order_largest:  # no date made sorts last, as the database puts it
+            made[made == _NO_DAY] = _LAST_DAY
+        return {
+            "recent": self.first(self.assessed != _NO_DAY, -assessed, limit),
+            "overdue": self.first(self.overdue(on) if overdue is None else overdue, self.due, limit),
+            # Both dates in one key: an ordinal stays below 2**32.
+            "stale": self.first(self.stale(on) if stale is None else stale, (assessed << 32) | made, limit),
+        }
 
     def count(self, facet: str, mask: np.ndarray) -> dict[int, int]:
         """Entry id -> how many rows of ``mask`` it links to (entries with none left out)."""
@@ -201,6 +235,8 @@ def build(*, version: str) -> FacetIndex:
     at = np.searchsorted(ids, by_title).clip(max=max(len(ids) - 1, 0))
     # A row made public between the two reads is left out; ``refresh`` discards this index anyway (new version).
     title_order = at[ids[at] == by_title].astype(np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
+    title_rank = np.full(len(ids), len(ids), dtype=np.int32)  # (a row left out of ``title_order``: last)
+    title_rank[title_order] = np.arange(len(title_order), dtype=np.int32)
     links = {}
     for name, taxonomy in TAXONOMY_FACETS.items():
         if not taxonomy.is_linked:
@@ -212,7 +248,9 @@ def build(*, version: str) -> FacetIndex:
         public = ids[at] == pairs[:, 0] if len(ids) else np.zeros(len(pairs), dtype=bool)
         links[name] = (at[public].astype(np.int32), pairs[public, 1].astype(np.int32))
     status = np.fromiter((STATUS_CODES[r[1]] for r in rows), dtype=np.int8, count=len(rows))
-    last_news = rules.ordinals(r[4] or r[5] for r in rows)
+    assessed = rules.ordinals(r[4] for r in rows)
+    made = rules.ordinals(r[5] for r in rows)
+    last_news = np.where(assessed != _NO_DAY, assessed, made)
     link_rows, link_countries = links["country"]
     # The stored country statuses of per-country commitments, onto their links ("not assessed" without one):
     # each (commitment, country) pair as one integer key, found among the links' keys by a sorted search.
@@ -237,11 +275,14 @@ def build(*, version: str) -> FacetIndex:
         source=np.fromiter((r[2] if r[2] is not None else -1 for r in rows), dtype=np.int32, count=len(rows)),
         due=rules.ordinals(r[3] for r in rows),
         last_news=last_news,
+        assessed=assessed,
+        made=made,
         links=links,
         country_status=country_status.link_status_array(**arrays, overall=status, stored=stored_status),
         country_news=country_status.link_last_news_array(
-            **arrays, overall=last_news, stored=stored_news, made=rules.ordinals(r[5] for r in rows)),
+            **arrays, overall=last_news, stored=stored_news, made=made),
         title_order=title_order,
+        title_rank=title_rank,
     )
 
 

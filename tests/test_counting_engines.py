@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from commitments import catalogue, counting, facet_index, services
+from commitments import catalogue, counting, facet_index, selectors, services
 from commitments.models import Commitment, PublicDataVersion
 
 from . import factories as f
+from .conftest import built_once
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -49,7 +50,8 @@ def both_engines() -> tuple[tuple, tuple]:
             for kind, taxonomy in counting.TAXONOMY_FACETS.items()
             for entry in catalogue.load(facets=(kind,))[kind].values()
         }
-        flags = counting.overview_counts(queryset, day=None, on=date.today(), facets=())[2:]
+        numbers = counting.overview_counts(queryset, day=None, on=date.today(), facets=())
+        flags = numbers.overdue, numbers.stale
         return overall, by, entries, flags
 
     sql = read()
@@ -132,3 +134,64 @@ def test_the_index_counts_only_public_commitments():
     index = facet_index.refresh()
     assert index.status_counts(index.linked_to("theme", [theme.pk])) == dict.fromkeys(index.status_counts(), 0) | {
         "not_assessed": 1}
+
+
+# Titles that tie, differ in case only or carry accents (as ``test_list_plans``): the index's order is the database's.
+TITLES = ["Border posts", "border posts", "Éducation", "education", "Zeta", "alpha", "Alpha", "_under", "10 x", "9 x"]
+ON = date(2025, 6, 1)  # the stale cutoff is 1 September 2024
+ASSESSED = [date(2024, 1, 10), date(2024, 9, 1), date(2024, 9, 2), date(2025, 5, 30)]
+MADE = [None, date(2019, 5, 15), date(2023, 2, 1), date(2024, 12, 1)]
+DUE = [None, date(2025, 1, 15), date(2025, 3, 1), date(2026, 1, 1)]  # none before a date made
+
+
+def sections_world() -> None:
+    """Public commitments whose sections' keys tie (dates, then titles), some undated, some not yet assessed."""
+    rng = random.Random(18)
+    src = f.source(slug="s")
+    statuses = [s for s in facet_index.STATUS_CODES if s != "not_assessed"]
+    for i in range(120):
+        assessed = rng.random() < 0.8
+        f.commitment(title=rng.choice(TITLES), source=src, date_made=rng.choice(MADE), due_date=rng.choice(DUE),
+                     current_status=rng.choice(statuses) if assessed else "not_assessed",
+                     current_status_date=rng.choice(ASSESSED) if assessed else None,
+                     state=Commitment.State.DRAFT if i % 15 == 0 else Commitment.State.PUBLISHED)
+    from commitments import cache
+    cache.bump()
+
+
+@pytest.fixture(scope="class")
+def sections_data(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, sections_world):
+        yield
+
+
+@pytest.fixture
+def sections_index(sections_data):
+    return facet_index.refresh()
+
+
+class TestTheOverviewSections:
+    """The index gives each of the overview's sections the rows the SQL gives, in its order (issue 18)."""
+
+    @pytest.mark.parametrize("limit", [8, 200])
+    def test_the_index_orders_each_section_as_sql(self, sections_index, limit):
+        queryset = Commitment.objects.public().at()
+        in_sql = {name: list(rows.values_list("pk", flat=True)[:limit])
+                  for name, rows in selectors.overview_sections(queryset, on=ON, current=True).items()}
+        in_index = {name: ids.tolist() for name, ids in sections_index.overview_sections(ON, limit).items()}
+        assert in_index == in_sql
+        assert all(len(ids) > 20 for ids in in_sql.values()) or limit == 8  # every section long, with ties
+
+    def test_the_overview_shows_the_same_rows_from_either(self, sections_index):
+        queryset = Commitment.objects.public().at()
+        assert facet_index.current() is sections_index
+        from_index = selectors.overview(queryset=queryset, on=ON, current=True)
+        facet_index.clear()
+        try:
+            from_sql = selectors.overview(queryset=queryset, on=ON, current=True)
+        finally:
+            assert facet_index.refresh() is not None
+        for name in ("recent", "overdue", "stale"):
+            assert [(c.pk, c.eff_status, c.eff_status_precision) for c in from_index[name]] == [
+                (c.pk, c.eff_status, c.eff_status_precision) for c in from_sql[name]], name
+            assert len(from_index[name]) == 8

@@ -91,18 +91,33 @@ def status_breakdown(queryset: CommitmentQuerySet, *, day: date | None, facets: 
     return _breakdown(facet_index.current() if day is None else None, queryset, day=day, facets=facets)
 
 
-def overview_counts(queryset: CommitmentQuerySet, *, day: date | None, on: date,
-                    facets: tuple[str, ...]) -> tuple[dict, dict, int, int]:
+@dataclass(frozen=True)
+class OverviewCounts:
+    """The overview's numbers (``overview_counts``)."""
+
+    statuses: dict[str, int]  # status slug -> count
+    by: dict[str, list[dict]]  # facet -> rows of slug, name, total, counts
+    overdue: int
+    stale: int
+    # Section name -> the ids of its first rows in its order, when the index answered; else None (SQL finds them).
+    sections: dict[str, np.ndarray] | None = None
+
+
+def overview_counts(queryset: CommitmentQuerySet, *, day: date | None, on: date, facets: tuple[str, ...],
+                    limit: int = 0) -> OverviewCounts:
     """The overview's numbers: ``status_breakdown``'s, and how many are overdue and how many stale on ``on``.
 
     The index answers all of them while it is current and ``day`` is None (today): the overdue and stale
-    counts by the rules' numpy forms (``status.overdue_mask``/``stale_mask``); else SQL, by their SQL forms.
+    counts by the rules' numpy forms (``status.overdue_mask``/``stale_mask``), and the ids of each section's
+    first ``limit`` rows (``FacetIndex.overview_sections``); else SQL, by their SQL forms.
     """
     index = facet_index.current() if day is None else None
     statuses, by = _breakdown(index, queryset, day=day, facets=facets)
     if index is not None:
-        return statuses, by, int(index.overdue(on).sum()), int(index.stale(on).sum())
-    return statuses, by, queryset.overdue(on=on).count(), queryset.stale(on=on).count()
+        overdue, stale = index.overdue(on), index.stale(on)
+        return OverviewCounts(statuses, by, int(overdue.sum()), int(stale.sum()),
+                              sections=index.overview_sections(on, limit, overdue=overdue, stale=stale))
+    return OverviewCounts(statuses, by, queryset.overdue(on=on).count(), queryset.stale(on=on).count())
 
 
 def _breakdown(index: facet_index.FacetIndex | None, queryset: CommitmentQuerySet, *, day: date | None,
