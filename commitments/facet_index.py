@@ -41,6 +41,14 @@ _LAST_DAY = date.max.toordinal() + 1  # after every date: where PostgreSQL sorts
 _KEY = 1 << 24  # (commitment id, country id) as one int64: country ids stay far below it
 
 
+def _among_statuses(status: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """``np.isin(status, wanted)`` for status codes: a look-up table of the few codes, a quarter of ``np.isin``'s
+    time on 100,000 rows (for ids among many entries ``np.isin`` stays faster)."""
+    table = np.zeros(len(STATUS_CODES), dtype=bool)
+    table[wanted] = True
+    return table[status]
+
+
 def _as_ids(ids) -> np.ndarray:
     return ids.astype(np.int64, copy=False) if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
 
@@ -386,7 +394,7 @@ class Masks:
                 return mask
             return index.rows_of(Commitment.objects.search_ids(value))
         if name == "status":
-            return np.isin(self.status, [STATUS_CODES[slug] for slug in value])
+            return _among_statuses(self.status, [STATUS_CODES[slug] for slug in value])
         if name in TAXONOMY_FACETS:
             entries = filterset.catalogue[name]
             return index.linked_to(name, [entries[slug].id for slug in value])
@@ -447,7 +455,7 @@ def _country_counts(masks: Masks) -> dict[int, int]:
     passing = masks.without("country", *STATUS_FILTERS)[rows]
     status, news, on = index.country_status, index.country_news, masks.on
     if "status" in masks.masks:
-        passing &= np.isin(status, [STATUS_CODES[slug] for slug in masks.cleaned["status"]])
+        passing &= _among_statuses(status, [STATUS_CODES[slug] for slug in masks.cleaned["status"]])
     if "overdue" in masks.masks:
         passing &= rules.overdue_mask(status=status, due=index.due[rows], on=on)
     if "stale" in masks.masks:

@@ -103,7 +103,8 @@ def home(request):
     filterset = CommitmentFilterSet(request.GET, request=request)
     if not filterset.is_valid():
         return bad_request(request, filterset.errors)
-    current = filterset.as_of_date is None
+    # The stored statuses (which the facet index holds): today's, and not the ones in a country (``?country=``).
+    current = filterset.as_of_date is None and filterset.status_country is None
     overview = selectors.overview(queryset=filterset.base_queryset(), on=filterset.on, current=current)
     as_of = filterset.as_of_date
     context = {"as_of": as_of, "as_of_query": f"as_of={as_of.isoformat()}&" if as_of else "", **overview}
