@@ -104,7 +104,8 @@ def test_an_out_of_date_index_is_never_read():
 
 
 def pages(client) -> list[bytes]:
-    urls = ["/", "/?country=kg", "/commitments/", "/commitments/?status=in_progress", "/commitments/?status=stalled&expand=theme",
+    urls = ["/", "/?country=kg", "/commitments/", "/commitments/?status=in_progress",
+            "/commitments/?status=stalled&expand=theme",
             "/commitments/?theme=pcve", "/commitments/?q=border", "/commitments/?as_of=2021-06-01",
             "/themes/pcve/", "/countries/kg/"]
     return [client.get(url).content for url in urls]
