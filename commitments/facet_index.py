@@ -389,7 +389,7 @@ class Masks:
     def _mask(self, filterset: CommitmentFilterSet, name: str, value) -> np.ndarray:
         index = self.index
         if name == "q":
-            if self.by_rank:
+            if self.by_rank and filterset.narrowing() == ["q"]:  # nothing else to pass: rank every match at once
                 mask, self.rank = index.ranked(*Commitment.objects.search_ranks(value))
                 return mask
             return index.rows_of(Commitment.objects.search_ids(value))
@@ -409,7 +409,16 @@ class Masks:
         raise ValueError(f"the facet index cannot apply {name!r}")
 
     def in_order(self, rows: np.ndarray) -> np.ndarray:
-        """The ids of ``rows`` (a mask) in the list's order: by rank (``by_rank``), else the default order."""
+        """The ids of ``rows`` (a mask) in the list's order: by rank (``by_rank``), else the default order.
+
+        With other filters than the search, the ranks are read for the rows that pass them all (a second read of
+        the search, ranking only those): at 100k, ``border`` with "in progress" ranks 19,590 of 53,739 matches.
+        """
+        if self.by_rank and self.rank is None:
+            if not rows.any():
+                return self.index.ids[rows]
+            among = self.index.ids[rows]
+            _, self.rank = self.index.ranked(*Commitment.objects.search_ranks(self.cleaned["q"], among=among))
         if self.rank is not None:
             return self.index.in_rank_order(rows, self.rank)
         return self.index.in_title_order(rows)

@@ -147,10 +147,20 @@ class SearchSQL:
         """SELECT the matching ids."""
         return f"SELECT {self.id} FROM {self.table} WHERE {self.match}", self.match_params  # noqa: S608
 
-    def ranked(self) -> tuple[str, list]:
-        """SELECT (id, rank) of every match, one pass over the index."""
+    def ranked(self, among: np.ndarray | None = None) -> tuple[str, list]:
+        """SELECT (id, rank) of every match, one pass over the index; of those whose id is ``among`` alone when
+        given: the rank is computed only for them (bm25 is most of the read's time; its statistics are the whole
+        index's, so a rank does not depend on which rows are asked)."""
         sql = f"SELECT {self.id} AS id, {self.rank} AS rank FROM {self.table} WHERE {self.match}"  # noqa: S608
-        return sql, [*self.rank_params, *self.match_params]
+        params = [*self.rank_params, *self.match_params]
+        if among is None:
+            return sql, params
+        if self.vendor == "postgresql":
+            return f"{sql} AND {self.id} = ANY(%s)", [*params, among.tolist()]
+        # The ``+`` keeps the id list out of FTS5's plan: handed to it, each id became a lookup of its own (34 s
+        # for 20,000 ids at 100k, against 58 ms tested per match).
+        listed = f"[{','.join(map(str, among.tolist()))}]"
+        return f"{sql} AND +{self.id} IN (SELECT value FROM json_each(%s))", [*params, listed]  # noqa: S608
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -279,9 +289,10 @@ class CommitmentQuerySet(models.QuerySet):
             text_ids = cursor.fetchone()[0]
         return np.fromstring(text_ids, dtype=np.int64, sep=",") if text_ids else np.zeros(0, dtype=np.int64)
 
-    def search_ranks(self, text: str) -> tuple[list[int], list[float]]:
-        """The ids ``search(text)`` matches (of any commitment) and each one's ``search_rank``, read from the search
-        index alone in one pass: what the facet index orders a relevance-sorted list by (ascending, best first).
+    def search_ranks(self, text: str, *, among: np.ndarray | None = None) -> tuple[list[int], list[float]]:
+        """The ids ``search(text)`` matches (of any commitment; of the ids ``among`` alone when given) and each
+        one's ``search_rank``, read from the search index alone in one pass: what the facet index orders a
+        relevance-sorted list by (ascending, best first).
 
         The same rank as ``search_rank`` (``_search_parts``), to the bit: the list's rows come in the same order.
         """
@@ -289,7 +300,7 @@ class CommitmentQuerySet(models.QuerySet):
         if parts is None:
             return [], []
         with connections[self.db].cursor() as cursor:
-            cursor.execute(*parts.ranked())
+            cursor.execute(*parts.ranked(among))
             rows = cursor.fetchall()
         return [row[0] for row in rows], [row[1] for row in rows]
 

@@ -12,6 +12,7 @@ the order, that the SQL of the filters gives (collation, ties of title and of ra
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -172,12 +173,24 @@ def test_search_ranks_are_search_rank_to_the_bit(data, text):
 
 
 @pytest.mark.parametrize("page", ["/commitments/", "/countries/matrix/"])
-def test_a_relevance_page_reads_the_search_once(index, client, synthetic_flag_cached, page):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(f"{page}?q=border&sort=relevance&status=in_progress").status_code == 200
-    searches = [q["sql"] for q in captured if "commitment_search" in q["sql"]]
-    assert len(searches) == 1, searches
-    assert "rank" in searches[0] and ROWS_TABLE not in searches[0], searches  # the index alone, with the ranks
+def test_a_relevance_page_ranks_only_the_rows_its_filters_leave(index, client, synthetic_flag_cached, page):
+    """With other filters, the search is read for its ids, then ranked for the rows that pass every filter alone
+    (the ids asked); with none, read once with every match's rank. Never joined to the commitments."""
+    for query, reads in (("q=border&sort=relevance&status=in_progress", 2), ("q=border&sort=relevance", 1)):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{page}?{query}").status_code == 200
+        searches = [q for q in captured if "commitment_search" in q["sql"]]
+        assert len(searches) == reads, [q["sql"] for q in searches]
+        assert all(ROWS_TABLE not in q["sql"] for q in searches)  # the index alone
+        ranked = searches[-1]["sql"]
+        assert "rank" in ranked
+        if reads == 2:
+            assert "rank" not in searches[0]["sql"]
+            passing = CommitmentFilterSet(QueryDict(query)).qs.values_list("pk", flat=True)
+            tail = ranked.rsplit("json_each(" if connection.vendor == "sqlite" else "ANY(", 1)[-1]
+            listed = re.search(r"[\[{]([\d,\s]*)[\]}]", tail).group(1)  # '[1,2]', ARRAY[1,2] or '{1,2}'
+            asked = set(map(int, re.findall(r"\d+", listed)))
+            assert asked == set(passing), "only the rows every filter leaves are ranked"
 
 
 def test_other_orders_and_an_out_of_date_index_read_the_sql_rows(data):
