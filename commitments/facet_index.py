@@ -87,6 +87,12 @@ class FacetIndex:
         return self.ids[rows[np.lexsort((position[rows], rank[rows]))]]
 
     @cached_property
+    def memo(self) -> dict:
+        """Answers computed from this index alone, kept with it (and gone with it): the unfiltered list's counts,
+        the same for every such page while the data version holds (``counting.list_counts``)."""
+        return {}
+
+    @cached_property
     def title_position(self) -> np.ndarray:
         """Each row's place in the default order (``title_order`` inverted); -1 for a row it lacks (as there)."""
         position = np.full(self.size, -1, dtype=np.int32)

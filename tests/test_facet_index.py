@@ -122,3 +122,35 @@ def test_the_index_answers_every_filter_but_as_of(params, applies):
     filterset = CommitmentFilterSet(QueryDict(urlencode(params, doseq=True)))
     assert filterset.is_valid(), filterset.errors
     assert facet_index.applies(filterset) is applies
+
+
+def test_the_unfiltered_counts_are_kept_with_their_index_and_go_with_it(client):
+    """The unfiltered list's counts are computed once per index (and day) and are the ones counted afresh; a new
+    index (a publish: a new data version) counts again."""
+    from commitments import counting
+
+    user = factories.publisher()
+    made = [factories.commitment() for _ in range(3)]
+    theme = factories.theme(slug="water")
+    for c in made:
+        c.themes.add(theme)
+    cache.bump()
+    index = facet_index.refresh()
+
+    def counts(query: str = "") -> counting.ListCounts:
+        filterset = CommitmentFilterSet(QueryDict(query))
+        assert filterset.is_valid()
+        return counting.list_counts(filterset)
+
+    first = counts()
+    assert index.memo and counts() is first  # kept
+    fresh = counting._index_counts(facet_index.Masks(index, CommitmentFilterSet(QueryDict(""))), ordered=True)
+    assert (first.rows, first.statuses, first.flags, first.taxonomies) == (
+        fresh.rows, fresh.statuses, fresh.flags, fresh.taxonomies)
+    assert first.ordered_ids.tolist() == fresh.ordered_ids.tolist()
+    assert counts("sort=due").ordered_ids is None and counts("sort=due").statuses == first.statuses
+    services.publish_status_update(update=factories.update(made[0], status="achieved"), user=user,
+                                   reason=factories.REASON)
+    assert facet_index.refresh() is not index
+    assert counts().statuses["achieved"] == 1 and first.statuses["achieved"] == 0
+    assert client.get("/commitments/").context["facets"][0].options[0].count == 2  # not assessed: 3 - 1

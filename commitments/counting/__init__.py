@@ -21,7 +21,7 @@ engine; ``facets`` only presents what ``list_counts`` gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -53,13 +53,24 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
         index = facet_index.current()
         if index is not None:
             masks = facet_index.Masks(index, filterset, ordered=filterset.index_orders)
-            statuses, flags = facet_index.status_and_flag_counts(masks)
-            taxonomies = facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
-            rows = masks.without()
-            ordered = masks.in_order(rows) if filterset.index_orders else None
-            return ListCounts(int(rows.sum()), statuses, flags, taxonomies, ordered_ids=ordered)
+            if masks.masks:
+                return _index_counts(masks, ordered=filterset.index_orders)
+            # No filter: the same counts on every such page while this index holds (a few ms of bincounts over
+            # every row and link at 100k), so they are kept with it, per day (the overdue and stale options).
+            unfiltered = index.memo.get(("unfiltered", masks.on))
+            if unfiltered is None:
+                unfiltered = index.memo[("unfiltered", masks.on)] = _index_counts(masks, ordered=True)
+            return unfiltered if filterset.index_orders else replace(unfiltered, ordered_ids=None)
     rows, statuses, flags = sql.status_and_flag_counts(filterset)
     return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
+
+
+def _index_counts(masks: facet_index.Masks, *, ordered: bool) -> ListCounts:
+    statuses, flags = facet_index.status_and_flag_counts(masks)
+    taxonomies = facet_index.taxonomy_counts(masks, TAXONOMY_FACETS)
+    rows = masks.without()
+    ordered_ids = masks.in_order(rows) if ordered else None
+    return ListCounts(int(rows.sum()), statuses, flags, taxonomies, ordered_ids=ordered_ids)
 
 
 def row_count(filterset: CommitmentFilterSet) -> int:
