@@ -82,22 +82,14 @@ class FacetIndex:
     def in_rank_order(self, mask: np.ndarray, rank: np.ndarray) -> np.ndarray:
         """The ids of the rows of ``mask`` by ``rank`` (one float per row, ascending: the best match first), ties
         in the default order: the relevance sort's ``ORDER BY rank, title, id`` (``filtersets.SORTS``)."""
-        position = self.title_position
-        rows = np.flatnonzero(mask & (position >= 0))
-        return self.ids[rows[np.lexsort((position[rows], rank[rows]))]]
+        rows = np.flatnonzero(mask & (self.title_rank < len(self.title_order)))  # as ``in_title_order``
+        return self.ids[rows[np.lexsort((self.title_rank[rows], rank[rows]))]]
 
     @cached_property
     def memo(self) -> dict:
         """Answers computed from this index alone, kept with it (and gone with it): the unfiltered list's counts,
         the same for every such page while the data version holds (``counting.list_counts``)."""
         return {}
-
-    @cached_property
-    def title_position(self) -> np.ndarray:
-        """Each row's place in the default order (``title_order`` inverted); -1 for a row it lacks (as there)."""
-        position = np.full(self.size, -1, dtype=np.int32)
-        position[self.title_order] = np.arange(len(self.title_order), dtype=np.int32)
-        return position
 
     @property
     def size(self) -> int:
@@ -374,8 +366,9 @@ def applies(filterset: CommitmentFilterSet) -> bool:
 class Masks:
     """One boolean array per active filter of ``filterset``, combined on demand, leaving some out.
 
-    ``ordered``: the caller will ask for the rows in the list's order (``in_order``); sorted by relevance, the
-    search then reads each match's rank with its id (one read of the search index, not two).
+    ``ordered``: the caller will ask for the rows in the list's order (``in_order``); sorted by relevance with no
+    other filter, the search then reads each match's rank with its id (one read of the search index, not two;
+    with other filters, ``in_order`` ranks only the rows that pass).
     """
 
     def __init__(self, index: FacetIndex, filterset: CommitmentFilterSet, *, ordered: bool = False):

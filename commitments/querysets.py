@@ -147,6 +147,12 @@ class SearchSQL:
         """SELECT the matching ids."""
         return f"SELECT {self.id} FROM {self.table} WHERE {self.match}", self.match_params  # noqa: S608
 
+    def ids_text(self) -> tuple[str, list]:
+        """SELECT the matching ids as one comma-separated text (NULL for none)."""
+        joined = (f"string_agg({self.id}::text, ',')" if self.vendor == "postgresql"
+                  else f"group_concat({self.id}, ',')")
+        return f"SELECT {joined} FROM {self.table} WHERE {self.match}", self.match_params  # noqa: S608
+
     def ranked(self, among: np.ndarray | None = None) -> tuple[str, list]:
         """SELECT (id, rank) of every match, one pass over the index; of those whose id is ``among`` alone when
         given: the rank is computed only for them (bm25 is most of the read's time; its statistics are the whole
@@ -276,16 +282,11 @@ class CommitmentQuerySet(models.QuerySet):
         back as one comma-separated text, parsed by numpy: for a word in half of 100,000 commitments, a row per
         id cost SQLite 34 ms of Python building 53,000 rows, one text 10 ms (PostgreSQL: 17 ms of client CPU, 2).
         """
-        matches = self._search_sql(text)
-        if matches is None:
+        parts = self._search_parts(text)
+        if parts is None:
             return np.zeros(0, dtype=np.int64)
-        sql, params = matches
-        if connections[self.db].vendor == "postgresql":
-            joined = f"SELECT string_agg(commitment_id::text, ',') FROM ({sql}) AS matches"  # noqa: S608
-        else:
-            joined = f"SELECT group_concat(rowid, ',') FROM ({sql})"  # noqa: S608
         with connections[self.db].cursor() as cursor:
-            cursor.execute(joined, params)
+            cursor.execute(*parts.ids_text())
             text_ids = cursor.fetchone()[0]
         return np.fromstring(text_ids, dtype=np.int64, sep=",") if text_ids else np.zeros(0, dtype=np.int64)
 
