@@ -6,6 +6,7 @@ surface starts from it. Status "as of a day" is answered by ``with_status_on`` o
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,8 +26,48 @@ from .taxonomy import LINKED, Entry, link_table, translated_entry
 
 
 def for_list(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
-    """Rows of the list, taxonomy pages and exports: source joined, themes and countries prefetched."""
+    """Rows as records (the API): source joined, themes and countries prefetched as model instances."""
     return queryset.select_related("source").prefetch_related("themes", "countries")
+
+
+def for_page(queryset: CommitmentQuerySet) -> CommitmentQuerySet:
+    """Rows a page shows with ``{% commitment_rows %}`` (the list, the overview, a taxonomy page): source joined;
+    their themes' and countries' names come after, from ``shown_rows``."""
+    return queryset.select_related("source")
+
+
+ROW_NAMES = ("themes", "countries")  # the relations a row names (``{% commitment_rows %}``)
+
+
+# A theme's or country's name as a row shows it: its slug, its name, and its names in the other languages.
+Name = namedtuple("Name", ["slug", "name", *(f"name_{code}" for code in OTHERS)])  # noqa: PYI024 - fields from OTHERS
+
+
+def shown_rows(rows) -> list:
+    """A page's rows, ready for ``{% commitment_rows %}``: ``with_status_precision``, and each row's ``shown_names``
+    (relation -> its ``Name``s, in name order as ``row.themes.all()`` gives them), one query for both relations.
+
+    Not a prefetch: prefetching built a model instance for each of about 100 names a page and took 60% of the time
+    to read a page's 25 rows (about 5 ms at 100k, ``docs/performance.md``); these are tuples.
+    """
+    rows = with_status_precision(rows)
+    found: dict[tuple[str, int], list[Name]] = {(relation, c.pk): [] for c in rows for relation in ROW_NAMES}
+    if rows:
+        ids = [c.pk for c in rows]
+        parts = []
+        for relation in ROW_NAMES:
+            through, column = link_table(relation)
+            entry = column.removesuffix("_id")  # the link table's key to the theme or country
+            names = {"n": F(f"{entry}__name"), **{f"n_{code}": F(f"{entry}__name_{code}") for code in OTHERS}}
+            parts.append(through.objects.filter(commitment_id__in=ids)
+                         .annotate(r=Value(relation), c=F("commitment_id"), s=F(f"{entry}__slug"), **names,
+                                   e=F(column))
+                         .values_list("r", "c", "s", *names, "e"))
+        for relation, pk, *values, _entry in union_all(parts).order_by("r", "n", "e"):
+            found[(relation, pk)].append(Name(*values))
+    for c in rows:
+        c.shown_names = {relation: found[(relation, c.pk)] for relation in ROW_NAMES}
+    return rows
 
 
 class RowsInOrder:
@@ -36,7 +77,7 @@ class RowsInOrder:
     filters nor sorts every match to show 25: the same rows come in the same order.
 
     ``queryset``: the rows' query without the filters (``CommitmentFilterSet.rows_by_id``), as the page reads
-    it (``for_list`` for the list).
+    it (``for_page`` for the list).
     """
 
     def __init__(self, queryset: CommitmentQuerySet, ids):
@@ -63,10 +104,10 @@ class RowsInOrder:
 
 
 def list_rows(filterset, ordered_ids) -> CommitmentQuerySet | RowsInOrder:
-    """The rows of the list page (``for_list``): by id in the order the facet index gives, when it gives one."""
+    """The rows of the list page (``for_page``): by id in the order the facet index gives, when it gives one."""
     if ordered_ids is None:
-        return for_list(filterset.qs)
-    return RowsInOrder(for_list(filterset.rows_by_id()), ordered_ids)
+        return for_page(filterset.qs)
+    return RowsInOrder(for_page(filterset.rows_by_id()), ordered_ids)
 
 
 def with_status_precision(rows) -> list:
@@ -270,13 +311,13 @@ def overview(*, queryset: CommitmentQuerySet, on: date, current: bool, limit: in
                                        limit=limit)
     if numbers.sections is not None:
         wanted = {pk for ids in numbers.sections.values() for pk in ids.tolist()}
-        found = {c.pk: c for c in for_list(queryset.filter(pk__in=wanted).order_by())} if wanted else {}
+        found = {c.pk: c for c in for_page(queryset.filter(pk__in=wanted).order_by())} if wanted else {}
         # A row made private since the index was read is left out (the next page reads a rebuilt index).
         sections = {name: [found[pk] for pk in ids.tolist() if pk in found] for name, ids in numbers.sections.items()}
     else:
-        sections = {name: list(for_list(rows)[:limit])
+        sections = {name: list(for_page(rows)[:limit])
                     for name, rows in overview_sections(queryset, on=on, current=current).items()}
-    with_status_precision([c for rows in sections.values() for c in rows])  # one query for the three sections
+    shown_rows([c for rows in sections.values() for c in rows])  # one query for the three sections' names
     return {
         "total": sum(numbers.statuses.values()),
         "bar": status_bar(numbers.statuses),

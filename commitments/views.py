@@ -142,7 +142,7 @@ def commitment_list(request):
     if page_number > max(paginator.num_pages, 1):
         raise Http404(gettext("That page is past the end of the list."))
     page = paginator.page(page_number)
-    page.object_list = selectors.with_status_precision(page.object_list)
+    page.object_list = selectors.shown_rows(page.object_list)
     context |= {
         "page": page,
         "facets": facets,
@@ -393,11 +393,11 @@ def taxonomy_detail(request, kind: str, slug: str):
     in_country = entry.pk if kind == "country" else None
     queryset = Commitment.objects.public().filter(**{relation: entry}).at(country=in_country)
     counts = counting.entry_status_counts(queryset, kind=kind, entry_id=entry.pk)
-    paginator = CountedPaginator(selectors.for_list(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
+    paginator = CountedPaginator(selectors.for_page(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
         raise Http404(gettext("That page is past the end of the list."))
     page = paginator.page(page_number)
-    page.object_list = selectors.with_status_precision(page.object_list)
+    page.object_list = selectors.shown_rows(page.object_list)
     return render(
         request,
         "commitments/taxonomy.html",

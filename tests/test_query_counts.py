@@ -35,25 +35,26 @@ STATUSES = ["in_progress", "stalled", "achieved", "not_started", "partially_achi
 # The list: the data version, the taxonomy catalogue (validates slugs, labels facets: the public
 # entries, which each process keeps while the data version is unchanged, so this is the version read
 # again; see CATALOGUE_READ), the status facet with the overdue/stale counts in one grouped query
-# (which also gives the list's count), the four taxonomy facets in one query, the rows and their two
-# prefetches; from the index, the version it checks instead of the two counting queries.
+# (which also gives the list's count), the four taxonomy facets in one query, the rows and their themes' and
+# countries' names (one query, ``selectors.shown_rows``); from the index, the version it checks instead of the two
+# counting queries.
 CACHE = 1  # the overview and the list read the public data version, then (on a miss) build the page
 # As of a past day, the rows shown (the overview's three sections together): how precise each status
 # date is, one query. The current status carries its own precision (``current_status_precision``).
 AS_OF_PRECISION = 1
-# SQL: the index's version probe, the status counts, the two breakdowns, each of the three sections' rows with
-# its two prefetches (9), the overdue and stale counts. The index: its version probe and the catalogue's; it
-# counts everything and gives each section's first ids in the section's order, so the three sections are one
-# query by id and two prefetches for them all (3 instead of 9).
-HOME = {False: 15 + CACHE, True: 5 + CACHE}
-HOME_NOTHING_STALE = 12 + CACHE + AS_OF_PRECISION  # as_of: in SQL; an empty section skips its two prefetches
+# SQL: the index's version probe, the status counts, the two breakdowns, each of the three sections' rows and
+# their names for all three (4), the overdue and stale counts. The index: its version probe and the catalogue's;
+# it counts everything and gives each section's first ids in the section's order, so the three sections are one
+# query by id and their names (2 instead of 4).
+HOME = {False: 10 + CACHE, True: 4 + CACHE}
+HOME_NOTHING_STALE = 9 + CACHE + AS_OF_PRECISION  # as_of: in SQL, with no index probe
 # The facets in SQL (the index out of date): the version the index checks, then statuses and both flags
 # in one query.
-LIST_LIVE = 7 + CACHE
+LIST_LIVE = 6 + CACHE
 LIST_FILTERED = LIST_LIVE - 1 + AS_OF_PRECISION  # as_of: in SQL, the index not asked
 # Any other list: the facet index counts in memory once it is built at the data version it
-# checks: the catalogue, the version, the rows and their two prefetches (plus the search's matches).
-LIST_INDEXED = 5 + CACHE
+# checks: the catalogue, the version, the rows and their names (plus the search's matches).
+LIST_INDEXED = 4 + CACHE
 LIST = {False: LIST_LIVE, True: LIST_INDEXED}
 # The first filtered list after a change finds the index out of date (one query), counts in SQL,
 # and once its response is sent the process builds the index: the version, the commitments, their ids in
@@ -205,9 +206,9 @@ def test_detail_query_count_does_not_grow_with_its_history(client, django_assert
 
 
 # A taxonomy page: the entry, the version the index checks, its status counts (in SQL unless the index has them), a page
-# of rows and their two prefetches (the status dates carry their precision). The feed: its updates by publication,
+# of rows and their names (the status dates carry their precision). The feed: its updates by publication,
 # and its withdrawals (two queries; three with a slug filter: the catalogue).
-TAXONOMY = {False: 6, True: 5}
+TAXONOMY = {False: 5, True: 4}
 
 
 @pytest.mark.parametrize("index", [False, True], ids=["sql", "index"])

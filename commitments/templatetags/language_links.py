@@ -10,12 +10,9 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
-from django.db import connection
 from django.urls import get_script_prefix
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
-from .. import search_highlight
 from ..languages import DEFAULT, active, localized
 
 register = template.Library()
@@ -95,24 +92,3 @@ def translation_source(obj, name: str) -> str:
     if lang == DEFAULT or obj in (None, "") or localized(obj, name)[1] != lang:
         return ""
     return getattr(obj, f"translation_source_{lang}", "") or ""
-
-
-@register.simple_tag(takes_context=True)
-def name_list(context, obj, relation: str) -> str:
-    """`` · A, B`` for a row's ``relation`` (its themes or countries): each name in the page's language in its own
-    ``<span>`` (with ``lang`` where it falls back), the search's words marked, as ``lang_attr`` and ``marked``
-    would write them.
-
-    One tag for the whole list, not a loop of tags: a list page shows about a hundred of these names, and a
-    template loop cost about a fifth of the page's rendering (docs/performance.md, issue 18). The prefetched
-    rows are read as they are: ``obj.themes.all()`` builds a manager and a queryset for each row."""
-    prefetched = getattr(obj, "_prefetched_objects_cache", {})
-    entries = prefetched[relation] if relation in prefetched else getattr(obj, relation).all()
-    search = context.get("search") or None
-    here = active()
-    parts = []
-    for entry in entries:
-        name, actual = localized(entry, "name", here)
-        lang = format_html(' lang="{}"', actual) if actual != here else ""
-        parts.append(f"<span{lang}>{search_highlight.highlight(str(name), search, vendor=connection.vendor)}</span>")
-    return mark_safe(f" · {', '.join(parts)}" if parts else "")  # noqa: S308 - each name escaped by highlight
