@@ -134,3 +134,20 @@ def test_facet_options_same_html_as_the_loop(lang):
             assert _squeezed(new) == _squeezed(old)
             assert ('href="?country=kz&amp;status=achieved" aria-current="true" class="selected"' in new) == bool(given)
             assert new.count('class="zero"') == (1 if given else 0)
+
+
+def test_shown_rows_names_are_the_relations_in_their_order(shared, db):
+    """``selectors.shown_rows`` reads each row's themes and countries as ``c.themes.all()`` gives them, for a page of
+    rows and for more than a batch of ids (the query is written once per batch of 25 and the ids bound)."""
+    zone = factories.theme(name="Zone")
+    more = [factories.commitment() for _ in range(26)]
+    for c in more[::5]:
+        c.themes.add(zone)
+    for pks in (shared, shared + [c.pk for c in more]):
+        rows = selectors.shown_rows(selectors.for_page(Commitment.objects.filter(pk__in=pks).at()).order_by("id"))
+        assert len(rows) == len(pks)
+        for c in rows:
+            for relation in ("themes", "countries"):
+                expected = [(e.slug, e.name, e.name_ru) for e in getattr(c, relation).all()]
+                assert [(n.slug, n.name, n.name_ru) for n in c.shown_names[relation]] == expected
+    assert sum(bool(c.shown_names["themes"]) for c in rows) == 2 + 6  # the shared rows' two, and every fifth

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -154,3 +154,30 @@ def test_the_unfiltered_counts_are_kept_with_their_index_and_go_with_it(client):
     assert facet_index.refresh() is not index
     assert counts().statuses["achieved"] == 1 and first.statuses["achieved"] == 0
     assert client.get("/commitments/").context["facets"][0].options[0].count == 2  # not assessed: 3 - 1
+
+
+def test_the_overview_counts_are_kept_with_their_index_and_go_with_it(client):
+    """The overview's numbers are computed once per index and day, equal to SQL's, and a new index counts again."""
+    from commitments import counting
+
+    user = factories.publisher()
+    made = [factories.commitment(due_date=date(2021, 1, 1)) for _ in range(3)]
+    cache.bump()
+    index = facet_index.refresh()
+    today = timezone.localdate()
+
+    def numbers(day=None) -> counting.OverviewCounts:
+        return counting.overview_counts(Commitment.objects.public().at(day), day=day, on=today,
+                                        facets=("theme", "country"), limit=8)
+
+    first = numbers()
+    assert numbers() is first  # kept
+    in_sql = numbers(today)  # a day given: SQL, the reference
+    assert (first.statuses, first.overdue, first.stale) == (in_sql.statuses, in_sql.overdue, in_sql.stale)
+    assert first.overdue == 3
+    page = client.get("/").content
+    assert client.get("/").content == page  # the page from what was kept is the page
+    services.publish_status_update(update=factories.update(made[0], status="achieved"), user=user,
+                                   reason=factories.REASON)
+    assert facet_index.refresh() is not index
+    assert numbers().overdue == 2 and first.overdue == 3

@@ -123,11 +123,19 @@ def overview_counts(queryset: CommitmentQuerySet, *, day: date | None, on: date,
     first ``limit`` rows (``FacetIndex.overview_sections``); else SQL, by their SQL forms.
     """
     index = facet_index.current() if day is None else None
-    statuses, by = _breakdown(index, queryset, day=day, facets=facets)
     if index is not None:
-        overdue, stale = index.overdue(on), index.stale(on)
-        return OverviewCounts(statuses, by, int(overdue.sum()), int(stale.sum()),
-                              sections=index.overview_sections(on, limit, overdue=overdue, stale=stale))
+        # The same on every overview of the day while this index holds (about 8 ms at 100k: the breakdowns, the
+        # overdue and stale masks, each section's first rows), so they are kept with it, as the unfiltered list's.
+        key = ("overview", on, facets, limit)
+        kept = index.memo.get(key)
+        if kept is None:
+            statuses, by = _breakdown(index, queryset, day=day, facets=facets)
+            overdue, stale = index.overdue(on), index.stale(on)
+            kept = index.memo[key] = OverviewCounts(
+                statuses, by, int(overdue.sum()), int(stale.sum()),
+                sections=index.overview_sections(on, limit, overdue=overdue, stale=stale))
+        return kept
+    statuses, by = _breakdown(index, queryset, day=day, facets=facets)
     return OverviewCounts(statuses, by, queryset.overdue(on=on).count(), queryset.stale(on=on).count())
 
 
