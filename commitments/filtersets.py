@@ -14,6 +14,7 @@ from functools import cached_property
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
+from django.forms.renderers import Jinja2
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -104,8 +105,15 @@ class SlugMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         return qs.filter(Exists(matches))
 
 
+WIDGETS = Jinja2()  # one for the process: it keeps its compiled templates
+
+
 class CommitmentFilterForm(forms.Form):
     """Rules that span fields; errors appear beside the field they concern."""
+
+    # Its widgets (the search box, three dates, the sort) in Django's own markup, from Django's Jinja2 copies of its
+    # widget templates: every list page renders them, in about half the time (docs/performance.md, issue 18).
+    default_renderer = WIDGETS
 
     def clean(self):
         cleaned = super().clean()
