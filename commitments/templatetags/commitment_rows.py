@@ -12,25 +12,24 @@ the rows show; a regional commitment's is marked "regional"). Rows: commitments 
 ``selectors.for_page`` and ``selectors.shown_rows`` (their source, status precision, themes and countries).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
 from django import template
 from django.db import connection
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from .. import search_highlight
 from ..languages import DEFAULT, active, localized
-from .tracker import as_precise, status_label
+from .tracker import as_precise, slug_addresses, status_label
 
 register = template.Library()
 
 SOURCE_TITLE_CHARS = 90  # a source's title is cut to this many characters in a row
-_SLUG = "--slug--"  # stands for a commitment's slug in its address, reversed once a page (not once a row)
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class _Page:
     in_country: str
     lang: str  # the page's language
     vendor: str  # the database, whose stemmer the search's marks follow
-    detail_url: str  # a commitment's address, with _SLUG for its slug
+    address: Callable[[str], str]  # a commitment's address from its slug, reversed once a page (not once a row)
 
     def mark(self, text: str) -> str:
         return search_highlight.highlight(text, self.search, vendor=self.vendor)
@@ -60,8 +59,7 @@ def commitment_rows(context, rows) -> SafeString:
 
 
 def page_for(search, in_country: str = "") -> _Page:
-    detail_url = reverse("commitments:detail", args=[_SLUG])
-    return _Page(search, in_country, active(), connection.vendor, detail_url)
+    return _Page(search, in_country, active(), connection.vendor, slug_addresses("commitments:detail"))
 
 
 def row(c, page: _Page) -> str:
@@ -95,7 +93,7 @@ def row(c, page: _Page) -> str:
     source_title = str(localized(source, "title", page.lang)[0]) if source else ""
     if len(source_title) > SOURCE_TITLE_CHARS:  # shorter is never cut (Truncator counts no more characters)
         source_title = Truncator(source_title).chars(SOURCE_TITLE_CHARS)
-    url = page.detail_url.replace(_SLUG, c.slug)
+    url = page.address(c.slug)
     return (
         f'    <li class="commitment">\n'
         f'      <h3><a href="{escape(url)}"{page.lang_attr(c, "title")}>{title}</a>{translated_by}</h3>\n'

@@ -1,6 +1,7 @@
 """Template filters for the status scale, so templates never hold labels of their own."""
 
 import functools
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django import template
@@ -153,7 +154,7 @@ def status_counts(bar) -> str:
 _SLUG = "--slug--"  # stands for the slug in an address reversed once a page
 
 
-def slug_addresses(url_name: str):
+def slug_addresses(url_name: str) -> Callable[[str], str]:
     """``slug -> address`` for a URL whose one argument is a slug, reversed once: a page that links dozens of rows
     reversed each (about 0.05 ms a reverse). Slugs need no quoting in a path (``SlugField``: letters, digits,
     ``-`` and ``_``)."""
@@ -168,7 +169,7 @@ def breakdown_rows(rows, kind: str) -> str:
     template loop its 55 rows took 6–10 ms of the overview's rendering at 100k (``docs/performance.md``)."""
     address = slug_addresses(f"commitments:{kind}")
     body = "\n".join(
-        f'    <tr>\n      <th scope="row"><a href="{address(row["slug"])}">{tr(row, "name")}</a></th>\n'
+        f'    <tr>\n      <th scope="row"><a href="{escape(address(row["slug"]))}">{tr(row, "name")}</a></th>\n'
         f'      <td>{integer(row["total"])}</td>\n      <td>{status_counts(row["bar"])}</td>\n    </tr>'
         for row in rows
     )
