@@ -24,7 +24,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from .. import search_highlight
-from ..languages import DEFAULT, active, localized
+from ..languages import active, localized
+from .language_links import translation_source
 from .tracker import as_precise, slug_addresses, status_label
 
 register = template.Library()
@@ -65,7 +66,7 @@ def page_for(search, in_country: str = "") -> _Page:
 def row(c, page: _Page) -> str:
     """One commitment's ``<li>``."""
     title = page.mark(str(localized(c, "title", page.lang)[0]))
-    title_source = _translation_source(c, page.lang)
+    title_source = translation_source(c, "title")
     translated_by = (" " + render_to_string("commitments/_translated_by.html", {"source": title_source})
                      if title_source else "")
     status = str(c.eff_status)
@@ -117,9 +118,3 @@ def names(obj, relation: str, page: _Page) -> str:
              for entry in entries]
     return f" · {', '.join(parts)}" if parts else ""
 
-
-def _translation_source(obj, lang: str) -> str:
-    """As ``{% translation_source obj "title" %}``, with the page's language given."""
-    if lang == DEFAULT or localized(obj, "title", lang)[1] != lang:
-        return ""
-    return getattr(obj, f"translation_source_{lang}", "") or ""
