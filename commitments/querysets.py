@@ -142,6 +142,9 @@ class SearchSQL:
     match_params: list
     rank: str
     rank_params: list
+    # PostgreSQL: the call that returns the ids as text through the GIN index (``pg_search.IDS_FUNCTION``),
+    # its parameters ``match_params``; None: ``ids_text`` aggregates the match itself.
+    ids_text_call: str | None = None
 
     def ids(self) -> tuple[str, list]:
         """SELECT the matching ids."""
@@ -149,6 +152,8 @@ class SearchSQL:
 
     def ids_text(self) -> tuple[str, list]:
         """SELECT the matching ids as one comma-separated text (NULL for none)."""
+        if self.ids_text_call is not None:
+            return f"SELECT {self.ids_text_call}", self.match_params
         joined = (f"string_agg({self.id}::text, ',')" if self.vendor == "postgresql"
                   else f"group_concat({self.id}, ',')")
         return f"SELECT {joined} FROM {self.table} WHERE {self.match}", self.match_params  # noqa: S608
@@ -351,7 +356,8 @@ class CommitmentQuerySet(models.QuerySet):
             return SearchSQL(
                 vendor="postgresql", table=f"{pg_search.TABLE} s", id="s.commitment_id",
                 match=f"s.document @@ {sql}", match_params=params,
-                rank=f"-ts_rank_cd(s.document, {sql})::double precision", rank_params=params)
+                rank=f"-ts_rank_cd(s.document, {sql})::double precision", rank_params=params,
+                ids_text_call=f"{pg_search.IDS_FUNCTION}({sql})")
         from . import sqlite_search
 
         expression = search_query.fts5_expression(query)
