@@ -31,17 +31,28 @@ TABLE = "commitment_search"
 # The text-search configurations the document is read with; a query is parsed with the same ones.
 CONFIGS = ("english", "russian")
 
-# The ids a search matches, as one comma-separated text, always read through the GIN index. The planner
-# prices ``@@`` as one cheap operator call per row, so for a word in 14-54% of 100,000 documents it chose a
-# sequential scan that tests every 1.4 kB document (``unicef`` 53-70 ms, ``border`` 60 ms) over the bitmap of
-# the index, which visits only the matches' pages and tests none of them (12 and 34 ms). ``SET`` on the
-# function keeps the setting to this one read; without the index it would still scan.
-IDS_FUNCTION = "commitment_search_ids"
-IDS_FUNCTION_SQL = (
-    f"CREATE OR REPLACE FUNCTION {IDS_FUNCTION}(q tsquery) RETURNS text AS $$ "  # noqa: S608 - constants
-    f"SELECT string_agg(commitment_id::text, ',') FROM {TABLE} WHERE document @@ q "
-    "$$ LANGUAGE sql STABLE SET enable_seqscan = off"
-)
+# How well a document matches, lower is better (as SQLite's bm25): ``ts_rank_cd`` over the weights above,
+# negated, as a double (a ``real`` comes back to Python by its text and would no longer equal itself: the API's
+# cursor, the facet index's ties). The one home of the rank: ``querysets`` and ``RANKS_FUNCTION`` format it.
+RANK = "-ts_rank_cd({document}, {query})::double precision"
+
+# A search's matches read through the GIN index whatever the planner estimates. It prices ``@@`` as one cheap
+# call a row, so for a word in 14-54% of 100,000 documents it chose a sequential scan that tests every 1.4 kB
+# document over the bitmap of the index, which visits only the matches' pages and tests none of them: the ids
+# of ``unicef`` 53-70 -> 12 ms, ``border`` 60 -> 34 ms; with their ranks, 74 -> 32 and 130 -> 111 ms. ``SET``
+# on a function keeps the setting to that one read; without the index it would still scan.
+IDS_FUNCTION = "commitment_search_ids"  # (q) -> the ids as one comma-separated text, NULL for none
+RANKS_FUNCTION = "commitment_search_ranks"  # (q) -> (id, rank) of every match
+READERS = {
+    f"{IDS_FUNCTION}(tsquery)": (
+        f"CREATE OR REPLACE FUNCTION {IDS_FUNCTION}(q tsquery) RETURNS text AS $$ "  # noqa: S608 - constants
+        f"SELECT string_agg(commitment_id::text, ',') FROM {TABLE} WHERE document @@ q "
+        "$$ LANGUAGE sql STABLE SET enable_seqscan = off"),
+    f"{RANKS_FUNCTION}(tsquery)": (
+        f"CREATE OR REPLACE FUNCTION {RANKS_FUNCTION}(q tsquery) RETURNS TABLE (id bigint, rank double precision) "  # noqa: S608
+        f"AS $$ SELECT commitment_id, {RANK.format(document='document', query='q')} FROM {TABLE} "
+        "WHERE document @@ q $$ LANGUAGE sql STABLE SET enable_seqscan = off"),
+}
 
 
 def _text(*parts: str) -> str:
@@ -195,12 +206,18 @@ def install(cursor) -> None:
     cursor.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_document_gin ON {TABLE} USING gin (document)")
     rebuild(cursor)
     create_triggers(cursor)
-    create_reader(cursor)
+    create_readers(cursor)
 
 
-def create_reader(cursor) -> None:
-    """The function the facet index reads a search's ids with (``IDS_FUNCTION_SQL``)."""
-    cursor.execute(IDS_FUNCTION_SQL)
+def create_readers(cursor) -> None:
+    """The functions the facet index reads a search's ids and ranks with (``READERS``)."""
+    for sql in READERS.values():
+        cursor.execute(sql)
+
+
+def drop_readers(cursor) -> None:
+    for name in READERS:
+        cursor.execute(f"DROP FUNCTION IF EXISTS {name}")
 
 
 def uninstall(cursor) -> None:
@@ -208,5 +225,6 @@ def uninstall(cursor) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
     for name in ("commitment_search_refresh(bigint)", "commitment_search_refresh_many(bigint[])",
                  "commitment_search_on_commitment()", "commitment_search_on_update()",
-                 "commitment_search_on_entry()", "commitment_search_on_source()", f"{IDS_FUNCTION}(tsquery)"):
+                 "commitment_search_on_entry()", "commitment_search_on_source()"):
         cursor.execute(f"DROP FUNCTION IF EXISTS {name}")
+    drop_readers(cursor)

@@ -142,9 +142,10 @@ class SearchSQL:
     match_params: list
     rank: str
     rank_params: list
-    # PostgreSQL: the call that returns the ids as text through the GIN index (``pg_search.IDS_FUNCTION``),
-    # its parameters ``match_params``; None: ``ids_text`` aggregates the match itself.
+    # PostgreSQL: the calls that read the ids as text, and every match's (id, rank), through the GIN index
+    # (``pg_search.READERS``), their parameters ``match_params``; None: the match is read as written.
     ids_text_call: str | None = None
+    ranked_call: str | None = None
 
     def ids(self) -> tuple[str, list]:
         """SELECT the matching ids."""
@@ -162,6 +163,8 @@ class SearchSQL:
         """SELECT (id, rank) of every match, one pass over the index; of those whose id is ``among`` alone when
         given: the rank is computed only for them (bm25 is most of the read's time; its statistics are the whole
         index's, so a rank does not depend on which rows are asked)."""
+        if among is None and self.ranked_call is not None:
+            return f"SELECT id, rank FROM {self.ranked_call}", self.match_params  # noqa: S608 - constants
         sql = f"SELECT {self.id} AS id, {self.rank} AS rank FROM {self.table} WHERE {self.match}"  # noqa: S608
         params = [*self.rank_params, *self.match_params]
         if among is None:
@@ -350,14 +353,11 @@ class CommitmentQuerySet(models.QuerySet):
             if rendered is None:
                 return None
             sql, params = rendered
-            # ``ts_rank_cd`` over the weighted document (title A, names B, quote and summaries C), negated: lower
-            # is better, as bm25. As a double: a ``real`` comes back to Python by its text and would no longer
-            # equal itself (the API's cursor; the facet index's ties).
             return SearchSQL(
                 vendor="postgresql", table=f"{pg_search.TABLE} s", id="s.commitment_id",
                 match=f"s.document @@ {sql}", match_params=params,
-                rank=f"-ts_rank_cd(s.document, {sql})::double precision", rank_params=params,
-                ids_text_call=f"{pg_search.IDS_FUNCTION}({sql})")
+                rank=pg_search.RANK.format(document="s.document", query=sql), rank_params=params,
+                ids_text_call=f"{pg_search.IDS_FUNCTION}({sql})", ranked_call=f"{pg_search.RANKS_FUNCTION}({sql})")
         from . import sqlite_search
 
         expression = search_query.fts5_expression(query)

@@ -208,28 +208,32 @@ def test_other_orders_and_an_out_of_date_index_read_the_sql_rows(data):
         facet_index.clear()
 
 
-def test_postgresql_reads_a_searchs_ids_through_its_index(data):
-    """The ids of a search (what the facet index masks with) come from ``pg_search.IDS_FUNCTION``, which keeps
-    the planner from testing every document in a sequential scan when a word is common (it prices ``@@`` as one
-    cheap call a row): the function as installed carries ``enable_seqscan = off`` and the current body, its
-    query's plan is the GIN index's bitmap, and it finds what the search finds."""
+def test_postgresql_reads_a_searchs_ids_and_ranks_through_its_index(data):
+    """A search's ids (what the facet index masks with) and, with no other filter, its ranks come from
+    ``pg_search.READERS``, which keep the planner from testing every document in a sequential scan when a word
+    is common (it prices ``@@`` as one cheap call a row): each function as installed carries ``enable_seqscan =
+    off`` and the current body, its query's plan is the GIN index's bitmap, and it finds what the search finds
+    (the ranks equal ``search_rank``'s: ``test_search_ranks_are_search_rank_to_the_bit``)."""
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's reader; SQLite's FTS5 answers from its own index")
+        pytest.skip("PostgreSQL's readers; SQLite's FTS5 answers from its own index")
     from commitments import pg_search
 
     with CaptureQueriesContext(connection) as captured:
         ids = Commitment.objects.search_ids("border")
-    assert [q["sql"].split("(", 1)[0] for q in captured] == [f"SELECT {pg_search.IDS_FUNCTION}"]
-    assert sorted(ids.tolist()) == sorted(Commitment.objects.search("border").values_list("pk", flat=True))
-    assert len(ids) == 91  # the draft's document too: the facet index keeps the public ones
+        ranked, _ = Commitment.objects.search_ranks("border")
+    assert [q["sql"].split("(", 1)[0] for q in captured] == [
+        f"SELECT {pg_search.IDS_FUNCTION}", f"SELECT id, rank FROM {pg_search.RANKS_FUNCTION}"]
+    found = sorted(Commitment.objects.search("border").values_list("pk", flat=True))
+    assert sorted(ids.tolist()) == sorted(ranked) == found
+    assert len(found) == 91  # the draft's document too: the facet index keeps the public ones
+    border = "(phraseto_tsquery('english', 'border') || phraseto_tsquery('russian', 'border'))"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT proconfig, prosrc FROM pg_proc WHERE proname = %s", [pg_search.IDS_FUNCTION])
-        (config, body), = cursor.fetchall()
-        assert config == ["enable_seqscan=off"]
-        assert f"$$ {body.strip()} $$" in pg_search.IDS_FUNCTION_SQL, body
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN (FORMAT JSON) " + body.strip().replace(
-            "@@ q", "@@ (phraseto_tsquery('english', 'border') || phraseto_tsquery('russian', 'border'))"))
-        nodes = list(_nodes(cursor.fetchone()[0][0]["Plan"]))
-    assert {"Bitmap Index Scan": f"{pg_search.TABLE}_document_gin"}.items() <= {
-        n["Node Type"]: n.get("Index Name") for n in nodes}.items(), nodes
+        for name, sql in pg_search.READERS.items():
+            cursor.execute("SELECT proconfig, prosrc FROM pg_proc WHERE oid = %s::regprocedure", [name])
+            (config, body), = cursor.fetchall()
+            assert config == ["enable_seqscan=off"], name
+            assert f"$$ {body.strip()} $$" in sql, (name, body)
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN (FORMAT JSON) " + body.strip().replace(" q", f" {border}"))
+            nodes = {n["Node Type"]: n.get("Index Name") for n in _nodes(cursor.fetchone()[0][0]["Plan"])}
+            assert nodes.get("Bitmap Index Scan") == f"{pg_search.TABLE}_document_gin", (name, nodes)

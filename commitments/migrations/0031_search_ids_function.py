@@ -1,5 +1,5 @@
-"""PostgreSQL: the function that reads a search's ids through the GIN index (``pg_search.IDS_FUNCTION``),
-whatever the planner estimates. SQLite has nothing to add (FTS5 answers from its own index)."""
+"""PostgreSQL: the functions that read a search's ids, and its ranks, through the GIN index whatever the
+planner estimates (``pg_search.READERS``). SQLite has nothing to add (FTS5 answers from its own index)."""
 
 from django.db import migrations
 
@@ -9,7 +9,7 @@ def create(apps, schema_editor):
         from commitments import pg_search
 
         with schema_editor.connection.cursor() as cursor:
-            pg_search.create_reader(cursor)
+            pg_search.create_readers(cursor)
 
 
 def drop(apps, schema_editor):
@@ -17,7 +17,7 @@ def drop(apps, schema_editor):
         from commitments import pg_search
 
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"DROP FUNCTION IF EXISTS {pg_search.IDS_FUNCTION}(tsquery)")
+            pg_search.drop_readers(cursor)
 
 
 class Migration(migrations.Migration):
