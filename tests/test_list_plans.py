@@ -222,7 +222,7 @@ def test_postgresql_reads_a_searchs_ids_and_ranks_through_its_index(data):
         ids = Commitment.objects.search_ids("border")
         ranked, _ = Commitment.objects.search_ranks("border")
     assert [q["sql"].split("(", 1)[0] for q in captured] == [
-        f"SELECT {pg_search.IDS_FUNCTION}", f"SELECT id, rank FROM {pg_search.RANKS_FUNCTION}"]
+        f"SELECT {pg_search.IDS_FUNCTION}", f"SELECT id, rank FROM {pg_search.RANKS_FUNCTION}"]  # noqa: S608 - constants
     found = sorted(Commitment.objects.search("border").values_list("pk", flat=True))
     assert sorted(ids.tolist()) == sorted(ranked) == found
     assert len(found) == 91  # the draft's document too: the facet index keeps the public ones
