@@ -25,7 +25,7 @@ import numpy as np
 from django.core.signals import request_finished
 from django.db import DatabaseError, connection
 
-from . import country_status
+from . import country_status, languages
 from . import status as rules
 from .cache import current_version
 from .filtersets import CommitmentFilterSet
@@ -74,16 +74,24 @@ class FacetIndex:
     # page of the list is its filters' mask read in this order, and the database reads only that page's rows.
     title_order: np.ndarray
     title_rank: np.ndarray  # each row's place in ``title_order``: the last key of every order the index gives
+    # The same in each other language, by the title a page in it shows (``languages.localized_sql``): code ->
+    # (order, rank). The overview's sections keep the default language's (their SQL sorts by ``title``).
+    localized_orders: dict[str, tuple[np.ndarray, np.ndarray]]
 
-    def in_title_order(self, mask: np.ndarray) -> np.ndarray:
-        """The ids of the rows of ``mask``, in the list's default order (title, then id)."""
-        return self.ids[self.title_order[mask[self.title_order]]]
+    def _titles(self, lang: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.localized_orders.get(lang, (self.title_order, self.title_rank))
 
-    def in_rank_order(self, mask: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    def in_title_order(self, mask: np.ndarray, lang: str = languages.DEFAULT) -> np.ndarray:
+        """The ids of the rows of ``mask``, in the list's default order in ``lang`` (title, then id)."""
+        order, _ = self._titles(lang)
+        return self.ids[order[mask[order]]]
+
+    def in_rank_order(self, mask: np.ndarray, rank: np.ndarray, lang: str = languages.DEFAULT) -> np.ndarray:
         """The ids of the rows of ``mask`` by ``rank`` (one float per row, ascending: the best match first), ties
-        in the default order: the relevance sort's ``ORDER BY rank, title, id`` (``filtersets.SORTS``)."""
-        rows = np.flatnonzero(mask & (self.title_rank < len(self.title_order)))  # as ``in_title_order``
-        return self.ids[rows[np.lexsort((self.title_rank[rows], rank[rows]))]]
+        in the default order in ``lang``: the relevance sort's ``ORDER BY rank, title, id`` (``filtersets.SORTS``)."""
+        order, place = self._titles(lang)
+        rows = np.flatnonzero(mask & (place < len(order)))  # as ``in_title_order``
+        return self.ids[rows[np.lexsort((place[rows], rank[rows]))]]
 
     @cached_property
     def memo(self) -> dict:
@@ -100,7 +108,8 @@ class FacetIndex:
         """The memory its arrays take (what each process holds)."""
         columns = (self.ids, self.status, self.source, self.due, self.last_news, self.assessed, self.made,
                    self.country_status, self.country_news, self.title_order, self.title_rank)
-        return sum(a.nbytes for a in columns) + sum(r.nbytes + v.nbytes for r, v in self.links.values())
+        pairs = (*self.links.values(), *self.localized_orders.values())
+        return sum(a.nbytes for a in columns) + sum(a.nbytes + b.nbytes for a, b in pairs)
 
     def in_country(self, country: int) -> tuple[np.ndarray, np.ndarray]:
         """Every row's status and last news *in* ``country`` (rows not linked to it keep their own)."""
@@ -234,15 +243,7 @@ def build(*, version: str) -> FacetIndex:
                      "assessment_scope")
     )
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    # The list's default order as the database sorts (its collation decides): the ids alone, from the title
-    # index (reading the rows above in that order instead cost 0.65 s more CPU at 100,000 on SQLite).
-    by_title = np.fromiter(Commitment.objects.public().order_by("title", "pk").values_list("pk", flat=True),
-                           dtype=np.int64)
-    at = np.searchsorted(ids, by_title).clip(max=max(len(ids) - 1, 0))
-    # A row made public between the two reads is left out; ``refresh`` discards this index anyway (new version).
-    title_order = at[ids[at] == by_title].astype(np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
-    title_rank = np.full(len(ids), len(ids), dtype=np.int32)  # (a row left out of ``title_order``: last)
-    title_rank[title_order] = np.arange(len(title_order), dtype=np.int32)
+    title_order, title_rank = _title_order(ids, languages.DEFAULT)
     links = {}
     for name, taxonomy in TAXONOMY_FACETS.items():
         if not taxonomy.is_linked:
@@ -289,7 +290,23 @@ def build(*, version: str) -> FacetIndex:
             **arrays, overall=last_news, stored=stored_news, made=made),
         title_order=title_order,
         title_rank=title_rank,
+        localized_orders={code: _title_order(ids, code) for code in languages.OTHERS},
     )
+
+
+def _title_order(ids: np.ndarray, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (positions in ``ids``) in the list's default order in ``lang`` as the database sorts them (its
+    collation decides), and each row's place in it. The ids alone, read in that order (in English from the title
+    index; reading every column in that order instead cost 0.65 s more CPU at 100,000 on SQLite)."""
+    by_title = np.fromiter(
+        Commitment.objects.public().order_by(languages.localized_sql("title", lang), "pk").values_list("pk", flat=True),
+        dtype=np.int64)
+    at = np.searchsorted(ids, by_title).clip(max=max(len(ids) - 1, 0))
+    # A row made public between the reads is left out; ``refresh`` discards this index anyway (new version).
+    order = at[ids[at] == by_title].astype(np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
+    place = np.full(len(ids), len(ids), dtype=np.int32)  # (a row left out of ``order``: last)
+    place[order] = np.arange(len(order), dtype=np.int32)
+    return order, place
 
 
 _lock = threading.Lock()
@@ -376,6 +393,7 @@ class Masks:
         self.by_rank = ordered and filterset.ranks_by_relevance
         self.rank: np.ndarray | None = None  # each row's search rank, when ``by_rank``
         self.on = filterset.on
+        self.lang = languages.active()  # the titles the rows are ordered by (``languages.localized_sql``)
         cleaned = filterset.form.cleaned_data
         self.cleaned = cleaned
         # The statuses the status, overdue and stale filters read: in the one chosen country, else the rows' own.
@@ -419,8 +437,8 @@ class Masks:
             among = self.index.ids[rows]
             _, self.rank = self.index.ranked(*Commitment.objects.search_ranks(self.cleaned["q"], among=among))
         if self.rank is not None:
-            return self.index.in_rank_order(rows, self.rank)
-        return self.index.in_title_order(rows)
+            return self.index.in_rank_order(rows, self.rank, self.lang)
+        return self.index.in_title_order(rows, self.lang)
 
     def without(self, *names: str) -> np.ndarray:
         mask = np.ones(self.index.size, dtype=bool)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import catalogue as public_catalogue
-from . import country_status
+from . import country_status, languages
 from .models import Commitment
 from .status import Status, stale_after_text
 from .taxonomy import TAXONOMY_FACETS, Entry, link_table
@@ -70,9 +70,13 @@ SORTS = {
 DEFAULT_SORT = "title"
 
 def _order_by(spec: list) -> list:
+    """A sort's ORDER BY; its titles are the page's language's where a commitment has one (as the rows show them:
+    ``languages.localized``), so the Russian list is in the order of its Russian titles."""
     out = []
     for item in spec:
-        if isinstance(item, tuple):
+        if item == "title":
+            out.append(languages.localized_sql("title"))
+        elif isinstance(item, tuple):
             name, direction = item
             out.append(F(name).asc(nulls_last=True) if direction == "asc" else F(name).desc(nulls_last=True))
         else:
@@ -309,7 +313,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
         if sort == RELEVANCE:
             rank = queryset.search_rank(self.form.cleaned_data.get("q") or "")
-            return [rank.asc(), *SORTS[sort][1]] if rank is not None else _order_by(SORTS[DEFAULT_SORT][1])
+            return [rank.asc(), *_order_by(SORTS[sort][1])] if rank is not None else _order_by(SORTS[DEFAULT_SORT][1])
         return _order_by(SORTS[sort][1])
 
     @property

@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf, Trim
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +115,16 @@ def localized(obj: object, name: str, lang: str | None = None) -> tuple[str, str
         if value.strip():
             return value, lang
     return getattr(obj, name, "") or "", DEFAULT
+
+
+def localized_sql(name: str, lang: str | None = None) -> F | Coalesce:
+    """``localized``'s text as SQL, for an ORDER BY: the ``lang`` column where it holds more than spaces, else the
+    default language's field. (SQL's TRIM drops spaces only, where ``str.strip`` drops tabs and newlines too; the
+    admin's forms strip every text on save.) The default language: the field itself, so its indexes serve."""
+    lang = lang or active()
+    if lang == DEFAULT:
+        return F(name)
+    return Coalesce(NullIf(Trim(column(name, lang)), Value("")), F(name))
 
 
 def translated_fields(model: type[models.Model]) -> tuple[str, ...]:

@@ -58,8 +58,9 @@ LIST_INDEXED = 4 + CACHE
 LIST = {False: LIST_LIVE, True: LIST_INDEXED}
 # The first filtered list after a change finds the index out of date (one query), counts in SQL,
 # and once its response is sent the process builds the index: the version, the commitments, their ids in
-# the list's default order (title, id), the three link tables, the stored country statuses, and the version again.
-INDEX_BUILD = 8
+# the list's default order (title, id) in each language (English, Russian), the three link tables, the stored
+# country statuses, and the version again.
+INDEX_BUILD = 9
 # The first page after a change that needs the catalogue of public entries (a list, the overview,
 # a filtered feed) reads it too: one query more than the pinned counts, which are for the pages after it.
 CATALOGUE_READ = 1

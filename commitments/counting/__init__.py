@@ -56,10 +56,12 @@ def list_counts(filterset: CommitmentFilterSet) -> ListCounts:
             if masks.masks:
                 return _index_counts(masks, ordered=filterset.index_orders)
             # No filter: the same counts on every such page while this index holds (a few ms of bincounts over
-            # every row and link at 100k), so they are kept with it, per day (the overdue and stale options).
-            unfiltered = index.memo.get(("unfiltered", masks.on))
+            # every row and link at 100k), so they are kept with it, per day (the overdue and stale options) and
+            # language (the rows' order: their titles in it).
+            key = ("unfiltered", masks.on, masks.lang)
+            unfiltered = index.memo.get(key)
             if unfiltered is None:
-                unfiltered = index.memo[("unfiltered", masks.on)] = _index_counts(masks, ordered=True)
+                unfiltered = index.memo[key] = _index_counts(masks, ordered=True)
             return unfiltered if filterset.index_orders else replace(unfiltered, ordered_ids=None)
     rows, statuses, flags = sql.status_and_flag_counts(filterset)
     return ListCounts(rows, statuses, flags, sql.taxonomy_counts(filterset, list(TAXONOMY_FACETS)))
