@@ -22,7 +22,7 @@ from . import facets as facet_builder
 from . import status as status_scale
 from .cache import cached_public_page
 from .filtersets import CommitmentFilterSet
-from .languages import localized
+from .languages import localized, localized_sql
 from .licence import LICENSE
 from .models import Commitment, PublicDataVersion
 from .taxonomy import TAXONOMY_FACETS, translated_names
@@ -392,8 +392,12 @@ def taxonomy_detail(request, kind: str, slug: str):
     # A country's page shows each commitment's status in that country (``country_status``).
     in_country = entry.pk if kind == "country" else None
     queryset = Commitment.objects.public().filter(**{relation: entry}).at(country=in_country)
-    counts = counting.entry_status_counts(queryset, kind=kind, entry_id=entry.pk)
-    paginator = CountedPaginator(selectors.for_page(queryset.order_by("title")), PER_PAGE, count=sum(counts.values()))
+    counts, ids = counting.entry_page(queryset, kind=kind, entry_id=entry.pk)
+    # By the titles the page shows, as the list: from the facet index while it is current (the page's rows read by
+    # id), else sorted in SQL (``languages.localized_sql``).
+    rows = (selectors.for_page(queryset.order_by(localized_sql("title"), "pk")) if ids is None else
+            selectors.RowsInOrder(selectors.for_page(Commitment.objects.public().at(country=in_country)), ids))
+    paginator = CountedPaginator(rows, PER_PAGE, count=sum(counts.values()))
     if page_number > max(paginator.num_pages, 1):
         raise Http404(gettext("That page is past the end of the list."))
     page = paginator.page(page_number)

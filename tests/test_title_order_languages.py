@@ -110,3 +110,25 @@ def test_the_russian_list_shows_its_titles_in_order(index, client, synthetic_fla
     ru = [c.pk for c in client.get("/ru/commitments/").context["page"].object_list]
     en = [c.pk for c in client.get("/commitments/").context["page"].object_list]
     assert ru != en
+
+
+@pytest.mark.parametrize("current", [True, False], ids=["index", "sql"])
+def test_an_entrys_page_is_in_the_order_of_its_titles(data, client, synthetic_flag_cached, current):
+    """A country's (or theme's) page lists its commitments as the list does: by the titles it shows, from the facet
+    index while it is current, else sorted in SQL; the same rows either way."""
+    shown = {}
+    for lang, prefix in (("ru", "/ru"), ("en", "")):
+        cache.bump()
+        if current:
+            facet_index.refresh()
+        else:
+            facet_index.clear()
+        response = client.get(f"{prefix}/countries/kz/")
+        assert response.status_code == 200
+        shown[lang] = [c.pk for c in response.context["page"].object_list]
+        with translation.override(lang):
+            expected = list(Commitment.objects.public().filter(countries__slug="kz")
+                            .order_by(languages.localized_sql("title"), "pk").values_list("pk", flat=True))
+        assert len(expected) == 24 and shown[lang] == expected, lang
+    facet_index.clear()
+    assert shown["ru"] != shown["en"]

@@ -26,7 +26,7 @@ from datetime import date
 
 import numpy as np
 
-from .. import catalogue, facet_index
+from .. import catalogue, facet_index, languages
 from ..filtersets import CommitmentFilterSet
 from ..querysets import CommitmentQuerySet
 from ..taxonomy import TAXONOMY_FACETS
@@ -154,12 +154,22 @@ def _breakdown(index: facet_index.FacetIndex | None, queryset: CommitmentQuerySe
 def entry_status_counts(queryset: CommitmentQuerySet, *, kind: str, entry_id: int) -> dict[str, int]:
     """Status -> count of the commitments filed under one taxonomy entry (``queryset``: those, ``at()`` today,
     in the country for a country's page)."""
+    return entry_page(queryset, kind=kind, entry_id=entry_id, ordered=False)[0]
+
+
+def entry_page(queryset: CommitmentQuerySet, *, kind: str, entry_id: int,
+               ordered: bool = True) -> tuple[dict[str, int], np.ndarray | None]:
+    """An entry's page: ``entry_status_counts``, and (``ordered``) the ids of its commitments in the page's order
+    (the titles the page shows, as the list's default order) when the facet index answers; None: SQL sorts them.
+    One look at the data version for both."""
     index = facet_index.current()
-    if index is not None:
-        mask = index.linked_to(kind, [entry_id])
-        if kind == "country":  # a country's page counts the statuses in that country (``country_status``)
-            status, _ = index.in_country(entry_id)
-            by_code = np.bincount(status[mask], minlength=len(facet_index.STATUS_CODES))
-            return {slug: int(by_code[code]) for slug, code in facet_index.STATUS_CODES.items()}
-        return index.status_counts(mask)
-    return queryset.by_status_counts()
+    if index is None:
+        return queryset.by_status_counts(), None
+    mask = index.linked_to(kind, [entry_id])
+    if kind == "country":  # a country's page counts the statuses in that country (``country_status``)
+        status, _ = index.in_country(entry_id)
+        by_code = np.bincount(status[mask], minlength=len(facet_index.STATUS_CODES))
+        counts = {slug: int(by_code[code]) for slug, code in facet_index.STATUS_CODES.items()}
+    else:
+        counts = index.status_counts(mask)
+    return counts, index.in_title_order(mask, languages.active()) if ordered else None
