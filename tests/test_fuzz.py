@@ -298,6 +298,19 @@ def test_hostile_slugs_in_every_path(client, site):
             check(client.get(url), [("path", slug)], url=url)
 
 
+def test_a_path_that_starts_with_two_slashes_is_a_404_whose_links_stay_here(client, site):
+    """``//[]`` made ``build_absolute_uri`` raise (a 500, found by ``test_arbitrary_path_segments``), and
+    ``//example.org/x`` put a link to another host in the language switcher and the alternates."""
+    # (An encoded slash: the test client, as a server, decodes it into the path; a literal ``//`` it reads as a host.)
+    for path in ("/%2F%5B%5D", "/%2Fexample.org/x", "/%2F%2Fexample.org/", "/ru/%2Fexample.org/x", "/ru/%2F%5B%5D"):
+        response = client.get(path)
+        check(response, url=path)
+        assert response.status_code == 404, path
+        body = response.content.decode()
+        assert 'href="//' not in body and "://example.org" not in body and "://[" not in body, path
+        assert 'hreflang="ru" href="http://testserver/ru/' in body, path
+
+
 def test_every_public_url_works_for_the_dataset(client, site):
     """The fuzzed URLs exist: with real slugs every page answers 200."""
     s = site["slugs"]

@@ -35,8 +35,10 @@ def _unprefixed(path: str) -> str:
 
 
 def address_in(path: str, code: str) -> str:
-    """``path`` (without its query) in language ``code``."""
-    bare = _unprefixed(path)
+    """``path`` (without its query) in language ``code``. With one leading slash: a 404's path such as
+    ``//example.org/x`` (or ``/ru//example.org/x``) would otherwise be written as an address on another host, and
+    ``//[]`` as one no URL parser accepts (a 500 from ``build_absolute_uri``, found by the fuzzer)."""
+    bare = "/" + _unprefixed(path).lstrip("/")
     return bare if code == DEFAULT else f"/{code}{bare}"
 
 
