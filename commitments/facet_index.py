@@ -72,24 +72,25 @@ class FacetIndex:
     country_news: np.ndarray
     # The rows in the list's default order (``ORDER BY title, id``, as the database sorts: its collation), so a
     # page of the list is its filters' mask read in this order, and the database reads only that page's rows.
-    title_order: np.ndarray
-    title_rank: np.ndarray  # each row's place in ``title_order``: the last key of every order the index gives
-    # The same in each other language, by the title a page in it shows (``languages.localized_sql``): code ->
-    # (order, rank). The overview's sections keep the default language's (their SQL sorts by ``title``).
-    localized_orders: dict[str, tuple[np.ndarray, np.ndarray]]
+    # In each language, by the title a page in it shows (``languages.localized_sql``): code -> (the rows in that
+    # order, each row's place in it: the last key of every order the index gives).
+    title_orders: dict[str, tuple[np.ndarray, np.ndarray]]
 
-    def _titles(self, lang: str) -> tuple[np.ndarray, np.ndarray]:
-        return self.localized_orders.get(lang, (self.title_order, self.title_rank))
+    @property
+    def title_rank(self) -> np.ndarray:
+        """Each row's place in the default language's order: the overview's sections' last key (their SQL sorts
+        by ``title``)."""
+        return self.title_orders[languages.DEFAULT][1]
 
     def in_title_order(self, mask: np.ndarray, lang: str = languages.DEFAULT) -> np.ndarray:
         """The ids of the rows of ``mask``, in the list's default order in ``lang`` (title, then id)."""
-        order, _ = self._titles(lang)
+        order, _ = self.title_orders[lang]
         return self.ids[order[mask[order]]]
 
     def in_rank_order(self, mask: np.ndarray, rank: np.ndarray, lang: str = languages.DEFAULT) -> np.ndarray:
         """The ids of the rows of ``mask`` by ``rank`` (one float per row, ascending: the best match first), ties
         in the default order in ``lang``: the relevance sort's ``ORDER BY rank, title, id`` (``filtersets.SORTS``)."""
-        order, place = self._titles(lang)
+        order, place = self.title_orders[lang]
         rows = np.flatnonzero(mask & (place < len(order)))  # as ``in_title_order``
         return self.ids[rows[np.lexsort((place[rows], rank[rows]))]]
 
@@ -107,8 +108,8 @@ class FacetIndex:
     def nbytes(self) -> int:
         """The memory its arrays take (what each process holds)."""
         columns = (self.ids, self.status, self.source, self.due, self.last_news, self.assessed, self.made,
-                   self.country_status, self.country_news, self.title_order, self.title_rank)
-        pairs = (*self.links.values(), *self.localized_orders.values())
+                   self.country_status, self.country_news)
+        pairs = (*self.links.values(), *self.title_orders.values())
         return sum(a.nbytes for a in columns) + sum(a.nbytes + b.nbytes for a, b in pairs)
 
     def in_country(self, country: int) -> tuple[np.ndarray, np.ndarray]:
@@ -243,7 +244,6 @@ def build(*, version: str) -> FacetIndex:
                      "assessment_scope")
     )
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    title_order, title_rank = _title_order(ids, languages.DEFAULT)
     links = {}
     for name, taxonomy in TAXONOMY_FACETS.items():
         if not taxonomy.is_linked:
@@ -288,9 +288,7 @@ def build(*, version: str) -> FacetIndex:
         country_status=country_status.link_status_array(**arrays, overall=status, stored=stored_status),
         country_news=country_status.link_last_news_array(
             **arrays, overall=last_news, stored=stored_news, made=made),
-        title_order=title_order,
-        title_rank=title_rank,
-        localized_orders={code: _title_order(ids, code) for code in languages.OTHERS},
+        title_orders={code: _title_order(ids, code) for code in languages.CODES},
     )
 
 

@@ -3,7 +3,7 @@ titles it shows, a commitment's Russian title where it has one, else its English
 as the database sorts them (its collation).
 
 One rule in two forms: ``languages.localized`` (Python, what a row shows) and ``languages.localized_sql`` (SQL,
-what the FilterSet sorts by); the facet index keeps each language's order (``FacetIndex.localized_orders``),
+what the FilterSet sorts by); the facet index keeps each language's order (``FacetIndex.title_orders``),
 which must be the SQL's row for row, as the English one is (``test_list_plans``).
 """
 
